@@ -1,0 +1,18 @@
+/**
+ * snap-shm: a private /dev/shm for snaps, as snapd gives it, across fleets of hosts.
+ *
+ * Layers, each depending only on the ones above it:
+ * - model: snapd's names, shared-memory validation and the desired state of an instance;
+ * - render: pure text edits of AppArmor profiles and mount profiles.
+ */
+export * from "./model/go-value";
+export * from "./model/names";
+export * from "./model/input-error";
+export * from "./model/snapd-version";
+export * from "./model/yaml-v2";
+export * from "./model/snap-yaml";
+export * from "./model/shared-memory";
+export * from "./model/bad-plugs-summary";
+export * from "./model/desired-state";
+export * from "./render/apparmor-profile";
+export * from "./render/fstab";

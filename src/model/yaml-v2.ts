@@ -1,0 +1,212 @@
+/**
+ * YAML as snapd reads snap.yaml: Go's gopkg.in/yaml.v2 decoding into `interface{}`.
+ *
+ * The `yaml` library parses (failsafe schema: every scalar stays text); the scalars are then
+ * resolved with yaml.v2's own table and rules, which differ from YAML 1.1's schema at the
+ * edges: `.` and `190:20:30` stay strings, `08` is a float, timestamps stay strings, a
+ * duplicate key silently wins, and a merge key overwrites the keys before it.
+ */
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, Scalar } from "yaml";
+import { GoMap, GoValue, goFormat, goTypeName } from "./go-value";
+
+export interface SourcePosition {
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+/** Not YAML that yaml.v2 can decode. */
+export class YamlSyntaxError extends Error {
+  constructor(
+    readonly reason: string,
+    readonly position?: SourcePosition,
+  ) {
+    super(position ? `line ${position.line}, column ${position.column}: ${reason}` : reason);
+    this.name = "YamlSyntaxError";
+  }
+}
+
+/** One key of a mapping after merges, with its nodes for positions. */
+export interface MappingEntry {
+  key: Node;
+  /** The key as decoded into a `string` field: a scalar's source text. */
+  keyText: string;
+  value: Node | null;
+}
+
+/** yaml.v2's resolve table for plain scalars whose first character is one of `yYnNtTfFoO~.+-0-9` or empty. */
+const RESOLVE_TABLE = new Map<string, GoValue>([
+  ...["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"].map((s) => [s, true] as const),
+  ...["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"].map((s) => [s, false] as const),
+  ...["", "~", "null", "Null", "NULL"].map((s) => [s, null] as const),
+  ...[".nan", ".NaN", ".NAN"].map((s) => [s, NaN] as const),
+  ...[".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"].map((s) => [s, Infinity] as const),
+  ...["-.inf", "-.Inf", "-.INF"].map((s) => [s, -Infinity] as const),
+]);
+const MAP_HINT = /^[yYnNtTfFoO~]/;
+const NUMBER_HINT = /^[-+0-9]/;
+const DOT_FLOAT = /^\.[0-9]+(?:[eE][-+]?[0-9]+)?$/;
+const YAML_STYLE_FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/;
+/** Go's strconv.ParseInt with base 0 (underscores already removed). */
+const GO_INT = /^([-+]?)(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+/** The value yaml.v2 gives a plain (unquoted, untagged) scalar. */
+export function resolvePlainScalar(text: string): GoValue {
+  if (text === "" || MAP_HINT.test(text) || text.startsWith(".") || NUMBER_HINT.test(text)) {
+    if (RESOLVE_TABLE.has(text)) return RESOLVE_TABLE.get(text)!;
+  }
+  if (text.startsWith(".")) return DOT_FLOAT.test(text) ? Number(text) : text;
+  if (!NUMBER_HINT.test(text)) return text;
+  const plain = text.replace(/_/g, "");
+  const int = parseGoInt(plain);
+  if (int !== undefined && int >= INT64_MIN && int <= UINT64_MAX && (int <= INT64_MAX || !plain.startsWith("+"))) {
+    return int;
+  }
+  if (YAML_STYLE_FLOAT.test(plain)) {
+    const float = Number(plain);
+    if (Number.isFinite(float)) return float;
+  }
+  return text;
+}
+
+function parseGoInt(plain: string): bigint | undefined {
+  const match = GO_INT.exec(plain);
+  if (!match) return undefined;
+  const [, sign, digits] = match;
+  const prefixed = /^0[oO]/.test(digits) ? `0o${digits.slice(2)}` : /^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits;
+  const magnitude = BigInt(prefixed);
+  return sign === "-" ? -magnitude : magnitude;
+}
+
+const STR_TAG = "tag:yaml.org,2002:str";
+const BINARY_TAG = "tag:yaml.org,2002:binary";
+const TAG_TYPES: Record<string, string[]> = {
+  "tag:yaml.org,2002:int": ["int", "uint64"],
+  "tag:yaml.org,2002:float": ["float64", "int", "uint64"],
+  "tag:yaml.org,2002:bool": ["bool"],
+  "tag:yaml.org,2002:null": ["<nil>"],
+};
+/** yaml.v2 refuses deeper nesting and alias expansion beyond this (it has similar limits). */
+const MAX_DEPTH = 1000;
+const MAX_NODES = 1_000_000;
+
+/** A parsed document, read the way yaml.v2 decodes it. */
+export class YamlV2Document {
+  private visited = 0;
+
+  private constructor(
+    private readonly doc: Document.Parsed,
+    private readonly lineCounter: LineCounter,
+  ) {}
+
+  static parse(text: string): YamlV2Document {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { schema: "failsafe", version: "1.1", uniqueKeys: false, prettyErrors: false, lineCounter });
+    const parsed = new YamlV2Document(doc, lineCounter);
+    if (doc.errors.length > 0) {
+      const error = doc.errors[0];
+      throw new YamlSyntaxError(error.message, parsed.positionAt(error.pos[0]));
+    }
+    return parsed;
+  }
+
+  get root(): Node | null {
+    return this.doc.contents;
+  }
+
+  positionAt(offset: number): SourcePosition {
+    const { line, col } = this.lineCounter.linePos(offset);
+    return { line, column: col };
+  }
+
+  position(node: Node | null | undefined): SourcePosition | undefined {
+    return node?.range ? this.positionAt(node.range[0]) : undefined;
+  }
+
+  /** The node an alias stands for (the node itself otherwise). */
+  deref(node: Node | null): Node | null {
+    return isAlias(node) ? (node.resolve(this.doc) ?? null) : node;
+  }
+
+  isMapping(node: Node | null): boolean {
+    return isMap(this.deref(node));
+  }
+
+  /** A mapping's keys after merges, yaml.v2 style: in order, a later key (or merge) overwriting. */
+  entries(node: Node | null, depth = 0): MappingEntry[] {
+    const map = this.deref(node);
+    if (!isMap(map)) return [];
+    this.guard(depth);
+    const entries = new Map<string, MappingEntry>();
+    for (const pair of map.items) {
+      if (!isPair(pair)) continue;
+      const key = pair.key as Node;
+      const value = (pair.value as Node | null) ?? null;
+      if (isScalar(key) && key.type === "PLAIN" && key.source === "<<" && !key.tag) {
+        const merged = this.deref(value);
+        const sources = isSeq(merged) ? [...(merged.items as Node[])].reverse() : [merged];
+        for (const source of sources) {
+          if (!isMap(this.deref(source))) throw new YamlSyntaxError("map merge requires map or sequence of maps as the value", this.position(source));
+          for (const entry of this.entries(source, depth + 1)) entries.set(this.keyId(entry.key), entry);
+        }
+        continue;
+      }
+      entries.delete(this.keyId(key));
+      entries.set(this.keyId(key), { key, keyText: this.text(key), value });
+    }
+    return [...entries.values()];
+  }
+
+  /** The source text of a scalar (what yaml.v2 stores in a `string` field). */
+  text(node: Node | null): string {
+    const target = this.deref(node);
+    if (!isScalar(target)) return "";
+    return String(target.value ?? "");
+  }
+
+  /** The value yaml.v2 decodes a node to, as `interface{}`. */
+  value(node: Node | null, depth = 0): GoValue {
+    this.guard(depth);
+    const target = this.deref(node);
+    if (target === null) return null;
+    if (isScalar(target)) return this.scalar(target);
+    if (isSeq(target)) return (target.items as Node[]).map((item) => this.value(item, depth + 1));
+    const map: GoMap = new Map();
+    for (const entry of this.entries(target, depth)) {
+      map.set(this.value(entry.key, depth + 1), this.value(entry.value, depth + 1));
+    }
+    return map;
+  }
+
+  private scalar(node: Scalar): GoValue {
+    const text = String(node.value ?? "");
+    if (node.tag === STR_TAG) return text;
+    if (node.tag === BINARY_TAG) return Buffer.from(text.replace(/\s/g, ""), "base64").toString("utf8");
+    const plain = node.type === "PLAIN" || (node.type === undefined && !node.tag);
+    if (!node.tag) return plain ? resolvePlainScalar(text) : text;
+    const resolved = resolvePlainScalar(text);
+    const allowed = TAG_TYPES[node.tag];
+    if (allowed !== undefined && !allowed.includes(goTypeName(resolved))) {
+      throw new YamlSyntaxError(`cannot decode ${JSON.stringify(text)} as ${node.tag.replace("tag:yaml.org,2002:", "!!")}`, this.position(node));
+    }
+    if (allowed === undefined) return text;
+    // An explicit !!float turns an integer into a float64.
+    return node.tag.endsWith(":float") && typeof resolved === "bigint" ? Number(resolved) : resolved;
+  }
+
+  private keyId(key: Node): string {
+    const value = this.value(key);
+    return `${goTypeName(value)}\0${goFormat(value)}`;
+  }
+
+  private guard(depth: number): void {
+    this.visited++;
+    if (depth > MAX_DEPTH || this.visited > MAX_NODES) {
+      throw new YamlSyntaxError("document contains excessive aliasing or nesting");
+    }
+  }
+}
