@@ -130,3 +130,6 @@ function duplicateOf(names: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/** snapd's refusal where the host's /dev/shm is a symlink (WSL, old Ubuntu). */
+export const SHM_SYMLINK_MESSAGE = 'shared-memory plug with "private: true" cannot be connected if "/dev/shm" is a symlink';

@@ -136,3 +136,15 @@ export function goValueToJson(value: GoValue): unknown {
   }
   return Number.isFinite(value) ? value : goFormatFloat(value);
 }
+
+/** A plain JS value (as a Pulumi program writes attributes) typed as yaml.v2 would type it. */
+export function goValueFromJson(value: unknown): GoValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string" || typeof value === "boolean" || typeof value === "bigint") return value;
+  if (typeof value === "number") return Number.isInteger(value) ? BigInt(value) : value;
+  if (Array.isArray(value)) return value.map(goValueFromJson);
+  if (typeof value === "object") {
+    return new Map(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, goValueFromJson(v)]));
+  }
+  return String(value);
+}

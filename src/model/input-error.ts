@@ -20,3 +20,13 @@ export class InputError extends Error {
 export function failIf(field: string, value: unknown, reason: string | undefined): void {
   if (reason !== undefined) throw new InputError(field, value, reason);
 }
+
+/** Runs `check`, naming where its InputError came from: `context` goes before the field. */
+export function inContext<T>(context: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${context}${error.field}`, error.value, error.reason);
+    throw error;
+  }
+}

@@ -2,7 +2,8 @@
  * snapd's `shared-memory` interface checks (BeforePreparePlug, BeforePrepareSlot), rule for
  * rule and message for message, and the sanitized attributes they leave behind.
  */
-import { compareBytes, GoValue, goFormat, goQuote, hasGoSurroundingSpace } from "./go-value";
+import { compareBytes, GoValue, goFormat, goQuote, goValueFromJson, hasGoSurroundingSpace } from "./go-value";
+import { checkPlugName } from "./names";
 import { badInterfacesSummary } from "./bad-plugs-summary";
 import { InterfaceDeclaration, InterfaceKind, SnapDeclaration } from "./snap-yaml";
 
@@ -142,4 +143,26 @@ export function checkSharedMemoryPath(path: string): string | undefined {
 
 function fail(error: string): PrepareResult {
   return { ok: false, error };
+}
+
+/**
+ * A plug declared for a snap whose publisher did not declare one: checked as snapd checks a
+ * plug from snap.yaml, and required to sanitize to `private: true`.
+ */
+export function checkPrivatePlug(snap: string, name: string, attributes: Record<string, unknown>): string | undefined {
+  const nameError = checkPlugName(name);
+  if (nameError !== undefined) return nameError;
+  const attrs = new Map<string, GoValue>();
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "interface" || key === "label" || key.startsWith("$") || key === "") {
+      return `plug attribute ${goQuote(key)} cannot be set here`;
+    }
+    if (value === null || value === undefined) return `attribute ${goQuote(key)} of plug ${goQuote(name)}: invalid scalar: <nil>`;
+    attrs.set(key, goValueFromJson(value));
+  }
+  const plug: InterfaceDeclaration = { kind: "plug", name, interface: SHARED_MEMORY, attrs };
+  const result = beforePreparePlug(plug, { name: snap, plugs: [plug], slots: [] });
+  if (!result.ok) return result.error;
+  if (result.attrs.get("private") !== true) return `plug ${goQuote(name)} is not private: set "private: true" for a private /dev/shm`;
+  return undefined;
 }

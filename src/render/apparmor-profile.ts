@@ -34,12 +34,12 @@ interface ProfileShape {
 
 /** The block as it is written: markers at `indent`, `body` (ending in a newline) between. */
 export function renderBlock(body: string, indent = ""): string {
-  if (!body.endsWith("\n")) throw new ProfileShapeError("the block's body must end with a newline");
+  if (!body.endsWith("\n")) throw new ProfileShapeError("the block body must end with a newline");
   for (const line of splitLines(body)) {
-    if (isMarker(line.content)) throw new ProfileShapeError("the block's body must not contain the block's markers");
+    if (isMarker(line.content)) throw new ProfileShapeError("the block body must not contain the block markers");
     const { closers, openers } = blockBracesOf(line.content);
     if (closers.length > 0 || openers > 0) {
-      throw new ProfileShapeError(`the block's body must not open or close a block: ${JSON.stringify(line.content)}`);
+      throw new ProfileShapeError("the block body must not open or close a block");
     }
   }
   return `${indent}${BLOCK_BEGIN}\n${body}${indent}${BLOCK_END}\n`;
@@ -78,7 +78,7 @@ function analyseProfile(text: string): ProfileShape {
   for (const line of splitLines(text)) {
     const trimmed = line.content.trim();
     if (trimmed === BLOCK_BEGIN || trimmed === BLOCK_END) {
-      if (depth !== 1) throw new ProfileShapeError("the snap-shm block is outside the profile's body");
+      if (depth !== 1) throw new ProfileShapeError("the snap-shm block is outside the profile body");
       if (trimmed === BLOCK_BEGIN) {
         if (begin) throw new ProfileShapeError("the snap-shm block begins twice");
         begin = line;
@@ -95,7 +95,7 @@ function analyseProfile(text: string): ProfileShape {
       if (depth < 0) throw new ProfileShapeError("a closing brace has no opening brace");
       if (depth === 0) {
         if (line.content.slice(0, index).trim() !== "") {
-          throw new ProfileShapeError("the profile's closing brace is not at the start of its line");
+          throw new ProfileShapeError("the profile closing brace is not at the start of its line");
         }
         closingLineStart = line.start;
       }

@@ -60,8 +60,8 @@ describe("the snap-shm block in an AppArmor profile", () => {
     ["a block that never ends", `profile a {\n${BLOCK_BEGIN}\n"/dev/shm/**" mrwlkix,\n}\n`, /begins but never ends/],
     ["a block that ends before it begins", `profile a {\n${BLOCK_END}\n${BLOCK_BEGIN}\n}\n`, /ends before it begins/],
     ["a block that begins twice", `profile a {\n${BLOCK_BEGIN}\n${BLOCK_BEGIN}\n${BLOCK_END}\n}\n`, /begins twice/],
-    ["a block outside the profile", `${BLOCK_BEGIN}\n${BLOCK_END}\nprofile a {\n}\n`, /outside the profile's body/],
-    ["a block inside a child profile", `profile a {\n  ^hat {\n${BLOCK_BEGIN}\n${BLOCK_END}\n  }\n}\n`, /outside the profile's body/],
+    ["a block outside the profile", `${BLOCK_BEGIN}\n${BLOCK_END}\nprofile a {\n}\n`, /outside the profile body/],
+    ["a block inside a child profile", `profile a {\n  ^hat {\n${BLOCK_BEGIN}\n${BLOCK_END}\n  }\n}\n`, /outside the profile body/],
   ];
   for (const [what, text, message] of refused) {
     it(`refuses ${what}, never guessing`, () => {
@@ -73,7 +73,7 @@ describe("the snap-shm block in an AppArmor profile", () => {
 
   it("refuses a body that is not whole lines or carries the markers", () => {
     assert.throws(() => insertBlock(PROFILE, '"/dev/shm/**" mrwlkix,'), /must end with a newline/);
-    assert.throws(() => insertBlock(PROFILE, `${BLOCK_END}\n`), /must not contain the block's markers/);
+    assert.throws(() => insertBlock(PROFILE, `${BLOCK_END}\n`), /must not contain the block markers/);
     assert.throws(() => insertBlock(PROFILE, "^hat {\n"), /must not open or close a block/);
     assert.throws(() => insertBlock(PROFILE, "}\n"), /must not open or close a block/);
   });

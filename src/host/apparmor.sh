@@ -1,0 +1,250 @@
+# shellcheck shell=sh
+# The AppArmor part: snapd's private-shm rules, in a block the product owns, just before the
+# closing brace of every app and hook profile of the instance and of its snap-update-ns
+# profile. A changed profile is checked by the real parser before it replaces the old one,
+# and only changed profiles are loaded, in one apparmor_parser call.
+
+# The block edit, in awk (the same rules as src/render/apparmor-profile.ts, which the tests
+# hold it to). The file is read as one record so a missing final newline is kept.
+# Environment: SNAP_SHM_MODE insert|remove|check, SNAP_SHM_INDENT, SNAP_SHM_BODY.
+# insert and remove print the new text; check prints in-sync, missing or stale.
+# A text that is not one profile exits 2 with the reason on standard error.
+# shellcheck disable=SC2016 # awk source, not shell
+APPARMOR_BLOCK_AWK='
+function trim(s) { sub(/^[ \t\r\f\v]+/, "", s); sub(/[ \t\r\f\v]+$/, "", s); return s }
+function fail(reason) { print reason > "/dev/stderr"; exit 2 }
+function braces(s,    i, n, ch, quoted, open) {
+  closers = 0; open = 0; quoted = 0; n = length(s)
+  for (i = 1; i <= n; i++) {
+    ch = substr(s, i, 1)
+    if (quoted) { if (ch == "\\") i++; else if (ch == "\"") quoted = 0 }
+    else if (ch == "\"") quoted = 1
+    else if (ch == "#" && (i == 1 || substr(s, i - 1, 1) ~ /[ \t\r\f\v]/)) break
+    else if (ch == "{") open++
+    else if (ch == "}") { if (open > 0) open--; else closer_at[++closers] = i }
+  }
+  openers = open
+}
+BEGIN { RS = "\001"; BEGIN_MARK = "# BEGIN snap-shm private-shm"; END_MARK = "# END snap-shm private-shm" }
+{ text = text (NR > 1 ? RS : "") $0 }
+END {
+  mode = ENVIRON["SNAP_SHM_MODE"]; indent = ENVIRON["SNAP_SHM_INDENT"]; body = ENVIRON["SNAP_SHM_BODY"]
+  n = split(text, line, "\n")
+  terminated = (n == 0 || line[n] == "")
+  if (terminated && n > 0) n--
+  if (mode != "remove") {
+    if (substr(body, length(body)) != "\n") fail("the block body must end with a newline")
+    m = split(substr(body, 1, length(body) - 1), body_line, "\n")
+    for (i = 1; i <= m; i++) {
+      t = trim(body_line[i])
+      if (t == BEGIN_MARK || t == END_MARK) fail("the block body must not contain the block markers")
+      braces(body_line[i])
+      if (closers > 0 || openers > 0) fail("the block body must not open or close a block")
+    }
+    block = indent BEGIN_MARK "\n" body indent END_MARK "\n"
+  }
+  depth = 0; profiles = 0; closing = 0; first = 0; last = 0
+  for (i = 1; i <= n; i++) {
+    t = trim(line[i])
+    if (t == BEGIN_MARK || t == END_MARK) {
+      if (depth != 1) fail("the snap-shm block is outside the profile body")
+      if (t == BEGIN_MARK) { if (first) fail("the snap-shm block begins twice"); first = i }
+      else {
+        if (!first) fail("the snap-shm block ends before it begins")
+        if (last) fail("the snap-shm block ends twice")
+        last = i
+      }
+      continue
+    }
+    braces(line[i])
+    for (c = 1; c <= closers; c++) {
+      depth--
+      if (depth < 0) fail("a closing brace has no opening brace")
+      if (depth == 0) {
+        if (trim(substr(line[i], 1, closer_at[c] - 1)) != "") fail("the profile closing brace is not at the start of its line")
+        closing = i
+      }
+    }
+    for (c = 1; c <= openers; c++) { if (depth == 0) profiles++; depth++ }
+  }
+  if (profiles == 0) fail("the text has no profile (no opening brace)")
+  if (profiles > 1) fail("the text has " profiles " profiles, not one")
+  if (depth != 0 || !closing) fail("the profile has no closing brace")
+  if (first && !last) fail("the snap-shm block begins but never ends")
+  if (last == n && !terminated) fail("the snap-shm block ends without a newline")
+  if (mode == "check") {
+    if (!first) { print "missing"; exit 0 }
+    existing = ""
+    for (i = first; i <= last; i++) existing = existing line[i] "\n"
+    print (existing == block ? "in-sync" : "stale")
+    exit 0
+  }
+  out = ""
+  for (i = 1; i <= n; i++) {
+    if (first && i >= first && i <= last) {
+      if (i == first && mode == "insert") out = out block
+      continue
+    }
+    if (!first && i == closing && mode == "insert") out = out block
+    out = out line[i] (i < n || terminated ? "\n" : "")
+  }
+  printf "%s", out
+}'
+
+# apparmor_edit MODE FILE INDENT BODY: runs the block edit on FILE.
+apparmor_edit() {
+  SNAP_SHM_MODE=$1 SNAP_SHM_INDENT=$3 SNAP_SHM_BODY=$4 awk "$APPARMOR_BLOCK_AWK" "$2"
+}
+
+# apparmor_args: the profile names (globs expanded, snapd's temporary files skipped) and
+# the snippets.
+apparmor_args() {
+  need "${arg_profiles-}" profiles
+  if [ "$action" != remove ]; then
+    need "${arg_app_snippet-}" app-snippet
+    need "${arg_update_ns_snippet-}" update-ns-snippet
+  fi
+  profile_names=""
+  set -f
+  # shellcheck disable=SC2086 # the list is words
+  set -- $arg_profiles
+  set +f
+  for word in "$@"; do
+    case $word in
+      "snap-update-ns.$instance" | "snap.$instance.*") ;;
+      "snap.$instance."*)
+        case ${word#"snap.$instance."} in
+          "" | *[!A-Za-z0-9.-]*) die "invalid profile name \"$word\"" ;;
+        esac
+        ;;
+      *) die "profile \"$word\" does not belong to snap instance $instance" ;;
+    esac
+    if [ "$word" = "snap.$instance.*" ]; then
+      for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
+        case $path in *~ | *"snap.$instance.*") continue ;; esac
+        profile_names="$profile_names ${path##*/}"
+      done
+    else
+      profile_names="$profile_names $word"
+    fi
+  done
+}
+
+# apparmor_body NAME: sets indent and body for profile NAME (update-ns or app/hook).
+apparmor_body() {
+  case $1 in
+    snap-update-ns.*) indent="  " body=$arg_update_ns_snippet ;;
+    *) indent="" body=$arg_app_snippet ;;
+  esac
+}
+
+apparmor_enabled() {
+  [ -d "$APPARMOR_SECURITYFS" ] && command -v apparmor_parser >/dev/null 2>&1
+}
+
+# apparmor_load PATH...: loads changed profiles the way snapd does, or says why not.
+apparmor_load() {
+  [ $# -gt 0 ] || return 0
+  pending_mark="$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded"
+  if ! apparmor_enabled; then
+    found apparmor '"disabled"'
+    note "AppArmor is not enabled on this host (no $APPARMOR_SECURITYFS or no apparmor_parser): profiles written, not loaded"
+    return 0
+  fi
+  found apparmor '"enabled"'
+  : >"$pending_mark"
+  if ! output=$(apparmor_parser --replace --write-cache --cache-loc="$APPARMOR_CACHE_DIR" --skip-read-cache "$@" 2>&1); then
+    die "apparmor_parser --replace failed: $output (the files hold the new rules; the next apply loads them again)"
+  fi
+  rm -f "$pending_mark"
+  changed "loaded $# profile(s) into the kernel"
+}
+
+apparmor_apply() {
+  apparmor_args
+  lock_instance
+  pending=""
+  states=""
+  for name in $profile_names; do
+    path=$SNAPD_PROFILE_DIR/$name
+    [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
+    apparmor_body "$name"
+    new_temp "$path"
+    if ! reason=$(apparmor_edit insert "$path" "$indent" "$body" 2>&1 >"$temp"); then
+      die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
+    fi
+    if cmp -s "$temp" "$path"; then
+      states="$states${states:+,}\"$name\":\"in-sync\""
+      continue
+    fi
+    if command -v apparmor_parser >/dev/null 2>&1; then
+      if ! reason=$(apparmor_parser -QK "$temp" 2>&1); then
+        die "apparmor_parser rejects the new $path: $reason; the old profile is kept"
+      fi
+    else
+      note "apparmor_parser is not installed: $path was not checked before replacing it"
+    fi
+    states="$states${states:+,}\"$name\":\"updated\""
+    pending="$pending $path=$temp"
+  done
+  found profiles "{$states}"
+  # Every new text passed the parser; only now does any file change.
+  reload=""
+  for item in $pending; do
+    path=${item%%=*}
+    replace_file "$path" "${item#*=}" "$(stat -c '%a' "$path")"
+    changed "put the private-shm block into $path"
+    reload="$reload $path"
+  done
+  if [ -z "$reload" ] && [ -e "$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded" ]; then
+    for name in $profile_names; do reload="$reload $SNAPD_PROFILE_DIR/$name"; done
+  fi
+  # shellcheck disable=SC2086 # paths without spaces
+  apparmor_load $reload
+}
+
+apparmor_remove() {
+  apparmor_args
+  lock_instance
+  reload=""
+  for name in $profile_names; do
+    path=$SNAPD_PROFILE_DIR/$name
+    if [ ! -f "$path" ]; then
+      note "$path is gone: nothing to remove there"
+      continue
+    fi
+    new_temp "$path"
+    if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
+      die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
+    fi
+    cmp -s "$temp" "$path" && continue
+    replace_file "$path" "$temp" "$(stat -c '%a' "$path")"
+    changed "removed the private-shm block from $path"
+    reload="$reload $path"
+  done
+  # shellcheck disable=SC2086 # paths without spaces
+  apparmor_load $reload
+}
+
+apparmor_probe() {
+  apparmor_args
+  states=""
+  differs=""
+  for name in $profile_names; do
+    path=$SNAPD_PROFILE_DIR/$name
+    apparmor_body "$name"
+    if [ ! -f "$path" ]; then
+      state="missing-profile"
+    elif ! state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1); then
+      states="$states${states:+,}$(json_string "$name"):$(json_string "unreadable: $state")"
+      differs="$differs $name=unreadable"
+      continue
+    fi
+    states="$states${states:+,}$(json_string "$name"):$(json_string "$state")"
+    [ "$state" = in-sync ] || differs="$differs $name=$state"
+  done
+  found profiles "{$states}"
+  if apparmor_enabled; then found apparmor '"enabled"'; else found apparmor '"disabled"'; fi
+  # shellcheck disable=SC2086 # words
+  report_probe $differs
+}

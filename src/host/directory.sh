@@ -1,0 +1,164 @@
+# shellcheck shell=sh
+# The private directory /dev/shm/snap.I: mode 01777, root:root, kept across reboots by a
+# systemd-tmpfiles entry of the product's own.
+
+directory_tmpfiles_path() {
+  printf '%s/snap-shm-%s.conf' "$TMPFILES_DIR" "$instance"
+}
+
+directory_tmpfiles_line() {
+  printf 'd %s 1777 root root -' "$dir_path"
+}
+
+# directory_args: checks the arguments against what the instance implies.
+directory_args() {
+  need "${arg_path-}" path
+  dir_path=$arg_path
+  expect path "$dir_path" "/dev/shm/snap.$instance"
+  expect mode "${arg_mode-}" 1777
+  expect owner "${arg_owner-}" root
+  expect group "${arg_group-}" root
+}
+
+# directory_facts: what is at the path now (dir_type, dir_mode, dir_owner, dir_group).
+directory_facts() {
+  dir_mode=
+  dir_owner=
+  dir_group=
+  if [ -L "$dir_path" ]; then
+    dir_type=symlink
+  elif [ -d "$dir_path" ]; then
+    dir_type=directory
+    # shellcheck disable=SC2046 # three words from stat
+    set -- $(stat -c '%a %U %G' "$dir_path")
+    dir_mode=$1
+    dir_owner=$2
+    dir_group=$3
+  elif [ -e "$dir_path" ]; then
+    dir_type="file"
+  else
+    dir_type=missing
+  fi
+  found path "$(json_string "$dir_path")"
+  found type "\"$dir_type\""
+  if [ "$dir_type" = directory ]; then
+    found mode "\"$dir_mode\""
+    found owner "$(json_string "$dir_owner")"
+    found group "$(json_string "$dir_group")"
+  fi
+}
+
+# directory_entry_count: how many entries (segments) the directory holds.
+directory_entry_count() {
+  set -- "$dir_path"/* "$dir_path"/.[!.]* "$dir_path"/..?*
+  count=0
+  for entry in "$@"; do
+    if [ -e "$entry" ] || [ -L "$entry" ]; then count=$((count + 1)); fi
+  done
+  printf '%s' "$count"
+}
+
+# directory_tmpfiles_state: present, missing, different or unavailable (no tmpfiles.d).
+directory_tmpfiles_state() {
+  tmpfiles_path=$(directory_tmpfiles_path)
+  if [ ! -d "$TMPFILES_DIR" ]; then
+    printf unavailable
+  elif [ ! -f "$tmpfiles_path" ]; then
+    printf missing
+  elif [ "$(grep -v '^#' "$tmpfiles_path")" = "$(directory_tmpfiles_line)" ]; then
+    printf present
+  else
+    printf different
+  fi
+}
+
+directory_apply() {
+  directory_args
+  refuse_symlinked_shm
+  lock_instance
+  directory_facts
+  case $dir_type in
+    symlink | file)
+      die "refusing $dir_path: it is a $dir_type, not a directory (snapd would silently fall back to the shared /dev/shm); move it away and apply again"
+      ;;
+    missing)
+      mkdir -m 1777 "$dir_path" || die "cannot create $dir_path"
+      chown root:root "$dir_path"
+      changed "created $dir_path (mode 1777, root:root)"
+      ;;
+    directory)
+      if [ "$dir_mode" != 1777 ]; then
+        chmod 1777 "$dir_path"
+        changed "repaired mode of $dir_path: $dir_mode -> 1777"
+      fi
+      if [ "$dir_owner:$dir_group" != root:root ]; then
+        chown root:root "$dir_path"
+        changed "repaired owner of $dir_path: $dir_owner:$dir_group -> root:root"
+      fi
+      ;;
+  esac
+  state=$(directory_tmpfiles_state)
+  found tmpfiles "\"$state\""
+  case $state in
+    present) ;;
+    unavailable) note "no $TMPFILES_DIR on this host: $dir_path will not come back after a reboot until the next apply" ;;
+    *)
+      tmpfiles_path=$(directory_tmpfiles_path)
+      new_temp "$tmpfiles_path"
+      printf '# snap-shm: the private /dev/shm of snap %s, recreated at boot.\n%s\n' \
+        "$instance" "$(directory_tmpfiles_line)" >"$temp" || die "cannot write $temp"
+      replace_file "$tmpfiles_path" "$temp" 0644
+      changed "wrote $tmpfiles_path"
+      ;;
+  esac
+}
+
+directory_remove() {
+  directory_args
+  case ${arg_purge-} in
+    yes | no) ;;
+    *) die "argument purge is \"${arg_purge-}\"; it must be yes or no" ;;
+  esac
+  lock_instance
+  tmpfiles_path=$(directory_tmpfiles_path)
+  if [ -f "$tmpfiles_path" ]; then
+    rm -f "$tmpfiles_path" || die "cannot remove $tmpfiles_path"
+    changed "removed $tmpfiles_path"
+  fi
+  directory_facts
+  case $dir_type in
+    missing) ;;
+    symlink | file) note "left $dir_path alone: it is a $dir_type, not the directory snap-shm made" ;;
+    directory)
+      count=$(directory_entry_count)
+      found entries "$count"
+      if [ "$count" -eq 0 ]; then
+        rmdir "$dir_path" || die "cannot remove $dir_path"
+        changed "removed $dir_path"
+      elif [ "$arg_purge" = yes ]; then
+        rm -rf "$dir_path" || die "cannot purge $dir_path"
+        changed "purged $dir_path and the $count entries it held"
+      else
+        note "kept $dir_path: it holds $count entries (shared-memory segments are data; purge was not asked for)"
+      fi
+      ;;
+  esac
+}
+
+directory_probe() {
+  directory_args
+  directory_facts
+  state=$(directory_tmpfiles_state)
+  found tmpfiles "\"$state\""
+  differs=""
+  case $dir_type in
+    directory)
+      [ "$dir_mode" = 1777 ] || differs="$differs mode=$dir_mode"
+      [ "$dir_owner:$dir_group" = root:root ] || differs="$differs owner=$dir_owner:$dir_group"
+      ;;
+    *) differs="$differs type=$dir_type" ;;
+  esac
+  [ "$state" = present ] || [ "$state" = unavailable ] || differs="$differs tmpfiles=$state"
+  # shellcheck disable=SC2086 # words
+  report_probe $differs
+}

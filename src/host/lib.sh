@@ -1,0 +1,204 @@
+# shellcheck shell=sh
+# snap-shm host library: what every host operation shares. POSIX sh, sourced first.
+#
+# A run is `sh -s -- PART ACTION key=value...` with this file, the part's file and
+# main.sh on standard input. Every run ends by printing one JSON line (what it found, what
+# it changed) and exits non-zero with a message naming the path and the cause on failure.
+
+set -eu
+umask 022
+export LC_ALL=C
+
+SNAPD_PROFILE_DIR=/var/lib/snapd/apparmor/profiles
+SNAPD_MOUNT_DIR=/var/lib/snapd/mount
+SNAPD_NS_DIR=/run/snapd/ns
+TMPFILES_DIR=/etc/tmpfiles.d
+APPARMOR_SECURITYFS=/sys/kernel/security/apparmor
+APPARMOR_CACHE_DIR=/var/cache/apparmor
+SNAP_SHM_LOCK_DIR=/run/snap-shm
+# snapd's own message for a host whose /dev/shm is a symlink (WSL, old Ubuntu).
+SHM_SYMLINK_MESSAGE='shared-memory plug with "private: true" cannot be connected if "/dev/shm" is a symlink'
+
+part=""
+action=""
+instance=""
+result_found=""
+result_changed=""
+result_notes=""
+result_error=""
+result_extra=""
+temp_files=""
+
+# json_string TEXT: TEXT as a JSON string literal.
+json_string() {
+  case $1 in
+    *[\\\"]* | *[![:print:]]*)
+      printf '"%s"' "$(printf '%s' "$1" | awk '
+        BEGIN { ORS = "" }
+        {
+          gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
+          gsub(/[\001-\010\013\014\016-\037\177]/, "?")
+          if (NR > 1) printf "\\n"
+          printf "%s", $0
+        }')"
+      ;;
+    *) printf '"%s"' "$1" ;;
+  esac
+}
+
+# json_list WORD...: the words as a JSON array of strings.
+json_list() {
+  list=""
+  for word in "$@"; do
+    list="$list${list:+,}$(json_string "$word")"
+  done
+  printf '[%s]' "$list"
+}
+
+# found KEY JSON: records a fact about the host (JSON is already encoded).
+found() {
+  result_found="$result_found${result_found:+,}\"$1\":$2"
+}
+
+# changed TEXT: records one change made to the host.
+changed() {
+  result_changed="$result_changed${result_changed:+,}$(json_string "$1")"
+}
+
+# note TEXT: records something worth saying that is not a change.
+note() {
+  result_notes="$result_notes${result_notes:+,}$(json_string "$1")"
+}
+
+# result KEY JSON: a top-level member of the result line (probe verdicts).
+result() {
+  result_extra="$result_extra,\"$1\":$2"
+}
+
+die() {
+  result_error=$1
+  printf 'snap-shm: %s\n' "$1" >&2
+  exit 1
+}
+
+# The last line of every run.
+finish() {
+  status=$?
+  for temp in $temp_files; do rm -f "$temp"; done
+  if [ "$status" -ne 0 ] && [ -z "$result_error" ]; then
+    result_error="$part $action failed (exit status $status)"
+  fi
+  ok=true
+  [ "$status" -eq 0 ] || ok=false
+  printf '{"snapShm":1,"part":%s,"action":%s,"instance":%s,"ok":%s,"found":{%s},"changed":[%s],"notes":[%s]%s%s}\n' \
+    "$(json_string "$part")" "$(json_string "$action")" "$(json_string "$instance")" "$ok" \
+    "$result_found" "$result_changed" "$result_notes" "$result_extra" \
+    "${result_error:+,\"error\":$(json_string "$result_error")}"
+  exit "$status"
+}
+
+# require_root: host operations change root-owned files.
+require_root() {
+  [ "$(id -u)" -eq 0 ] || die "must run as root (id $(id -u)): set become to run through sudo -n"
+}
+
+# check_instance NAME: snapd's instance name rules (snap name 2-40, key up to 10).
+check_instance() {
+  snap=${1%%_*}
+  key=
+  case $1 in *_*) key=${1#*_} ;; esac
+  case $snap in
+    *[!a-z0-9-]* | -* | *- | *--* | "" | ? ) die "invalid snap name: \"$snap\"" ;;
+    *[a-z]*) ;;
+    *) die "invalid snap name: \"$snap\"" ;;
+  esac
+  [ "${#snap}" -le 40 ] || die "invalid snap name: \"$snap\""
+  case $1 in
+    *_*)
+      case $key in
+        "" | *[!a-z0-9]*) die "invalid instance key: \"$key\"" ;;
+      esac
+      [ "${#key}" -le 10 ] || die "invalid instance key: \"$key\""
+      ;;
+  esac
+}
+
+# expect NAME ACTUAL WANTED: refuses an argument that is not what the instance implies.
+expect() {
+  [ "$2" = "$3" ] || die "argument $1 is \"$2\"; for instance $instance it must be \"$3\""
+}
+
+# lock_instance: one writer per instance at a time.
+lock_instance() {
+  mkdir -p "$SNAP_SHM_LOCK_DIR"
+  exec 9>"$SNAP_SHM_LOCK_DIR/$instance.lock"
+  flock -w 120 9 || die "cannot lock $SNAP_SHM_LOCK_DIR/$instance.lock: another snap-shm run holds it for over 120 s"
+}
+
+# new_temp TARGET: sets $temp to a new temporary file in TARGET's directory; it is removed
+# on exit unless it was moved into place. (Not in a subshell: it records the file.)
+new_temp() {
+  temp=$(mktemp "${1%/*}/.snap-shm.${1##*/}.XXXXXX" 2>&1) || die "cannot create a temporary file in ${1%/*}: ${temp##*: }"
+  temp_files="$temp_files $temp"
+}
+
+# replace_file TARGET TEMP MODE: atomically puts TEMP (same directory) in TARGET's place.
+replace_file() {
+  chmod "$3" "$2"
+  sync "$2" 2>/dev/null || true
+  mv -f "$2" "$1" || die "cannot replace $1"
+  sync "${1%/*}" 2>/dev/null || true
+}
+
+# ends_without_newline FILE: true when FILE is not empty and its last byte is not a newline.
+ends_without_newline() {
+  [ -s "$1" ] && [ -n "$(tail -c 1 "$1")" ]
+}
+
+# parse_args key=value...: sets arg_<key> (dashes become underscores) for the keys host
+# operations take; anything else is refused.
+parse_args() {
+  for pair in "$@"; do
+    value=${pair#*=}
+    case $pair in
+      instance=*) arg_instance=$value ;;
+      path=*) arg_path=$value ;;
+      mode=*) arg_mode=$value ;;
+      owner=*) arg_owner=$value ;;
+      group=*) arg_group=$value ;;
+      purge=*) arg_purge=$value ;;
+      profiles=*) arg_profiles=$value ;;
+      app-snippet=*) arg_app_snippet=$value ;;
+      update-ns-snippet=*) arg_update_ns_snippet=$value ;;
+      profile=*) arg_profile=$value ;;
+      entry=*) arg_entry=$value ;;
+      *) die "unknown argument \"${pair%%=*}\"" ;;
+    esac
+  done
+}
+
+# need VALUE NAME: refuses a missing (empty) argument.
+need() {
+  [ -n "$1" ] || die "missing argument $2="
+}
+
+# refuse_symlinked_shm: snapd refuses private shared memory where /dev/shm is a symlink.
+refuse_symlinked_shm() {
+  [ ! -L /dev/shm ] || die "$SHM_SYMLINK_MESSAGE"
+}
+
+# snap_update_ns: the path of snapd's snap-update-ns, or nothing.
+snap_update_ns() {
+  for candidate in /usr/lib/snapd/snap-update-ns /usr/libexec/snapd/snap-update-ns; do
+    if [ -x "$candidate" ]; then
+      printf '%s' "$candidate"
+      return 0
+    fi
+  done
+}
+
+# namespace_preserved: the snap has run and snapd keeps its mount namespace.
+namespace_preserved() {
+  awk -v p="$SNAPD_NS_DIR/$instance.mnt" '$5 == p { for (i = 6; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "nsfs") found = 1; break } }
+    END { exit !found }' /proc/self/mountinfo
+}

@@ -1,0 +1,89 @@
+/**
+ * The text of a host operation as a `remote.Command` carries it: a short command line with
+ * one quoted `key=value` argument per line (so a reviewer's diff shows the value that
+ * changed), and the operation's shell script on standard input.
+ *
+ * The scripts are the POSIX sh files in src/host/; a part's script is lib.sh, the part's own
+ * file and main.sh, with blank lines and comment lines left out (shellcheck directives kept,
+ * so the script as sent is the one checked).
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+export type HostPart = "prerequisites" | "directory" | "apparmor" | "mount";
+export type HostAction = "apply" | "remove" | "probe" | "check";
+
+/** Where the .sh files are, from src/render/ or dist/render/ alike. */
+export const HOST_SCRIPT_DIR = join(__dirname, "..", "..", "src", "host");
+
+const PART_FILES: Record<HostPart, string[]> = {
+  prerequisites: ["lib.sh", "prerequisites.sh", "main.sh"],
+  directory: ["lib.sh", "directory.sh", "main.sh"],
+  apparmor: ["lib.sh", "apparmor.sh", "main.sh"],
+  mount: ["lib.sh", "mount.sh", "main.sh"],
+};
+
+/** The argument keys each operation takes, in the order they are written. */
+const ARGUMENT_KEYS = [
+  "instance",
+  "path",
+  "mode",
+  "owner",
+  "group",
+  "purge",
+  "profiles",
+  "profile",
+  "entry",
+  "app-snippet",
+  "update-ns-snippet",
+] as const;
+export type HostArgumentKey = (typeof ARGUMENT_KEYS)[number];
+export type HostArguments = Partial<Record<HostArgumentKey, string>>;
+
+/** What sudo says when it would ask for a password is replaced by a message that says what to do. */
+export const SUDO_PASSWORD_MESSAGE =
+  "snap-shm: sudo -n failed: sudo on this host asks for a password (or refuses this user), and there is no terminal to type one; give the SSH user passwordless sudo, or connect as root";
+
+export interface HostCommand {
+  /** The command line, run by the SSH user's login shell. */
+  command: string;
+  /** The operation's script, read by `sh -s` from standard input. */
+  stdin: string;
+}
+
+const scriptCache = new Map<HostPart, string>();
+
+/** The script for a part, as it is sent to hosts. */
+export function hostScript(part: HostPart): string {
+  let script = scriptCache.get(part);
+  if (script === undefined) {
+    script = PART_FILES[part]
+      .map((file) => readFileSync(join(HOST_SCRIPT_DIR, file), "utf8"))
+      .join("\n")
+      .split("\n")
+      .filter((line) => line.trim() !== "" && (!/^\s*#/.test(line) || /^\s*# shellcheck /.test(line)))
+      .join("\n")
+      .concat("\n");
+    scriptCache.set(part, script);
+  }
+  return script;
+}
+
+/** A POSIX shell single-quoted word: the value exactly, whatever it holds. */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command line for one operation. Values must already be validated; they are quoted
+ * here whatever they hold, never concatenated into shell syntax.
+ */
+export function hostCommandLine(part: HostPart, action: HostAction, args: HostArguments, become: boolean): string {
+  const pairs = ARGUMENT_KEYS.filter((key) => args[key] !== undefined).map((key) => shellQuote(`${key}=${args[key]}`));
+  const run = [`${become ? "sudo -n " : ""}sh -s -- ${shellQuote(part)} ${shellQuote(action)}`, ...pairs].join(" \\\n  ");
+  return become ? `sudo -n true 2>/dev/null || { echo ${shellQuote(SUDO_PASSWORD_MESSAGE)} >&2; exit 1; }\n${run}` : run;
+}
+
+export function hostCommand(part: HostPart, action: HostAction, args: HostArguments, become: boolean): HostCommand {
+  return { command: hostCommandLine(part, action, args, become), stdin: hostScript(part) };
+}

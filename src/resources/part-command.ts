@@ -1,0 +1,44 @@
+/** The `remote.Command` that carries one host operation, with the options every part shares. */
+import * as pulumi from "@pulumi/pulumi";
+import { remote } from "@pulumi/command";
+import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
+import { HostConnectionArgs, hostIdentity } from "./connection";
+import { OperationResult, parseOperationResult } from "./operation-result";
+
+export interface PartCommandArgs {
+  part: HostPart;
+  /** Arguments of the operation run on create and update (`apply`, or `check` for prerequisites). */
+  apply: pulumi.Input<HostArguments>;
+  /** Arguments of `remove`, run on delete; none for a part with nothing to undo. */
+  remove?: HostArguments;
+  connection: HostConnectionArgs;
+  become: boolean;
+}
+
+export interface PartCommand {
+  command: remote.Command;
+  /** The result line of the last create or update. */
+  result: pulumi.Output<OperationResult>;
+}
+
+/**
+ * create runs the apply operation (update runs create again, with the new inputs); delete
+ * runs remove with the stored inputs. A change of host or port replaces the part, removing
+ * it first, since create and delete undo each other.
+ */
+export function partCommand(name: string, args: PartCommandArgs, opts: pulumi.CustomResourceOptions): PartCommand {
+  const action = args.part === "prerequisites" ? "check" : "apply";
+  const command = new remote.Command(
+    name,
+    {
+      connection: args.connection,
+      create: pulumi.output(args.apply).apply((apply) => hostCommandLine(args.part, action, apply, args.become)),
+      delete: args.remove ? hostCommandLine(args.part, "remove", args.remove, args.become) : undefined,
+      stdin: hostScript(args.part),
+      triggers: hostIdentity(args.connection),
+      addPreviousOutputInEnv: false,
+    },
+    { ...opts, deleteBeforeReplace: true },
+  );
+  return { command, result: command.stdout.apply(parseOperationResult) };
+}

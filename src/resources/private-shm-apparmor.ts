@@ -1,0 +1,74 @@
+/** snapd's private-shm AppArmor rules in the profiles of one snap instance on one host. */
+import * as pulumi from "@pulumi/pulumi";
+import { appSnippet, desiredState } from "../model/desired-state";
+import { inContext, InputError } from "../model/input-error";
+import { RuleGeneration } from "../model/snapd-version";
+import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { OperationResult } from "./operation-result";
+import { partCommand } from "./part-command";
+
+export interface PrivateShmAppArmorArgs {
+  /** The snap instance (`NAME` or `NAME_KEY`). */
+  instance: string;
+  /** Apps whose profiles get the rule; omit with `hooks` for every app and hook profile on the host. */
+  apps?: string[];
+  /** Hooks whose profiles get the rule. */
+  hooks?: string[];
+  /**
+   * Which rule snapd's generation writes: `single-level` (`"/dev/shm/*"`, snapd before
+   * 2.60.2) or `recursive` (`"/dev/shm/**"`). Default `recursive`.
+   */
+  ruleGeneration?: pulumi.Input<RuleGeneration>;
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Run the operations through `sudo -n`. Default false. */
+  become?: boolean;
+}
+
+/**
+ * The marked block with snapd's rule before the closing brace of every app and hook
+ * profile, and snapd's update-ns block in `snap-update-ns.I`. A new profile text is checked
+ * by `apparmor_parser -QK` before it replaces the old one; changed profiles are loaded in
+ * one `apparmor_parser --replace` where AppArmor is enabled.
+ */
+export class PrivateShmAppArmor extends pulumi.ComponentResource {
+  static readonly TYPE = "snap-shm:index:PrivateShmAppArmor";
+
+  /** What the last apply found (each profile's state) and changed. */
+  readonly result: pulumi.Output<OperationResult>;
+
+  constructor(name: string, args: PrivateShmAppArmorArgs, opts?: pulumi.ComponentResourceOptions) {
+    const context = `PrivateShmAppArmor "${name}" args.`;
+    const desired = inContext(context, () => desiredState(args.instance, args));
+    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    super(PrivateShmAppArmor.TYPE, name, {}, opts);
+    const profiles =
+      args.apps === undefined && args.hooks === undefined
+        ? `snap-update-ns.${args.instance} snap.${args.instance}.*`
+        : desired.appArmor.profiles.join(" ");
+    const apply = pulumi.output(args.ruleGeneration ?? "recursive").apply((generation) => {
+      if (generation !== "recursive" && generation !== "single-level") {
+        throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
+      }
+      return {
+        instance: args.instance,
+        profiles,
+        "app-snippet": appSnippet(generation),
+        "update-ns-snippet": desired.appArmor.updateNsSnippet,
+      };
+    });
+    const { result } = partCommand(
+      `${name}-command`,
+      {
+        part: "apparmor",
+        apply,
+        remove: { instance: args.instance, profiles },
+        connection: args.connection,
+        become: args.become ?? false,
+      },
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+    this.result = result;
+    this.registerOutputs({ result });
+  }
+}

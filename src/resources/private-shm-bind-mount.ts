@@ -1,0 +1,45 @@
+/** The bind of /dev/shm/snap.I over /dev/shm inside snap instance I's mount namespace. */
+import * as pulumi from "@pulumi/pulumi";
+import { desiredState } from "../model/desired-state";
+import { inContext } from "../model/input-error";
+import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { OperationResult } from "./operation-result";
+import { partCommand } from "./part-command";
+
+export interface PrivateShmBindMountArgs {
+  /** The snap instance (`NAME` or `NAME_KEY`). */
+  instance: string;
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Run the operations through `sudo -n`. Default false. */
+  become?: boolean;
+}
+
+/**
+ * snapd's mount entry `/dev/shm/snap.I /dev/shm none bind,rw 0 0` exactly once in
+ * `/var/lib/snapd/mount/snap.I.fstab`, and, where the snap has run and its namespace is
+ * preserved, the live bind applied by snapd's own `snap-update-ns`. Never the host's
+ * `/dev/shm`. On delete the entry goes (the file too when nothing else is left) and the bind
+ * is undone; segments stay in the private directory.
+ */
+export class PrivateShmBindMount extends pulumi.ComponentResource {
+  static readonly TYPE = "snap-shm:index:PrivateShmBindMount";
+
+  /** What the last apply found (entry, namespace) and changed. */
+  readonly result: pulumi.Output<OperationResult>;
+
+  constructor(name: string, args: PrivateShmBindMountArgs, opts?: pulumi.ComponentResourceOptions) {
+    const context = `PrivateShmBindMount "${name}" args.`;
+    const { mountProfile } = inContext(context, () => desiredState(args.instance));
+    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    super(PrivateShmBindMount.TYPE, name, {}, opts);
+    const mountArgs = { instance: args.instance, profile: mountProfile.path, entry: mountProfile.entry };
+    const { result } = partCommand(
+      `${name}-command`,
+      { part: "mount", apply: mountArgs, remove: mountArgs, connection: args.connection, become: args.become ?? false },
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+    this.result = result;
+    this.registerOutputs({ result });
+  }
+}

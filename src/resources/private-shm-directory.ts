@@ -1,0 +1,54 @@
+/** The private directory /dev/shm/snap.I on one host. */
+import * as pulumi from "@pulumi/pulumi";
+import { desiredState } from "../model/desired-state";
+import { inContext } from "../model/input-error";
+import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { OperationResult } from "./operation-result";
+import { partCommand } from "./part-command";
+
+export interface PrivateShmDirectoryArgs {
+  /** The snap instance (`NAME` or `NAME_KEY`). */
+  instance: string;
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
+  become?: boolean;
+  /**
+   * On delete, remove the directory even when it holds shared-memory segments. Default
+   * false: a directory with segments is kept and its entry count reported.
+   */
+  purge?: boolean;
+}
+
+/**
+ * `/dev/shm/snap.I` as a directory with mode 01777 owned by root:root: created when
+ * missing, repaired when its mode or owner is wrong (snapd's LP #1969777), refused when a
+ * file or symlink stands there, and kept across reboots by `/etc/tmpfiles.d/snap-shm-I.conf`.
+ */
+export class PrivateShmDirectory extends pulumi.ComponentResource {
+  static readonly TYPE = "snap-shm:index:PrivateShmDirectory";
+
+  /** What the last apply found and changed. */
+  readonly result: pulumi.Output<OperationResult>;
+
+  constructor(name: string, args: PrivateShmDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    const context = `PrivateShmDirectory "${name}" args.`;
+    const { directory } = inContext(context, () => desiredState(args.instance));
+    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    super(PrivateShmDirectory.TYPE, name, {}, opts);
+    const common = { instance: args.instance, path: directory.path, mode: directory.mode, owner: directory.owner, group: directory.group };
+    const { result } = partCommand(
+      `${name}-command`,
+      {
+        part: "directory",
+        apply: common,
+        remove: { instance: args.instance, path: directory.path, mode: directory.mode, owner: directory.owner, group: directory.group, purge: args.purge ? "yes" : "no" },
+        connection: args.connection,
+        become: args.become ?? false,
+      },
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+    this.result = result;
+    this.registerOutputs({ result });
+  }
+}

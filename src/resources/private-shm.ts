@@ -1,0 +1,85 @@
+/** One snap's private /dev/shm on one host: the parts, wired in order. */
+import * as pulumi from "@pulumi/pulumi";
+import { inContext } from "../model/input-error";
+import { RuleGeneration } from "../model/snapd-version";
+import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { OperationResult } from "./operation-result";
+import { partCommand } from "./part-command";
+import { PrivateShmAppArmor } from "./private-shm-apparmor";
+import { PrivateShmBindMount } from "./private-shm-bind-mount";
+import { PrivateShmDirectory } from "./private-shm-directory";
+import { SnapSharedMemory } from "./snap-shared-memory";
+
+export interface PrivateShmArgs {
+  /** The snap's shared-memory configuration. */
+  snap: SnapSharedMemory;
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
+  become?: boolean;
+  /** On delete, remove the private directory even when it holds segments. Default false. */
+  purge?: boolean;
+}
+
+/** What one snap's private /dev/shm looks like on one host after the last run. */
+export interface PrivateShmSummary {
+  instance: string;
+  /** The prerequisite check's findings: snapd version, rule generation, AppArmor, namespace. */
+  host: Record<string, unknown>;
+  /** Each part's changes, in the order they were applied. */
+  changed: string[];
+  notes: string[];
+}
+
+/**
+ * Prerequisites → private directory → AppArmor rules → bind mount, each waiting for the one
+ * before; Pulumi removes them in the reverse order. Without a `snapdVersion` on the snap,
+ * the rule text follows the snapd the prerequisite check finds on the host.
+ */
+export class PrivateShm extends pulumi.ComponentResource {
+  static readonly TYPE = "snap-shm:index:PrivateShm";
+
+  readonly prerequisites: pulumi.Output<OperationResult>;
+  readonly directory: PrivateShmDirectory;
+  readonly appArmor: PrivateShmAppArmor;
+  readonly mount: PrivateShmBindMount;
+  readonly summary: pulumi.Output<PrivateShmSummary>;
+
+  constructor(name: string, args: PrivateShmArgs, opts?: pulumi.ComponentResourceOptions) {
+    inContext(`PrivateShm "${name}" args.`, () => checkHostConnection(args.connection, "connection"));
+    super(PrivateShm.TYPE, name, {}, opts);
+    const { snap, connection } = args;
+    const become = args.become ?? false;
+    const instance = snap.instance;
+    const prerequisites = partCommand(
+      `${name}-prerequisites`,
+      { part: "prerequisites", apply: { instance, profiles: snap.profiles }, connection, become },
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+    this.prerequisites = prerequisites.result;
+    const ruleGeneration: pulumi.Input<RuleGeneration> =
+      snap.snapdVersion !== undefined
+        ? snap.desired.ruleGeneration
+        : prerequisites.result.apply((r) => (r.found.ruleGeneration === "single-level" ? "single-level" : "recursive"));
+    this.directory = new PrivateShmDirectory(
+      `${name}-directory`,
+      { instance, connection, become, purge: args.purge },
+      { parent: this, dependsOn: [prerequisites.command] },
+    );
+    this.appArmor = new PrivateShmAppArmor(
+      `${name}-apparmor`,
+      { instance, apps: snap.apps?.slice(), hooks: snap.hooks?.slice(), ruleGeneration, connection, become },
+      { parent: this, dependsOn: [this.directory] },
+    );
+    this.mount = new PrivateShmBindMount(`${name}-mount`, { instance, connection, become }, { parent: this, dependsOn: [this.appArmor] });
+    this.summary = pulumi
+      .all([prerequisites.result, this.directory.result, this.appArmor.result, this.mount.result])
+      .apply(([pre, ...parts]): PrivateShmSummary => ({
+        instance,
+        host: pre.found as Record<string, unknown>,
+        changed: parts.flatMap((part) => part.changed),
+        notes: [pre, ...parts].flatMap((part) => part.notes),
+      }));
+    this.registerOutputs({ summary: this.summary });
+  }
+}

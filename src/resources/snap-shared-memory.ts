@@ -1,0 +1,78 @@
+/** The shared-memory configuration of one snap, as snap-shm makes it private on hosts. */
+import * as pulumi from "@pulumi/pulumi";
+import { desiredState, DesiredState } from "../model/desired-state";
+import { failIf, inContext } from "../model/input-error";
+import { checkPrivatePlug } from "../model/shared-memory";
+
+export interface SnapSharedMemoryArgs {
+  /**
+   * The snap instance: `NAME`, or `NAME_KEY` for a parallel instance. Checked with snapd's
+   * rules (`invalid snap name: "..."`, `invalid instance key: "..."`).
+   */
+  instance: string;
+  /**
+   * Apps whose AppArmor profiles (`snap.I.<app>`) get the private-shm rule. Omit `apps` and
+   * `hooks` to cover every app and hook profile snapd has for the instance on each host.
+   */
+  apps?: string[];
+  /** Hooks whose AppArmor profiles (`snap.I.hook.<hook>`) get the rule. */
+  hooks?: string[];
+  /**
+   * The shared-memory plug as the snap would declare it, checked as snapd checks a plug in
+   * snap.yaml; it must come out `private: true`. Default: a plug named `shared-memory` with
+   * `private: true`.
+   */
+  plug?: {
+    /** The plug's name (snapd's plug naming rules). Default `shared-memory`. */
+    name?: string;
+    /** The plug's attributes. Default `{ private: true }`. */
+    attributes?: Record<string, unknown>;
+  };
+  /**
+   * The hosts' snapd version (e.g. `2.61.3`, or `2.57.6-1+deb12u1` as Debian reports it).
+   * It decides the AppArmor rule: `"/dev/shm/*"` before 2.60.2, `"/dev/shm/**"` from it on.
+   * Omit it to have each host's prerequisite check detect it; a snapd before 2.55.3 has no
+   * private shared memory and is refused.
+   */
+  snapdVersion?: string;
+}
+
+/**
+ * A snap's private shared-memory configuration, validated with snapd's rules when it is
+ * constructed, so a bad name or attribute fails the preview with snapd's message before any
+ * resource exists. Hosts take it through `SnapShmHost`, `SnapShmFleet` or `PrivateShm`.
+ */
+export class SnapSharedMemory extends pulumi.ComponentResource {
+  static readonly TYPE = "snap-shm:index:SnapSharedMemory";
+
+  readonly instance: string;
+  readonly apps?: readonly string[];
+  readonly hooks?: readonly string[];
+  readonly plugName: string;
+  readonly snapdVersion?: string;
+  /** What snapd writes for this instance (with the newest rules when no version is given). */
+  readonly desired: DesiredState;
+  /** The AppArmor profiles the block goes into: explicit names, or `snap.I.*` for all of them. */
+  readonly profiles: string;
+
+  constructor(name: string, args: SnapSharedMemoryArgs, opts?: pulumi.ComponentResourceOptions) {
+    const context = `SnapSharedMemory "${name}" args.`;
+    const desired = inContext(context, () => desiredState(args.instance, args));
+    const plugName = args.plug?.name ?? "shared-memory";
+    inContext(context, () =>
+      failIf("plug", args.plug, checkPrivatePlug(desired.snap, plugName, args.plug?.attributes ?? { private: true })),
+    );
+    super(SnapSharedMemory.TYPE, name, {}, opts);
+    this.instance = args.instance;
+    this.apps = args.apps;
+    this.hooks = args.hooks;
+    this.plugName = plugName;
+    this.snapdVersion = args.snapdVersion;
+    this.desired = desired;
+    this.profiles =
+      args.apps === undefined && args.hooks === undefined
+        ? `snap-update-ns.${args.instance} snap.${args.instance}.*`
+        : desired.appArmor.profiles.join(" ");
+    this.registerOutputs({ instance: this.instance, plugName, profiles: this.profiles, snapdVersion: args.snapdVersion ?? null });
+  }
+}

@@ -1,0 +1,62 @@
+/** Every snap that should have a private /dev/shm on one host. */
+import * as pulumi from "@pulumi/pulumi";
+import { InputError } from "../model/input-error";
+import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
+import { inContext } from "../model/input-error";
+import { PrivateShm, PrivateShmSummary } from "./private-shm";
+import { SnapSharedMemory } from "./snap-shared-memory";
+
+/** A snap on a host, with what to do on removal. */
+export interface HostSnapArgs {
+  /** The snap's shared-memory configuration. */
+  snap: SnapSharedMemory;
+  /** On removal, delete the private directory even when it holds segments. Default false. */
+  purge?: boolean;
+}
+
+export interface SnapShmHostArgs {
+  /** How to reach the host; keys and passwords only here. */
+  connection: HostConnectionArgs;
+  /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
+  become?: boolean;
+  /** The snaps to give a private /dev/shm (a configuration alone means `purge: false`). */
+  snaps: Array<SnapSharedMemory | HostSnapArgs>;
+}
+
+/** A host's summary: one entry per snap instance. */
+export type HostSummary = Record<string, PrivateShmSummary>;
+
+/** One `PrivateShm` per snap, named `<host>-<instance>`, on one host. */
+export class SnapShmHost extends pulumi.ComponentResource {
+  static readonly TYPE = "snap-shm:index:SnapShmHost";
+
+  readonly instances: Record<string, PrivateShm>;
+  readonly summary: pulumi.Output<HostSummary>;
+
+  constructor(name: string, args: SnapShmHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    const context = `SnapShmHost "${name}" args.`;
+    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    const snaps = args.snaps.map((entry) => (entry instanceof SnapSharedMemory ? { snap: entry } : entry));
+    const seen = new Set<string>();
+    snaps.forEach(({ snap }, i) => {
+      if (seen.has(snap.instance)) {
+        throw new InputError(`${context}snaps[${i}]`, snap.instance, `snap instance ${JSON.stringify(snap.instance)} is listed twice for this host`);
+      }
+      seen.add(snap.instance);
+    });
+    super(SnapShmHost.TYPE, name, {}, opts);
+    warnWithoutHostKey(args.connection, this, `host ${name}`);
+    this.instances = {};
+    for (const { snap, purge } of snaps) {
+      this.instances[snap.instance] = new PrivateShm(
+        `${name}-${snap.instance}`,
+        { snap, connection: args.connection, become: args.become, purge },
+        { parent: this },
+      );
+    }
+    this.summary = pulumi
+      .all(Object.values(this.instances).map((instance) => instance.summary))
+      .apply((summaries) => Object.fromEntries(summaries.map((summary) => [summary.instance, summary])));
+    this.registerOutputs({ summary: this.summary });
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The host scripts' awk edits against the model they implement: for generated profiles,
+ * mount profiles and versions, the shell functions in src/host/ (run with the machine's
+ * dash and mawk, as on Debian and Ubuntu hosts) give exactly what src/render/ and
+ * src/model/ give, byte for byte, refusals included.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import fc from "fast-check";
+import { appSnippet, updateNsSnippet } from "../../src/model/desired-state";
+import { compareVersions } from "../../src/model/snapd-version";
+import { insertBlock, ProfileShapeError, removeBlock } from "../../src/render/apparmor-profile";
+import { addMountEntry, FstabConflictError, removeMountEntry } from "../../src/render/fstab";
+import { HOST_SCRIPT_DIR } from "../../src/render/host-command";
+
+const work = mkdtempSync(join(tmpdir(), "snap-shm-awk-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+/** Runs a function of the host scripts with `sh` (dash here), the text in a file. */
+function hostFunction(files: string[], call: string, text: string | null, env: Record<string, string> = {}) {
+  const file = join(work, "input");
+  if (text === null) rmSync(file, { force: true });
+  else writeFileSync(file, text);
+  const sources = files.map((f) => `. ${join(HOST_SCRIPT_DIR, f)}`).join("; ");
+  const result = spawnSync("sh", ["-c", `${sources}; ${call}`, "sh", file], { encoding: "utf8", env: { ...process.env, ...env } });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function shapeOf(run: () => string): { ok: true; text: string } | { ok: false; reason: string } {
+  try {
+    return { ok: true, text: run() };
+  } catch (error) {
+    if (error instanceof ProfileShapeError || error instanceof FstabConflictError) return { ok: false, reason: error.message };
+    throw error;
+  }
+}
+
+const ruleLine = fc.constantFrom(
+  "  #include <abstractions/base>",
+  "  /dev/shm/{,**} rw,",
+  '  "/var/lib/{a,b}/ x" r,',
+  "  # a { comment",
+  "  owner @{HOME}/#[0-9]* rw,",
+  "",
+  "  ^hat {",
+  "  }",
+  "\t/usr/bin/{,x}* ixr,",
+  "  # BEGIN snap-shm private-shm",
+  "  # END snap-shm private-shm",
+  "}",
+  "  /x r, }",
+  'profile "b" {',
+);
+const profile = fc
+  .tuple(fc.constantFrom("", "#include <tunables/global>\n", '@{N}="{"\n'), fc.array(ruleLine, { maxLength: 10 }), fc.constantFrom("}", "  }", "} # end", ""), fc.boolean())
+  .map(([pre, body, close, newline]) => `${pre}profile "snap.a.b" {\n${body.join("\n")}${body.length ? "\n" : ""}${close}${newline ? "\n" : ""}`);
+const body = fc.constantFrom(appSnippet("recursive"), appSnippet("single-level"), updateNsSnippet("shm_x"), "x\n", "a {\n", "# END snap-shm private-shm\n");
+
+describe("host awk edits match the model", function () {
+  this.timeout(300_000);
+
+  it("AppArmor block insert, over generated profiles (refusals included)", () => {
+    fc.assert(
+      fc.property(profile, body, fc.constantFrom("", "  "), (text, snippet, indent) => {
+        const model = shapeOf(() => insertBlock(text, snippet, indent));
+        const host = hostFunction(["lib.sh", "apparmor.sh"], 'apparmor_edit insert "$1" "$INDENT" "$BODY"', text, { INDENT: indent, BODY: snippet });
+        if (model.ok) {
+          assert.equal(host.status, 0, host.stderr);
+          assert.equal(host.stdout, model.text);
+        } else {
+          assert.equal(host.status, 2);
+          assert.equal(host.stderr, `${model.reason}\n`);
+        }
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it("AppArmor block remove and check, over generated profiles with the block", () => {
+    fc.assert(
+      fc.property(profile, body, (text, snippet) => {
+        const inserted = shapeOf(() => insertBlock(text, snippet));
+        if (!inserted.ok) return;
+        const removed = hostFunction(["lib.sh", "apparmor.sh"], 'apparmor_edit remove "$1" "" ""', inserted.text);
+        assert.equal(removed.status, 0, removed.stderr);
+        assert.equal(removed.stdout, removeBlock(inserted.text));
+        const check = (t: string, b: string) => hostFunction(["lib.sh", "apparmor.sh"], 'apparmor_edit check "$1" "" "$BODY"', t, { BODY: b }).stdout;
+        assert.equal(check(inserted.text, snippet), "in-sync\n");
+        assert.equal(check(removeBlock(inserted.text), snippet), "missing\n");
+        if (snippet !== appSnippet("recursive")) assert.equal(check(inserted.text, appSnippet("recursive")), "stale\n");
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  const ENTRY = "/dev/shm/snap.shm_x /dev/shm none bind,rw 0 0";
+  const fstabLine = fc.constantFrom(
+    ENTRY,
+    "/dev/shm/snap.shm_x  /dev/shm\tnone bind,rw",
+    "/snap/a_b /snap/a none rbind,x-snapd.origin=overname 0 0",
+    "/dev/shm/other /dev/shm none bind,rw 0 0",
+    "# comment",
+    "",
+    "  ",
+    "a b c d e f g",
+    "x\r",
+  );
+  const fstab = fc.tuple(fc.array(fstabLine, { maxLength: 7 }), fc.boolean()).map(([lines, newline]) => lines.join("\n") + (newline && lines.length ? "\n" : ""));
+
+  it("mount profile add, remove and check, over generated fstab files", () => {
+    fc.assert(
+      fc.property(fstab, (text) => {
+        const added = shapeOf(() => addMountEntry(text, ENTRY).text);
+        const add = hostFunction(["lib.sh", "mount.sh"], 'fstab_edit add "$1" "$ENTRY"', text, { ENTRY });
+        if (added.ok) {
+          assert.equal(add.status, 0, add.stderr);
+          assert.equal(add.stdout, added.text);
+        } else {
+          assert.equal(add.status, 2);
+          assert.equal(add.stderr.trim(), added.reason.replace(/"(.*)"$/, "$1"));
+        }
+        const remove = hostFunction(["lib.sh", "mount.sh"], 'fstab_edit remove "$1" "$ENTRY"', text, { ENTRY });
+        assert.equal(remove.status, 0, remove.stderr);
+        assert.equal(remove.stdout, removeMountEntry(text, ENTRY).text);
+      }),
+      { numRuns: 300 },
+    );
+    assert.equal(hostFunction(["lib.sh", "mount.sh"], 'fstab_edit add "$1" "$ENTRY"', null, { ENTRY }).stdout, `${ENTRY}\n`);
+    assert.equal(hostFunction(["lib.sh", "mount.sh"], 'fstab_edit check "$1" "$ENTRY"', `${ENTRY}\n${ENTRY}\n`, { ENTRY }).stdout, "duplicated\n");
+  });
+
+  const version = fc
+    .tuple(
+      fc.option(fc.constantFrom("1:", "0:"), { nil: undefined }),
+      fc.array(fc.constantFrom("0", "2", "55", "60", "3", "02", "10"), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.constantFrom("~rc1", "+git", "a", "+deb12u1", "~", "+b2", "-1", "-1ubuntu2", ".0"), { maxLength: 3 }),
+    )
+    .map(([epoch, numbers, suffixes]) => `${epoch ?? ""}${numbers.join(".")}${suffixes.join("")}`);
+
+  it("version order, over generated snapd versions", () => {
+    fc.assert(
+      fc.property(version, version, (a, b) => {
+        const host = hostFunction(["lib.sh", "prerequisites.sh"], 'version_compare "$A" "$B"', "", { A: a, B: b });
+        assert.equal(host.status, 0, host.stderr);
+        assert.equal(Number(host.stdout), Math.sign(compareVersions(a, b)), `${a} vs ${b}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

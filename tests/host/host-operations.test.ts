@@ -1,0 +1,319 @@
+/**
+ * The host operations, run for real: the exact command strings the resources register
+ * (taken from the mocked registrations), executed with `sh -c` as root on a test host (its
+ * own mount namespace, tmpfs /dev/shm and copy-on-write root), with snapd's real
+ * snap-update-ns and Debian's real apparmor_parser. Assertions read the kernel's mount
+ * tables and the files themselves.
+ */
+import { strict as assert } from "node:assert";
+import { readdirSync } from "node:fs";
+import { SHM_SYMLINK_MESSAGE } from "../../src/model/desired-state";
+import { BLOCK_BEGIN } from "../../src/render/apparmor-profile";
+import { registeredCommands, RegisteredCommand, runOperation, runOperationAsync } from "../support/registered-commands";
+import { quote, TestHost } from "../support/test-host";
+
+const I = "shmtest_foo";
+const PROFILES = "/var/lib/snapd/apparmor/profiles";
+const FSTAB = `/var/lib/snapd/mount/snap.${I}.fstab`;
+const ENTRY = `/dev/shm/snap.${I} /dev/shm none bind,rw 0 0`;
+const TMPFILES = `/etc/tmpfiles.d/snap-shm-${I}.conf`;
+const PARTS = ["prerequisites", "directory-command", "apparmor-command", "mount-command"] as const;
+
+type Commands = Record<(typeof PARTS)[number], RegisteredCommand>;
+
+async function commandsFor(host: TestHost, options: { purge?: boolean; apps?: string[]; snapdVersion?: string } = {}): Promise<Commands> {
+  const registered = await registeredCommands(async () => {
+    const r = await import("../../src/resources");
+    const snap = new r.SnapSharedMemory("s", { instance: I, apps: options.apps, snapdVersion: options.snapdVersion });
+    return new r.SnapShmHost("h", { connection: { host: "h" }, snaps: [{ snap, purge: options.purge }] });
+  }, host);
+  return Object.fromEntries(PARTS.map((part) => [part, registered.get(`h-${I}-${part}`)!])) as Commands;
+}
+
+function applyAll(host: TestHost, commands: Commands) {
+  return PARTS.map((part) => {
+    const run = runOperation(host, commands[part]);
+    assert.equal(run.status, 0, `${part}: ${run.stderr}`);
+    assert.equal(run.result.ok, true, part);
+    return run.result;
+  });
+}
+
+function removeAll(host: TestHost, commands: Commands) {
+  return (["mount-command", "apparmor-command", "directory-command"] as const).map((part) => {
+    const run = runOperation(host, commands[part], "delete");
+    assert.equal(run.status, 0, `${part}: ${run.stderr}`);
+    return run.result;
+  });
+}
+
+function machineShm(): string[] {
+  return readdirSync("/dev/shm").filter((name) => name.startsWith("snap.shmtest"));
+}
+
+describe("host operations on a test host", function () {
+  this.timeout(120_000);
+  let host: TestHost;
+
+  beforeEach(async () => {
+    host = await TestHost.start();
+    host.addSnap({ instance: I, apps: ["app"], hooks: ["configure"], running: true });
+  });
+  afterEach(async () => host.stop());
+
+  it("applies every part: directory 01777 root:root, blocks that compile, the entry once, the bind only in the snap's namespace", async () => {
+    const commands = await commandsFor(host);
+    const [prerequisites, directory, appArmor, mount] = applyAll(host, commands);
+    assert.equal(prerequisites.found.snapdVersion, "2.57.6-1+deb12u1+b2");
+    assert.equal(prerequisites.found.ruleGeneration, "single-level");
+    assert.equal(prerequisites.found.namespace, "preserved");
+    assert.deepEqual(directory.changed, [`created /dev/shm/snap.${I} (mode 1777, root:root)`, `wrote ${TMPFILES}`]);
+    assert.equal(appArmor.changed.length, 3);
+    assert.equal(mount.found.namespace, "unbound");
+
+    assert.deepEqual(host.stat(`/dev/shm/snap.${I}`), { type: "directory", mode: "1777", owner: "root", group: "root" });
+    assert.equal(host.readFile(TMPFILES), `# snap-shm: the private /dev/shm of snap ${I}, recreated at boot.\nd /dev/shm/snap.${I} 1777 root root -\n`);
+    assert.equal(host.readFile(FSTAB), `${ENTRY}\n`);
+    for (const profile of [`snap.${I}.app`, `snap.${I}.hook.configure`, `snap-update-ns.${I}`]) {
+      const text = host.readFile(`${PROFILES}/${profile}`)!;
+      assert.equal(text.split(BLOCK_BEGIN).length, 2, profile);
+      assert.equal(host.sh(`apparmor_parser -QK ${PROFILES}/${profile}`).status, 0, `${profile} compiles`);
+    }
+    assert.ok(host.readFile(`${PROFILES}/snap.${I}.app`)!.includes('\n"/dev/shm/*" mrwlkix,\n# END snap-shm private-shm\n}\n'));
+    assert.ok(host.readFile(`${PROFILES}/snap-update-ns.${I}`)!.includes(`  mount options=(bind, rw) /dev/shm/snap.${I}/ -> /dev/shm/,\n`));
+
+    const inside = host.shmMounts(I);
+    assert.equal(inside[inside.length - 1].split(" ")[3], `/snap.${I}`, "the snap's /dev/shm is the private directory");
+    assert.ok(host.shmMounts().every((line) => line.split(" ")[3] === "/"), "the host's /dev/shm is untouched");
+    assert.deepEqual(machineShm(), [], "this machine's /dev/shm is untouched");
+    // A running app switches at once: what it writes lands in the private directory.
+    host.must(`nsenter --mount=/run/snapd/ns/${I}.mnt sh -c 'echo data > /dev/shm/segment'`);
+    assert.equal(host.readFile(`/dev/shm/snap.${I}/segment`), "data\n");
+    assert.equal(host.exists("/dev/shm/segment"), false);
+  });
+
+  it("changes nothing on a second apply, and says so", async () => {
+    const commands = await commandsFor(host);
+    applyAll(host, commands);
+    const before = host.snapshot("/var/lib/snapd");
+    const again = applyAll(host, commands);
+    for (const result of again) assert.deepEqual(result.changed, [], `${result.part} changed nothing`);
+    assert.deepEqual(again[2].found.profiles, { [`snap-update-ns.${I}`]: "in-sync", [`snap.${I}.app`]: "in-sync", [`snap.${I}.hook.configure`]: "in-sync" });
+    assert.deepEqual(again[3].found, { entry: "present", namespace: "bound" });
+    assert.deepEqual(host.snapshot("/var/lib/snapd"), before);
+    assert.equal(host.shmMounts(I).length, 2, "no second bind stacked on the first");
+  });
+
+  it("removes in reverse order back to the original bytes, keeping a directory that holds segments", async () => {
+    const original = { snapd: host.snapshot("/var/lib/snapd"), tmpfiles: host.snapshot("/etc/tmpfiles.d") };
+    const commands = await commandsFor(host);
+    applyAll(host, commands);
+    host.must(`nsenter --mount=/run/snapd/ns/${I}.mnt sh -c 'echo data > /dev/shm/segment'`);
+    const [mount, , directory] = removeAll(host, commands);
+    assert.ok(mount.changed.some((c) => c.startsWith(`unbound /dev/shm/snap.${I}`)));
+    assert.deepEqual(host.snapshot("/var/lib/snapd"), original.snapd);
+    assert.deepEqual(host.snapshot("/etc/tmpfiles.d"), original.tmpfiles);
+    assert.equal(host.exists(FSTAB), false);
+    assert.deepEqual(directory.notes, [`kept /dev/shm/snap.${I}: it holds 1 entries (shared-memory segments are data; purge was not asked for)`]);
+    assert.equal(host.readFile(`/dev/shm/snap.${I}/segment`), "data\n");
+    assert.equal(host.shmMounts(I).length, 1, "the snap's own /dev/shm is back");
+    // The removal of a removed part changes nothing.
+    for (const result of removeAll(host, commands)) assert.deepEqual(result.changed, [], result.part);
+  });
+
+  it("purges the directory with its segments only when asked", async () => {
+    const commands = await commandsFor(host, { purge: true });
+    applyAll(host, commands);
+    host.must(`touch /dev/shm/snap.${I}/a /dev/shm/snap.${I}/.b`);
+    const [, , directory] = removeAll(host, commands);
+    assert.ok(directory.changed.includes(`purged /dev/shm/snap.${I} and the 2 entries it held`));
+    assert.equal(host.exists(`/dev/shm/snap.${I}`), false);
+  });
+
+  it("repairs a directory snapd left with the wrong mode and owner (LP #1969777)", async () => {
+    host.must(`mkdir -m 0755 /dev/shm/snap.${I} && chown nobody:nogroup /dev/shm/snap.${I} && touch /dev/shm/snap.${I}/kept`);
+    const commands = await commandsFor(host);
+    const run = runOperation(host, commands["directory-command"]);
+    assert.deepEqual(run.result.changed.slice(0, 2), [
+      `repaired mode of /dev/shm/snap.${I}: 755 -> 1777`,
+      `repaired owner of /dev/shm/snap.${I}: nobody:nogroup -> root:root`,
+    ]);
+    assert.deepEqual(host.stat(`/dev/shm/snap.${I}`), { type: "directory", mode: "1777", owner: "root", group: "root" });
+    assert.ok(host.exists(`/dev/shm/snap.${I}/kept`));
+  });
+
+  it("creates the directory 01777 whatever the umask", async () => {
+    const commands = await commandsFor(host);
+    const run = host.sh(`umask 077; ${commands["directory-command"].create}`, commands["directory-command"].stdin);
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(host.stat(`/dev/shm/snap.${I}`)?.mode, "1777");
+    assert.equal(host.stat(TMPFILES)?.mode, "644");
+  });
+
+  describe("refusals", () => {
+    it("a host whose /dev/shm is a symlink, with snapd's message, touching nothing", async () => {
+      const commands = await commandsFor(host);
+      host.must("umount /dev/shm && rmdir /dev/shm && mkdir -p /run/shm && ln -s /run/shm /dev/shm");
+      const before = host.snapshot("/var/lib/snapd");
+      for (const part of PARTS.filter((p) => p !== "apparmor-command")) {
+        const run = runOperation(host, commands[part]);
+        assert.equal(run.status, 1, part);
+        assert.equal(run.stderr, `snap-shm: ${SHM_SYMLINK_MESSAGE}\n`);
+        assert.equal(run.result.error, 'shared-memory plug with "private: true" cannot be connected if "/dev/shm" is a symlink');
+      }
+      assert.deepEqual(host.snapshot("/var/lib/snapd"), before);
+      assert.equal(host.exists(`/run/shm/snap.${I}`), false);
+    });
+
+    for (const [what, make] of [
+      ["a file", `echo precious > /dev/shm/snap.${I}`],
+      ["a symlink", `ln -s /tmp /dev/shm/snap.${I}`],
+    ] as const) {
+      it(`${what} where the directory should be, left as it is`, async () => {
+        host.must(make);
+        const commands = await commandsFor(host);
+        const run = runOperation(host, commands["directory-command"]);
+        assert.equal(run.status, 1);
+        assert.match(run.stderr, new RegExp(`^snap-shm: refusing /dev/shm/snap\\.${I}: it is a (file|symlink), not a directory \\(snapd would silently fall back to the shared /dev/shm\\); move it away and apply again\\n$`));
+        assert.equal(host.exists(TMPFILES), false);
+        if (what === "a file") assert.equal(host.readFile(`/dev/shm/snap.${I}`), "precious\n");
+        else assert.equal(host.must(`readlink /dev/shm/snap.${I}`), "/tmp\n");
+      });
+    }
+
+    it("a profile the parser rejects: the old profile is kept whole", async () => {
+      const path = `${PROFILES}/snap.${I}.app`;
+      const broken = host.readFile(path)!.replace("  /tmp/ r,\n", "  /tmp/ bogus-permission,\n");
+      host.writeFile(path, broken);
+      const commands = await commandsFor(host);
+      const run = runOperation(host, commands["apparmor-command"]);
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, new RegExp(`^snap-shm: apparmor_parser rejects the new ${path}: .+; the old profile is kept\\n$`, "s"));
+      assert.equal(host.readFile(path), broken);
+      assert.equal(host.readFile(`${PROFILES}/snap-update-ns.${I}`)!.includes(BLOCK_BEGIN), false, "no profile changed when one is rejected");
+      assert.equal(host.must(`ls -A ${PROFILES} | grep -c snap-shm || true`).trim(), "0", "no temporary file left");
+    });
+
+    it("a text that is not one profile: refused, the file kept", async () => {
+      const path = `${PROFILES}/snap.${I}.app`;
+      host.writeFile(path, "profile a {\n}\nprofile b {\n}\n");
+      const commands = await commandsFor(host);
+      const run = runOperation(host, commands["apparmor-command"]);
+      assert.equal(run.status, 1);
+      assert.equal(run.stderr, `snap-shm: cannot edit ${path}: the text has 2 profiles, not one; the file is left as it is\n`);
+      assert.equal(host.readFile(path), "profile a {\n}\nprofile b {\n}\n");
+    });
+
+    it("another mount on /dev/shm in the mount profile", async () => {
+      host.writeFile(FSTAB, "/dev/shm/elsewhere /dev/shm none bind,rw 0 0\n");
+      const commands = await commandsFor(host);
+      const run = runOperation(host, commands["mount-command"]);
+      assert.equal(run.status, 1);
+      assert.equal(run.stderr, `snap-shm: cannot add the entry to ${FSTAB}: another entry already mounts on /dev/shm: /dev/shm/elsewhere /dev/shm none bind,rw 0 0; the file is left as it is\n`);
+      assert.equal(host.readFile(FSTAB), "/dev/shm/elsewhere /dev/shm none bind,rw 0 0\n");
+    });
+
+    it("a snap that is not installed, or an app it does not have", async () => {
+      const missing = await commandsFor(host, { apps: ["app", "nope"] });
+      const run = runOperation(host, missing.prerequisites);
+      assert.equal(run.status, 1);
+      assert.equal(run.stderr, `snap-shm: snap ${I} has no profile snap.${I}.nope in ${PROFILES}: check its app and hook names\n`);
+      host.must(`rm ${PROFILES}/snap.${I}.*`);
+      const gone = runOperation(host, (await commandsFor(host)).prerequisites);
+      assert.equal(gone.stderr, `snap-shm: snap ${I} is not installed on this host: no profiles ${PROFILES}/snap.${I}.*\n`);
+    });
+
+    it("a snapd without private shared memory", async () => {
+      host.must("mount --bind /dev/null /usr/lib/snapd/info 2>/dev/null || true; printf 'VERSION=2.54.3-1\\n' > /tmp/info && mount --bind /tmp/info /usr/lib/snapd/info");
+      const run = runOperation(host, (await commandsFor(host)).prerequisites);
+      assert.equal(run.status, 1);
+      assert.equal(run.stderr, "snap-shm: snapd 2.54.3-1 has no private shared memory: it needs snapd 2.55.3 or newer\n");
+    });
+
+    it("sudo that would ask for a password, with a message saying what to do", async () => {
+      host.must(
+        "useradd -m asker && useradd -m trusted && printf 'asker ALL=(ALL) ALL\\ntrusted ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/test && chmod 440 /etc/sudoers.d/test",
+      );
+      const registered = await registeredCommands(async () => {
+        const r = await import("../../src/resources");
+        return new r.PrivateShmDirectory("d", { instance: I, connection: { host: "h", user: "asker" }, become: true });
+      });
+      const command = registered.get("d-command")!;
+      const asker = host.sh(`su -s /bin/sh asker -c ${quote(command.create)}`, command.stdin);
+      assert.equal(asker.status, 1);
+      assert.match(asker.stderr, /^snap-shm: sudo -n failed: sudo on this host asks for a password/);
+      assert.equal(host.exists(`/dev/shm/snap.${I}`), false);
+      const trusted = host.sh(`su -s /bin/sh trusted -c ${quote(command.create)}`, command.stdin);
+      assert.equal(trusted.status, 0, trusted.stderr);
+      assert.equal(host.stat(`/dev/shm/snap.${I}`)?.owner, "root");
+    });
+  });
+
+  describe("failed writes leave the old file whole", () => {
+    it("a full file system under the profiles", async () => {
+      const path = `${PROFILES}/snap.${I}.app`;
+      const original = host.readFile(path)!;
+      // The profiles on a small tmpfs, filled up.
+      host.must(`mkdir /tmp/p && cp -a ${PROFILES}/. /tmp/p/ && mount -t tmpfs -o size=64k full ${PROFILES} && cp -a /tmp/p/. ${PROFILES}/ && (head -c 1M /dev/zero > ${PROFILES}/.filler || true)`);
+      const commands = await commandsFor(host);
+      const run = runOperation(host, commands["apparmor-command"]);
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, /^snap-shm: cannot edit .*; the file is left as it is\n$/s);
+      assert.equal(host.readFile(path), original);
+      assert.equal(host.must(`ls -A ${PROFILES} | grep -c '^\\.snap-shm' || true`).trim(), "0");
+    });
+
+    it("a read-only mount profile folder", async () => {
+      host.writeFile(FSTAB, "/snap/a /snap/b none rbind 0 0\n");
+      host.must("mount --bind /var/lib/snapd/mount /var/lib/snapd/mount && mount -o remount,bind,ro /var/lib/snapd/mount");
+      const commands = await commandsFor(host);
+      const run = runOperation(host, commands["mount-command"]);
+      assert.equal(run.status, 1);
+      assert.match(run.stderr, /^snap-shm: cannot create a temporary file in \/var\/lib\/snapd\/mount: Read-only file system\n$/);
+      assert.equal(host.readFile(FSTAB), "/snap/a /snap/b none rbind 0 0\n");
+    });
+
+    it("a full tmpfiles.d keeps a hand-edited entry file whole", async () => {
+      host.writeFile(TMPFILES, "d /dev/shm/snap.shmtest_foo 0755 root root -\n");
+      host.must(`mount -t tmpfs -o size=16k full /etc/tmpfiles.d && printf 'd /dev/shm/snap.shmtest_foo 0755 root root -\\n' > ${TMPFILES} && (head -c 1M /dev/zero > /etc/tmpfiles.d/.filler || true)`);
+      const commands = await commandsFor(host);
+      const run = runOperation(host, commands["directory-command"]);
+      assert.equal(run.status, 1);
+      assert.equal(host.readFile(TMPFILES), "d /dev/shm/snap.shmtest_foo 0755 root root -\n");
+    });
+  });
+
+  it("two applies at once on one instance: one writes, the other finds it done", async () => {
+    const commands = await commandsFor(host);
+    runOperation(host, commands.prerequisites);
+    runOperation(host, commands["directory-command"]);
+    const runs = await Promise.all([runOperationAsync(host, commands["apparmor-command"]), runOperationAsync(host, commands["apparmor-command"])]);
+    for (const run of runs) assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(runs.map((run) => run.result.changed.length).sort(), [0, 3]);
+    assert.equal(host.readFile(`${PROFILES}/snap.${I}.app`)!.split(BLOCK_BEGIN).length, 2);
+    const mounts = await Promise.all([runOperationAsync(host, commands["mount-command"]), runOperationAsync(host, commands["mount-command"])]);
+    for (const run of mounts) assert.equal(run.status, 0, run.stderr);
+    assert.equal(host.readFile(FSTAB), `${ENTRY}\n`);
+    assert.equal(host.shmMounts(I).length, 2, "one bind, not two");
+  });
+
+  it("binds by hand and records it where there is no snap-update-ns, and undoes exactly that", async () => {
+    host.must("mount --bind /dev/null /usr/lib/snapd/snap-update-ns");
+    const commands = await commandsFor(host);
+    const [prerequisites, , , mount] = applyAll(host, commands);
+    assert.equal(prerequisites.found.snapUpdateNs, null);
+    assert.ok(mount.changed.some((c) => c.includes("by hand (no snap-update-ns), recorded in /run/snapd/ns/snap.shmtest_foo.fstab")));
+    assert.equal(host.readFile(`/run/snapd/ns/snap.${I}.fstab`), `${ENTRY}\n`);
+    assert.equal(host.shmMounts(I).pop()!.split(" ")[3], `/snap.${I}`);
+    assert.deepEqual(applyAll(host, commands)[3].changed, []);
+    removeAll(host, commands);
+    assert.equal(host.shmMounts(I).length, 1);
+    assert.equal(host.readFile(`/run/snapd/ns/snap.${I}.fstab`), "");
+  });
+
+  it("follows the snapd version it is given for the rule", async () => {
+    const commands = await commandsFor(host, { snapdVersion: "2.61.3" });
+    applyAll(host, commands);
+    assert.ok(host.readFile(`${PROFILES}/snap.${I}.app`)!.includes('\n"/dev/shm/**" mrwlkix,\n'));
+  });
+});

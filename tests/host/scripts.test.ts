@@ -1,0 +1,92 @@
+/** The host scripts as files: shellcheck on each, as shipped, and their own refusals of bad arguments. */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { HOST_SCRIPT_DIR, hostCommand, HostPart, hostScript } from "../../src/render/host-command";
+import { TestHost } from "../support/test-host";
+
+const PARTS: HostPart[] = ["prerequisites", "directory", "apparmor", "mount"];
+
+function shellcheck(args: string[]) {
+  return spawnSync("shellcheck", ["--shell=sh", ...args], { encoding: "utf8" });
+}
+
+describe("host scripts", function () {
+  this.timeout(120_000);
+
+  it("pass shellcheck: every file, all of them together, and each part's script as sent", () => {
+    const files = readdirSync(HOST_SCRIPT_DIR).filter((f) => f.endsWith(".sh")).sort();
+    assert.deepEqual(files, ["apparmor.sh", "directory.sh", "lib.sh", "main.sh", "mount.sh", "prerequisites.sh"]);
+    // One file alone uses what another defines: only those two checks are off for it.
+    for (const file of files) {
+      const result = shellcheck(["--exclude=SC2034,SC2154", join(HOST_SCRIPT_DIR, file)]);
+      assert.equal(result.status, 0, `${file}\n${result.stdout}`);
+    }
+    const work = mkdtempSync(join(tmpdir(), "snap-shm-sc-"));
+    try {
+      const all = join(work, "all.sh");
+      writeFileSync(all, ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "prerequisites.sh", "main.sh"].map((f) => spawnSync("cat", [join(HOST_SCRIPT_DIR, f)]).stdout).join("\n"));
+      const strict = shellcheck([all]);
+      assert.equal(strict.status, 0, strict.stdout);
+      for (const part of PARTS) {
+        const sent = join(work, `${part}.sh`);
+        writeFileSync(sent, hostScript(part));
+        const result = shellcheck(["--exclude=SC2034", sent]);
+        assert.equal(result.status, 0, `${part}\n${result.stdout}`);
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it("are sent without blank lines or comments but shellcheck's, and parse with sh -n", () => {
+    for (const part of PARTS) {
+      const script = hostScript(part);
+      const lines = script.split("\n").slice(0, -1);
+      assert.ok(!lines.some((line) => line.trim() === "" || (/^\s*#/.test(line) && !/^\s*# shellcheck /.test(line))), part);
+      assert.equal(spawnSync("sh", ["-n"], { input: script }).status, 0, part);
+    }
+  });
+
+  describe("refuse bad arguments before touching anything", () => {
+    let host: TestHost;
+    before(async () => {
+      host = await TestHost.start();
+    });
+    after(async () => host.stop());
+
+    const cases: Array<[HostPart, string, Record<string, string>, string]> = [
+      ["directory", "apply", { instance: "../etc", path: "/dev/shm/snap.../etc" }, 'invalid snap name: "../etc"'],
+      ["directory", "apply", { instance: "shm_BAD" }, 'invalid instance key: "BAD"'],
+      ["directory", "apply", { instance: "shm", path: "/etc", mode: "1777", owner: "root", group: "root" }, 'argument path is "/etc"; for instance shm it must be "/dev/shm/snap.shm"'],
+      ["directory", "apply", { instance: "shm", path: "/dev/shm/snap.shm", mode: "0777", owner: "root", group: "root" }, 'argument mode is "0777"; for instance shm it must be "1777"'],
+      ["directory", "remove", { instance: "shm", path: "/dev/shm/snap.shm", mode: "1777", owner: "root", group: "root", purge: "maybe" }, 'argument purge is "maybe"; it must be yes or no'],
+      ["mount", "apply", { instance: "shm", profile: "/var/lib/snapd/mount/snap.shm.fstab", entry: "/ /dev/shm none bind,rw 0 0" }, 'argument entry is "/ /dev/shm none bind,rw 0 0"; for instance shm it must be "/dev/shm/snap.shm /dev/shm none bind,rw 0 0"'],
+      ["apparmor", "apply", { instance: "shm", profiles: "snap.other.app", "app-snippet": "x\n", "update-ns-snippet": "y\n" }, 'profile "snap.other.app" does not belong to snap instance shm'],
+      ["apparmor", "apply", { instance: "shm", profiles: "snap.shm.a/../../x", "app-snippet": "x\n", "update-ns-snippet": "y\n" }, 'invalid profile name "snap.shm.a/../../x"'],
+      ["apparmor", "remove", { instance: "shm" }, "missing argument profiles="],
+    ];
+    for (const [part, action, args, message] of cases) {
+      it(`${part} ${action}: ${message}`, () => {
+        const before = host.snapshot("/var/lib/snapd");
+        const { command, stdin } = hostCommand(part, action as "apply", args, false);
+        const run = host.sh(command, stdin);
+        assert.equal(run.status, 1);
+        assert.equal(run.stderr, `snap-shm: ${message}\n`);
+        const result = JSON.parse(run.stdout);
+        assert.equal(result.ok, false);
+        assert.equal(result.error, message);
+        assert.deepEqual(host.snapshot("/var/lib/snapd"), before);
+      });
+    }
+
+    it("an unknown argument or operation", () => {
+      const unknown = host.sh("sh -s -- directory apply instance=shm colour=red", hostScript("directory"));
+      assert.equal(unknown.stderr, 'snap-shm: unknown argument "colour"\n');
+      const operation = host.sh("sh -s -- directory delete instance=shm", hostScript("directory"));
+      assert.equal(operation.stderr, 'snap-shm: unknown operation "directory delete"\n');
+    });
+  });
+});

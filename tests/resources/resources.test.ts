@@ -1,0 +1,257 @@
+/** The resource graph under pulumi.runtime.setMocks: what a preview or up would register. */
+import { strict as assert } from "node:assert";
+import { desiredState } from "../../src/model/desired-state";
+import { InputError } from "../../src/model/input-error";
+import { ofType, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-only-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
+const PASSWORD = "correct horse battery staple";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const COMMAND = "command:remote:Command";
+
+async function resources() {
+  return import("../../src/resources");
+}
+
+function byName(registrations: Registration[], name: string): Registration {
+  const found = registrations.find((r) => r.name === name);
+  assert.ok(found, `${name} is registered`);
+  return found;
+}
+
+function inputs(registration: Registration): Record<string, unknown> {
+  return unsecret(registration.inputs) as Record<string, unknown>;
+}
+
+describe("resources under mocks", function () {
+  this.timeout(60_000);
+
+  it("a host registers typed, parented components and one command per part, named <host>-<instance>-<role>", async () => {
+    const { registrations } = await runUnderMocks(async () => {
+      const r = await resources();
+      const snap = new r.SnapSharedMemory("chromium", { instance: "chromium", apps: ["chromium"] });
+      return new r.SnapShmHost("kiosk-1", { connection: { host: "10.0.0.5", user: "ops", privateKey: KEY, hostKey: HOST_KEY }, become: true, snaps: [snap] });
+    });
+    const summary = registrations.map((r) => `${r.type} ${r.name} <- ${r.parent.split("::").pop() ?? ""}`).sort();
+    assert.deepEqual(summary, [
+      "command:remote:Command kiosk-1-chromium-apparmor-command <- kiosk-1-chromium-apparmor",
+      "command:remote:Command kiosk-1-chromium-directory-command <- kiosk-1-chromium-directory",
+      "command:remote:Command kiosk-1-chromium-mount-command <- kiosk-1-chromium-mount",
+      "command:remote:Command kiosk-1-chromium-prerequisites <- kiosk-1-chromium",
+      "snap-shm:index:PrivateShm kiosk-1-chromium <- kiosk-1",
+      "snap-shm:index:PrivateShmAppArmor kiosk-1-chromium-apparmor <- kiosk-1-chromium",
+      "snap-shm:index:PrivateShmBindMount kiosk-1-chromium-mount <- kiosk-1-chromium",
+      "snap-shm:index:PrivateShmDirectory kiosk-1-chromium-directory <- kiosk-1-chromium",
+      "snap-shm:index:SnapSharedMemory chromium <- ",
+      "snap-shm:index:SnapShmHost kiosk-1 <- ",
+    ]);
+  });
+
+  it("orders the parts prerequisites → directory → AppArmor → mount, each replaced delete-first", async () => {
+    const { registrations } = await runUnderMocks(async () => {
+      const r = await resources();
+      const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest_foo" });
+      return new r.SnapShmHost("h", { connection: { host: "h.example", hostKey: HOST_KEY }, snaps: [snap] });
+    });
+    const urn = (name: string) => byName(registrations, name).urn;
+    const deps = (name: string) => byName(registrations, name).dependencies;
+    assert.deepEqual(deps("h-shmtest_foo-prerequisites"), []);
+    assert.deepEqual(deps("h-shmtest_foo-directory-command"), [urn("h-shmtest_foo-prerequisites")]);
+    assert.ok(deps("h-shmtest_foo-apparmor-command").includes(urn("h-shmtest_foo-directory-command")));
+    assert.deepEqual(deps("h-shmtest_foo-mount-command"), [urn("h-shmtest_foo-apparmor-command")]);
+    assert.equal(ofType(registrations, COMMAND).length, 4);
+    for (const command of ofType(registrations, COMMAND)) {
+      assert.equal(command.deleteBeforeReplace, true, command.name);
+      const i = inputs(command);
+      assert.deepEqual(i.triggers, ["h.example", 22], command.name);
+      assert.equal(i.addPreviousOutputInEnv, false, command.name);
+      assert.equal(i.environment, undefined, command.name);
+    }
+    for (const component of registrations.filter((r) => !r.custom)) assert.equal(component.deleteBeforeReplace, false);
+  });
+
+  it("keeps keys and passwords in the secret connection and nowhere else", async () => {
+    const { registrations, warnings } = await runUnderMocks(async () => {
+      const r = await resources();
+      const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+      return new r.SnapShmFleet("fleet", {
+        hosts: [
+          { name: "a", connection: { host: "10.0.0.1", privateKey: KEY, privateKeyPassword: PASSWORD, hostKey: HOST_KEY }, snaps: [snap] },
+          { name: "b", connection: { host: "10.0.0.2", user: "ops", password: PASSWORD, hostKey: HOST_KEY, proxy: { host: "bastion", privateKey: KEY } }, become: true, snaps: [snap] },
+        ],
+      });
+    });
+    assert.equal(ofType(registrations, COMMAND).length, 8);
+    for (const command of ofType(registrations, COMMAND)) {
+      const raw = command.inputs.connection as Record<string, unknown>;
+      assert.equal(raw[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${command.name}: connection is a secret`);
+      const { connection, ...rest } = inputs(command);
+      const elsewhere = JSON.stringify(rest);
+      for (const secret of [KEY, PASSWORD, "test-only-not-a-real-key"]) assert.ok(!elsewhere.includes(secret), `${command.name}: secret outside connection`);
+      assert.ok(JSON.stringify(connection).length > 0);
+    }
+    for (const component of registrations.filter((r) => !r.custom)) {
+      const text = JSON.stringify(unsecret(component.inputs));
+      assert.ok(!text.includes("test-only-not-a-real-key") && !text.includes(PASSWORD), component.name);
+    }
+    assert.ok(warnings.every((w) => !w.includes("test-only-not-a-real-key") && !w.includes(PASSWORD)));
+  });
+
+  it("warns once per host without hostKey, and not with one", async () => {
+    const { warnings } = await runUnderMocks(async () => {
+      const r = await resources();
+      const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+      return new r.SnapShmFleet("fleet", {
+        hosts: [
+          { name: "pinned", connection: { host: "10.0.0.1", hostKey: HOST_KEY }, snaps: [snap] },
+          { name: "open", connection: { host: "10.0.0.2" }, snaps: [snap] },
+        ],
+      });
+    });
+    assert.deepEqual(warnings, [
+      "host fleet-open: no hostKey is given, so the SSH host key of 10.0.0.2 is not checked at all; set connection.hostKey to the host's public key line",
+    ]);
+  });
+
+  it("gives every resource of a 50-host, 2-snap fleet a unique URN", async () => {
+    const { registrations } = await runUnderMocks(async () => {
+      const r = await resources();
+      const snaps = [new r.SnapSharedMemory("chromium", { instance: "chromium" }), new r.SnapSharedMemory("code", { instance: "code_insiders", apps: ["code"] })];
+      return new r.SnapShmFleet("kiosks", {
+        hosts: Array.from({ length: 50 }, (_, i) => ({ name: `kiosk-${i}`, connection: { host: `10.0.1.${i + 1}`, hostKey: HOST_KEY }, snaps })),
+      });
+    });
+    const urns = registrations.map((r) => r.urn);
+    assert.equal(urns.length, 1 + 2 + 50 * (1 + 2 * 8));
+    assert.equal(new Set(urns).size, urns.length);
+    assert.equal(ofType(registrations, COMMAND).length, 50 * 2 * 4);
+  });
+
+  it("puts every rendered value into the commands, one quoted line each", async () => {
+    const { registrations } = await runUnderMocks(async () => {
+      const r = await resources();
+      const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest_foo", apps: ["app"], hooks: ["configure"], snapdVersion: "2.58.3" });
+      return new r.SnapShmHost("h", { connection: { host: "h", hostKey: HOST_KEY }, snaps: [snap] });
+    });
+    const state = desiredState("shmtest_foo", { apps: ["app"], hooks: ["configure"], snapdVersion: "2.58.3" });
+    const create = (name: string) => String(inputs(byName(registrations, name)).create);
+    const directory = create("h-shmtest_foo-directory-command");
+    for (const line of [`'path=${state.directory.path}'`, `'mode=${state.directory.mode}'`, `'owner=root'`, `'group=root'`, `'instance=shmtest_foo'`]) {
+      assert.ok(directory.split(" \\\n  ").includes(line) || directory.includes(`${line} \\`) || directory.endsWith(line), line);
+    }
+    const mount = create("h-shmtest_foo-mount-command");
+    assert.ok(mount.includes(`'profile=${state.mountProfile.path}'`));
+    assert.ok(mount.includes(`'entry=${state.mountProfile.entry}'`));
+    const appArmor = create("h-shmtest_foo-apparmor-command");
+    assert.ok(appArmor.includes(`'app-snippet=${state.appArmor.appSnippet}'`));
+    assert.ok(appArmor.includes(`'update-ns-snippet=${state.appArmor.updateNsSnippet}'`));
+    assert.ok(appArmor.includes(`'profiles=${state.appArmor.profiles.join(" ")}'`));
+    assert.ok(appArmor.split("\n").includes('"/dev/shm/*" mrwlkix,'), "the rule is a line of its own");
+    const removal = String(inputs(byName(registrations, "h-shmtest_foo-directory-command")).delete);
+    assert.match(removal, /^sh -s -- 'directory' 'remove' \\\n {2}'instance=shmtest_foo' \\\n/);
+    assert.ok(removal.endsWith("'purge=no'"));
+  });
+
+  it("runs the operations through sudo -n with a clear refusal when become is set", async () => {
+    const { registrations } = await runUnderMocks(async () => {
+      const r = await resources();
+      return new r.PrivateShmDirectory("d", { instance: "shmtest", connection: { host: "h", user: "ops", hostKey: HOST_KEY }, become: true, purge: true });
+    });
+    const i = inputs(byName(registrations, "d-command"));
+    assert.match(String(i.create), /^sudo -n true 2>\/dev\/null \|\| \{ echo 'snap-shm: sudo -n failed: [^']*' >&2; exit 1; \}\nsudo -n sh -s -- 'directory' 'apply'/);
+    assert.match(String(i.delete), /'purge=yes'$/);
+  });
+
+  it("feeds the prerequisite check's rule generation to the AppArmor part when no version is given", async () => {
+    const { registrations } = await runUnderMocks(
+      async () => {
+        const r = await resources();
+        const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+        return new r.SnapShmHost("h", { connection: { host: "h", hostKey: HOST_KEY }, snaps: [snap] });
+      },
+      {
+        newResource: (args) => ({
+          ...args.inputs,
+          stdout: args.name.endsWith("-prerequisites")
+            ? '{"snapShm":1,"part":"prerequisites","action":"check","instance":"shmtest","ok":true,"found":{"snapdVersion":"2.57.6","ruleGeneration":"single-level"},"changed":[],"notes":[]}'
+            : "",
+        }),
+      },
+    );
+    assert.ok(String(inputs(byName(registrations, "h-shmtest-apparmor-command")).create).includes('"/dev/shm/*" mrwlkix,'));
+  });
+
+  it("reports each part's result and a per-host summary from the result lines", async () => {
+    const line = (part: string, changed: string[]) =>
+      JSON.stringify({ snapShm: 1, part, action: "apply", instance: "shmtest", ok: true, found: { snapdVersion: "2.61.3" }, changed, notes: [] });
+    const { value } = await runUnderMocks(
+      async () => {
+        const r = await resources();
+        const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+        return new r.SnapShmHost("h", { connection: { host: "h", hostKey: HOST_KEY }, snaps: [snap] });
+      },
+      {
+        newResource: (args) => {
+          const part = /-(prerequisites|directory|apparmor|mount)(-command)?$/.exec(args.name)?.[1] ?? "";
+          return { ...args.inputs, stdout: args.type === COMMAND ? line(part, part === "prerequisites" ? [] : [`${part} changed`]) : "" };
+        },
+      },
+    );
+    const summary = await new Promise((resolve) => value.summary.apply(resolve));
+    assert.deepEqual(summary, {
+      shmtest: { instance: "shmtest", host: { snapdVersion: "2.61.3" }, changed: ["directory changed", "apparmor changed", "mount changed"], notes: [] },
+    });
+  });
+
+  describe("refuses bad input before registering anything", () => {
+    const cases: Array<[string, (r: Awaited<ReturnType<typeof resources>>) => unknown, string]> = [
+      ["a bad snap name", (r) => new r.SnapSharedMemory("x", { instance: "Chromium" }), 'SnapSharedMemory "x" args.instance: invalid snap name: "Chromium"'],
+      ["a bad instance key", (r) => new r.SnapSharedMemory("x", { instance: "chromium_Beta" }), 'SnapSharedMemory "x" args.instance: invalid instance key: "Beta"'],
+      ["a bad app", (r) => new r.SnapSharedMemory("x", { instance: "chromium", apps: ["ok", "no good"] }), 'SnapSharedMemory "x" args.apps[1]: invalid app name: "no good"'],
+      ["a quoted private", (r) => new r.SnapSharedMemory("x", { instance: "chromium", plug: { attributes: { private: "true" } } }), 'SnapSharedMemory "x" args.plug: shared-memory "private" attribute must be a bool, not true'],
+      ["a shared-memory name with private", (r) => new r.SnapSharedMemory("x", { instance: "chromium", plug: { attributes: { private: true, "shared-memory": "x" } } }), 'SnapSharedMemory "x" args.plug: shared-memory "shared-memory" attribute must not be set together with "private: true"'],
+      ["a plug that is not private", (r) => new r.SnapSharedMemory("x", { instance: "chromium", plug: { attributes: {} } }), 'SnapSharedMemory "x" args.plug: plug "shared-memory" is not private: set "private: true" for a private /dev/shm'],
+      ["a bad plug name", (r) => new r.SnapSharedMemory("x", { instance: "chromium", plug: { name: "Shm" } }), 'SnapSharedMemory "x" args.plug: invalid plug name: "Shm"'],
+      ["an old snapd", (r) => new r.SnapSharedMemory("x", { instance: "chromium", snapdVersion: "2.54.3" }), 'SnapSharedMemory "x" args.snapdVersion: snapd 2.54.3 has no private shared memory: it needs snapd 2.55.3 or newer'],
+      ["a hostile host", (r) => new r.PrivateShmDirectory("d", { instance: "chromium", connection: { host: "h; rm -rf /" } }), 'PrivateShmDirectory "d" args.connection.host: invalid host address "h; rm -rf /": expected a host name (RFC 1123) or an IP address'],
+      ["a hostile user", (r) => new r.PrivateShmBindMount("m", { instance: "chromium", connection: { host: "h", user: "$(id)" } }), 'PrivateShmBindMount "m" args.connection.user: invalid user name "$(id)": expected a POSIX user name such as "ops" or "root"'],
+      ["a bad port", (r) => new r.PrivateShmAppArmor("a", { instance: "chromium", connection: { host: "h", port: 70000 } }), 'PrivateShmAppArmor "a" args.connection.port: invalid port 70000: expected a whole number from 1 to 65535'],
+      ["a bad host key", (r) => new r.PrivateShmAppArmor("a", { instance: "chromium", connection: { host: "h", hostKey: "ssh-ed25519 AAAA\nx" } }), 'PrivateShmAppArmor "a" args.connection.hostKey: invalid host key: expected one OpenSSH public key line, such as "ssh-ed25519 AAAAC3Nza..."'],
+      ["a bad proxy", (r) => new r.PrivateShmAppArmor("a", { instance: "chromium", connection: { host: "h", proxy: { host: "../etc" } } }), 'PrivateShmAppArmor "a" args.connection.proxy.host: invalid host address "../etc": expected a host name (RFC 1123) or an IP address'],
+      ["a bad dial limit", (r) => new r.PrivateShmAppArmor("a", { instance: "chromium", connection: { host: "h", dialErrorLimit: 1.5 } }), 'PrivateShmAppArmor "a" args.connection.dialErrorLimit: invalid dialErrorLimit 1.5: expected -1 (no limit) or a whole number of attempts'],
+      ["a hostile host name in a fleet", (r) => new r.SnapShmFleet("f", { hosts: [{ name: "a$(x)", connection: { host: "h" }, snaps: [] }] }), 'SnapShmFleet "f" args.hosts[0].name: invalid host name "a$(x)": expected letters, digits, ".", "_" and "-", up to 63 characters'],
+      ["a host name used twice", (r) => new r.SnapShmFleet("f", { hosts: [{ name: "a", connection: { host: "h" }, snaps: [] }, { name: "a", connection: { host: "g" }, snaps: [] }] }), 'SnapShmFleet "f" args.hosts[1].name: host name "a" is used twice'],
+    ];
+    for (const [what, build, message] of cases) {
+      it(what, async () => {
+        let thrown: unknown;
+        const { registrations } = await runUnderMocks(async () => {
+          const r = await resources();
+          try {
+            build(r);
+          } catch (error) {
+            thrown = error;
+          }
+        });
+        assert.ok(thrown instanceof InputError, `expected an InputError, got ${String(thrown)}`);
+        assert.equal(thrown.message, message);
+        assert.deepEqual(registrations, []);
+      });
+    }
+
+    it("an instance listed twice on a host, before the host registers", async () => {
+      let thrown: unknown;
+      const { registrations } = await runUnderMocks(async () => {
+        const r = await resources();
+        const snap = new r.SnapSharedMemory("s", { instance: "shmtest" });
+        try {
+          new r.SnapShmHost("h", { connection: { host: "h" }, snaps: [snap, { snap, purge: true }] });
+        } catch (error) {
+          thrown = error;
+        }
+      });
+      assert.equal((thrown as Error).message, 'SnapShmHost "h" args.snaps[1]: snap instance "shmtest" is listed twice for this host');
+      assert.deepEqual(registrations.map((r) => r.type), ["snap-shm:index:SnapSharedMemory"]);
+    });
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Runs a Pulumi program under `pulumi.runtime.setMocks` (Pulumi's own unit-test mechanism)
+ * and records every registration with what MockResourceArgs leaves out: parent,
+ * dependencies, deleteBeforeReplace, read from the mock monitor's requests.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+export interface Registration {
+  type: string;
+  name: string;
+  urn: string;
+  custom: boolean;
+  parent: string;
+  dependencies: string[];
+  deleteBeforeReplace: boolean;
+  /** Inputs as the mock monitor received them (secrets still wrapped). */
+  inputs: Record<string, unknown>;
+}
+
+export interface InvokeCall {
+  token: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface MockOptions {
+  /** Run as a preview (outputs the mock does not return stay unknown). */
+  preview?: boolean;
+  /** The state a custom resource gets (default: its inputs, with stdout ""). */
+  newResource?: (args: pulumi.runtime.MockResourceArgs) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** The result of an invoke (default: {}). */
+  call?: (args: pulumi.runtime.MockCallArgs) => Promise<Record<string, unknown>> | Record<string, unknown>;
+}
+
+export interface MockRun<T> {
+  value: T;
+  registrations: Registration[];
+  invokes: InvokeCall[];
+  warnings: string[];
+}
+
+/** Unwraps Pulumi's secret marker, recursively. */
+export function unsecret(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unsecret);
+  if (value !== null && typeof value === "object") {
+    const object = value as Record<string, unknown>;
+    if (object[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return unsecret(object.value);
+    return Object.fromEntries(Object.entries(object).map(([k, v]) => [k, unsecret(v)]));
+  }
+  return value;
+}
+
+function newUrn(parent: string, type: string, name: string): string {
+  const qualified = parent ? `${parent.split("::")[2].split("$").pop()}$${type}` : type;
+  return `urn:pulumi:stack::project::${qualified}::${name}`;
+}
+
+/**
+ * Builds the program inside fresh mocks and waits until every registration has finished,
+ * then returns what was registered. `program` returns a value whose outputs are awaited.
+ */
+export async function runUnderMocks<T>(program: () => T | Promise<T>, options: MockOptions = {}): Promise<MockRun<T>> {
+  const registrations: Registration[] = [];
+  const invokes: InvokeCall[] = [];
+  const warnings: string[] = [];
+  await pulumi.runtime.setMocks(
+    {
+      newResource: async (args) => {
+        const state = options.newResource ? await options.newResource(args) : { ...args.inputs, stdout: "", stderr: "" };
+        return { id: `${args.name}-id`, state };
+      },
+      call: async (args) => {
+        invokes.push({ token: args.token, inputs: args.inputs });
+        return options.call ? options.call(args) : {};
+      },
+    },
+    "project",
+    "stack",
+    options.preview ?? false,
+  );
+  const monitor = pulumi.runtime.getMonitor() as unknown as {
+    registerResource: (req: RegisterRequest, callback: (err: unknown, res: unknown) => void) => void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  const pending: Promise<void>[] = [];
+  monitor.registerResource = (req, callback) => {
+    const done = new Promise<void>((resolve) => {
+      register(req, (err, res) => {
+        registrations.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: newUrn(req.getParent(), req.getType(), req.getName()),
+          custom: req.getCustom(),
+          parent: req.getParent(),
+          dependencies: req.getDependenciesList(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          inputs: pulumi.runtime.deserializeProperties(req.getObject() as Parameters<typeof pulumi.runtime.deserializeProperties>[0]),
+        });
+        callback(err, res);
+        resolve();
+      });
+    });
+    pending.push(done);
+  };
+  const logWarn = pulumi.log.warn;
+  (pulumi.log as { warn: (msg: string) => Promise<void> }).warn = (msg: string) => {
+    warnings.push(msg);
+    return Promise.resolve();
+  };
+  try {
+    const value = await program();
+    await settle(value);
+    // Registrations can start while earlier ones finish: wait until no new one appears.
+    for (let seen = -1; seen !== pending.length; ) {
+      seen = pending.length;
+      await Promise.all(pending);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return { value, registrations, invokes, warnings };
+  } finally {
+    (pulumi.log as { warn: typeof logWarn }).warn = logWarn;
+  }
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getObject(): unknown;
+}
+
+/** Waits for every Output reachable from `value` (resources' urns and outputs included). */
+async function settle(value: unknown, seen = new Set<unknown>()): Promise<void> {
+  if (value === null || typeof value !== "object" || seen.has(value)) return;
+  seen.add(value);
+  if (pulumi.Output.isInstance(value)) {
+    // promise(true) resolves for unknown values too (a preview's outputs never apply).
+    await (value as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
+    return;
+  }
+  for (const child of Object.values(value as Record<string, unknown>)) await settle(child, seen);
+}
+
+/** The registrations of one type. */
+export function ofType(registrations: Registration[], type: string): Registration[] {
+  return registrations.filter((r) => r.type === type);
+}

@@ -1,0 +1,57 @@
+/**
+ * The exact commands a program registers, taken from its mocked registrations, so host
+ * tests run what a `pulumi up` would send, byte for byte.
+ */
+import { parseOperationResult, OperationResult } from "../../src/resources/operation-result";
+import { runUnderMocks, unsecret } from "./pulumi-mocks";
+import { RunResult, TestHost } from "./test-host";
+
+export interface RegisteredCommand {
+  name: string;
+  create: string;
+  delete?: string;
+  stdin: string;
+}
+
+export interface OperationRun extends RunResult {
+  result: OperationResult;
+}
+
+/**
+ * Registers the program's resources under mocks. When `host` is given, each prerequisite
+ * check runs on it for real while registering, so outputs that depend on it (the rule
+ * generation) are what a real run would compute.
+ */
+export async function registeredCommands(program: () => Promise<unknown>, host?: TestHost): Promise<Map<string, RegisteredCommand>> {
+  const { registrations } = await runUnderMocks(program, {
+    newResource: (args) => {
+      const stdout = host && args.name.endsWith("-prerequisites") ? host.sh(String(args.inputs.create), String(args.inputs.stdin)).stdout.trim() : "";
+      return { ...args.inputs, stdout, stderr: "" };
+    },
+  });
+  const commands = new Map<string, RegisteredCommand>();
+  for (const registration of registrations) {
+    if (registration.type !== "command:remote:Command") continue;
+    const inputs = unsecret(registration.inputs) as Record<string, string | undefined>;
+    commands.set(registration.name, {
+      name: registration.name,
+      create: inputs.create!,
+      ...(inputs.delete !== undefined ? { delete: inputs.delete } : {}),
+      stdin: inputs.stdin!,
+    });
+  }
+  return commands;
+}
+
+/** Runs a registered command's create (or delete) text with `sh -c`, its script on stdin. */
+export function runOperation(host: TestHost, command: RegisteredCommand, which: "create" | "delete" = "create"): OperationRun {
+  const text = which === "create" ? command.create : command.delete;
+  if (text === undefined) throw new Error(`${command.name} has no ${which} command`);
+  const run = host.sh(text, command.stdin);
+  return { ...run, result: parseOperationResult(run.stdout) };
+}
+
+export async function runOperationAsync(host: TestHost, command: RegisteredCommand): Promise<OperationRun> {
+  const run = await host.shAsync(command.create, command.stdin);
+  return { ...run, result: parseOperationResult(run.stdout) };
+}

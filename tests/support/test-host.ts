@@ -1,0 +1,181 @@
+/**
+ * Test hosts on this machine: each a private mount namespace with a copy-on-write root
+ * (tests/support/test-host.sh), its own tmpfs /dev/shm and /run, snapd's folders, fixture
+ * snaps whose AppArmor profiles are in snapd's shape, and, for a "running" snap, a preserved
+ * mount namespace at /run/snapd/ns/I.mnt made the way snapd makes it. Nothing a test host
+ * does reaches this machine's own /dev/shm, /etc or /var/lib; stopping it ends every process
+ * and mount it had.
+ */
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { appProfile, updateNsProfile } from "../fixtures/snapd-profiles";
+
+const HOST_SCRIPT = join(__dirname, "test-host.sh");
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface FixtureSnap {
+  instance: string;
+  apps: string[];
+  hooks?: string[];
+  /** The snap "has run": its mount namespace is preserved at /run/snapd/ns/I.mnt. */
+  running?: boolean;
+}
+
+export interface TestHostOptions {
+  /** Size of the host's /dev/shm tmpfs. */
+  shmSize?: string;
+}
+
+export class TestHost {
+  private constructor(
+    private readonly holder: ChildProcess,
+    private readonly workDir: string,
+  ) {}
+
+  /** The holder process: `nsenter -t` target for everything run on this host. */
+  get pid(): number {
+    return this.holder.pid!;
+  }
+
+  static async start(options: TestHostOptions = {}): Promise<TestHost> {
+    if (process.getuid?.() !== 0) throw new Error("test hosts need root (mount namespaces)");
+    const workDir = mkdtempSync(join(tmpdir(), "snap-shm-host-"));
+    // Pinned to one CPU, as the namespaces made inside it are: the kernel refuses to bind a
+    // namespace file into an older namespace, and it numbers namespaces from per-CPU batches,
+    // so only namespaces made on the same CPU are sure to be numbered in the order they were made.
+    const holder = spawn("taskset", ["-c", "0", "unshare", "-m", "--propagation", "private", "sh", HOST_SCRIPT, workDir, options.shmSize ?? "64m"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const host = new TestHost(holder, workDir);
+    await new Promise<void>((resolve, reject) => {
+      let out = "";
+      let err = "";
+      holder.stdout!.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes("ready\n")) resolve();
+      });
+      holder.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+      holder.on("exit", (code) => reject(new Error(`test host setup failed (${code}): ${err}`)));
+    });
+    return host;
+  }
+
+  private nsenterArgs(script: string): string[] {
+    return ["-t", String(this.pid), "-m", "-r", "-w", "--", "sh", "-c", script];
+  }
+
+  /** Runs `sh -c script` as root on the host. */
+  sh(script: string, stdin = ""): RunResult {
+    const result = spawnSync("nsenter", this.nsenterArgs(script), { input: stdin, encoding: "utf8", timeout: 120_000 });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** Like sh, without waiting: for runs at the same time. */
+  shAsync(script: string, stdin = ""): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const child = spawn("nsenter", this.nsenterArgs(script), { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+      child.stdin.end(stdin);
+    });
+  }
+
+  /** Runs a script that must succeed; returns its standard output. */
+  must(script: string, stdin = ""): string {
+    const result = this.sh(script, stdin);
+    if (result.status !== 0) throw new Error(`test host: ${script} failed (${result.status}): ${result.stderr}`);
+    return result.stdout;
+  }
+
+  writeFile(path: string, content: string, mode = "0644"): void {
+    this.must(`set -- ${quote(path)}; mkdir -p "$(dirname "$1")" && cat > "$1" && chmod ${mode} "$1"`, content);
+  }
+
+  readFile(path: string): string | null {
+    const result = this.sh(`cat ${quote(path)}`);
+    return result.status === 0 ? result.stdout : null;
+  }
+
+  exists(path: string): boolean {
+    return this.sh(`[ -e ${quote(path)} ] || [ -L ${quote(path)} ]`).status === 0;
+  }
+
+  /** `stat` of a path: type, octal mode, owner and group names. */
+  stat(path: string): { type: string; mode: string; owner: string; group: string } | null {
+    const result = this.sh(`stat -c '%F|%a|%U|%G' ${quote(path)}`);
+    if (result.status !== 0) return null;
+    const [type, mode, owner, group] = result.stdout.trim().split("|");
+    return { type, mode, owner, group };
+  }
+
+  /** The /dev/shm lines of mountinfo: on the host, or inside a snap's preserved namespace. */
+  shmMounts(instance?: string): string[] {
+    const script = instance
+      ? `nsenter --mount=/run/snapd/ns/${instance}.mnt cat /proc/self/mountinfo`
+      : "cat /proc/self/mountinfo";
+    return this.must(script)
+      .split("\n")
+      .filter((line) => line.split(" ")[4] === "/dev/shm");
+  }
+
+  /** Installs a fixture snap: snapd-shaped profiles, and a preserved namespace when running. */
+  addSnap(snap: FixtureSnap): void {
+    const dir = "/var/lib/snapd/apparmor/profiles";
+    for (const app of snap.apps) this.writeFile(`${dir}/snap.${snap.instance}.${app}`, appProfile(snap.instance, app));
+    for (const hook of snap.hooks ?? []) this.writeFile(`${dir}/snap.${snap.instance}.hook.${hook}`, appProfile(snap.instance, `hook.${hook}`));
+    this.writeFile(`${dir}/snap-update-ns.${snap.instance}`, updateNsProfile(snap.instance));
+    this.must("mkdir -p /var/lib/snapd/mount");
+    if (snap.running) this.preserveNamespace(snap.instance);
+  }
+
+  /** snapd's preserved namespace: a mount namespace bound at /run/snapd/ns/I.mnt. */
+  preserveNamespace(instance: string): void {
+    // The new namespace's process waits on a FIFO until its namespace file is bound.
+    this.must(`
+      set -e
+      fifo=$(mktemp -u /run/ns-ready.XXXXXX); mkfifo "$fifo"
+      taskset -c 0 unshare -m --propagation slave sh -c 'echo $$ > "$1"; exec sleep 2147483647' ns-holder "$fifo" &
+      read pid < "$fifo"; rm -f "$fifo"
+      touch /run/snapd/ns/${instance}.mnt
+      mount --bind /proc/$pid/ns/mnt /run/snapd/ns/${instance}.mnt
+      kill $pid
+    `);
+  }
+
+  /** Everything under a folder as path → content (files) or a mark (dirs, links), for comparisons. */
+  snapshot(folder: string): Record<string, string> {
+    const out = this.must(
+      `cd ${quote(folder)} 2>/dev/null || exit 0; find . -mindepth 1 | LC_ALL=C sort | while IFS= read -r p; do
+         if [ -L "$p" ]; then printf '%s\\tlink:%s\\n' "$p" "$(readlink "$p")";
+         elif [ -d "$p" ]; then printf '%s\\tdir:%s\\n' "$p" "$(stat -c %a "$p")";
+         else printf '%s\\tfile:%s:%s\\n' "$p" "$(stat -c %a "$p")" "$(sha256sum < "$p" | cut -c1-16)"; fi
+       done`,
+    );
+    return Object.fromEntries(out.split("\n").filter(Boolean).map((line) => line.split("\t") as [string, string]));
+  }
+
+  async stop(): Promise<void> {
+    if (this.holder.exitCode === null) {
+      const exited = new Promise((resolve) => this.holder.on("exit", resolve));
+      // Every process left inside the host's namespace goes first, then the holder.
+      spawnSync("sh", ["-c", `for p in $(ls /proc | grep -E '^[0-9]+$'); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$(readlink /proc/${this.pid}/ns/mnt)" ] && [ $p != ${this.pid} ] && kill -9 $p; done; true`]);
+      this.holder.kill("SIGKILL");
+      await exited;
+    }
+    rmSync(this.workDir, { recursive: true, force: true });
+  }
+}
+
+export function quote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
