@@ -1,8 +1,9 @@
 /** snapd's private-shm AppArmor rules in the profiles of one snap instance on one host. */
 import * as pulumi from "@pulumi/pulumi";
-import { appSnippet, desiredState } from "../model/desired-state";
+import { desiredState } from "../model/desired-state";
 import { inContext, InputError } from "../model/input-error";
 import { RuleGeneration } from "../model/snapd-version";
+import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "./operation-result";
 import { partCommand } from "./part-command";
@@ -42,27 +43,19 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
     const desired = inContext(context, () => desiredState(args.instance, args));
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmAppArmor.TYPE, name, {}, opts);
-    const profiles =
-      args.apps === undefined && args.hooks === undefined
-        ? `snap-update-ns.${args.instance} snap.${args.instance}.*`
-        : desired.appArmor.profiles.join(" ");
+    const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
     const apply = pulumi.output(args.ruleGeneration ?? "recursive").apply((generation) => {
       if (generation !== "recursive" && generation !== "single-level") {
         throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
       }
-      return {
-        instance: args.instance,
-        profiles,
-        "app-snippet": appSnippet(generation),
-        "update-ns-snippet": desired.appArmor.updateNsSnippet,
-      };
+      return appArmorArguments(desired, profiles, generation);
     });
     const { result } = partCommand(
       `${name}-command`,
       {
         part: "apparmor",
         apply,
-        remove: { instance: args.instance, profiles },
+        remove: appArmorRemoveArguments(desired, profiles),
         connection: args.connection,
         become: args.become ?? false,
       },

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
+import { mountArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "./operation-result";
 import { partCommand } from "./part-command";
@@ -30,10 +31,10 @@ export class PrivateShmBindMount extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateShmBindMountArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `PrivateShmBindMount "${name}" args.`;
-    const { mountProfile } = inContext(context, () => desiredState(args.instance));
+    const state = inContext(context, () => desiredState(args.instance));
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmBindMount.TYPE, name, {}, opts);
-    const mountArgs = { instance: args.instance, profile: mountProfile.path, entry: mountProfile.entry };
+    const mountArgs = mountArguments(state);
     const { result } = partCommand(
       `${name}-command`,
       { part: "mount", apply: mountArgs, remove: mountArgs, connection: args.connection, become: args.become ?? false },

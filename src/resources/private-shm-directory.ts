@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
+import { directoryArguments, directoryRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "./operation-result";
 import { partCommand } from "./part-command";
@@ -33,16 +34,15 @@ export class PrivateShmDirectory extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateShmDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `PrivateShmDirectory "${name}" args.`;
-    const { directory } = inContext(context, () => desiredState(args.instance));
+    const state = inContext(context, () => desiredState(args.instance));
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmDirectory.TYPE, name, {}, opts);
-    const common = { instance: args.instance, path: directory.path, mode: directory.mode, owner: directory.owner, group: directory.group };
     const { result } = partCommand(
       `${name}-command`,
       {
         part: "directory",
-        apply: common,
-        remove: { instance: args.instance, path: directory.path, mode: directory.mode, owner: directory.owner, group: directory.group, purge: args.purge ? "yes" : "no" },
+        apply: directoryArguments(state),
+        remove: directoryRemoveArguments(state, args.purge ?? false),
         connection: args.connection,
         become: args.become ?? false,
       },

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inContext } from "../model/input-error";
 import { RuleGeneration } from "../model/snapd-version";
+import { prerequisitesArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "./operation-result";
 import { partCommand } from "./part-command";
@@ -53,7 +54,7 @@ export class PrivateShm extends pulumi.ComponentResource {
     const instance = snap.instance;
     const prerequisites = partCommand(
       `${name}-prerequisites`,
-      { part: "prerequisites", apply: { instance, profiles: snap.profiles }, connection, become },
+      { part: "prerequisites", apply: prerequisitesArguments(snap.desired, snap.profiles), connection, become },
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.prerequisites = prerequisites.result;

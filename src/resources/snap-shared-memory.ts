@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { desiredState, DesiredState } from "../model/desired-state";
 import { failIf, inContext } from "../model/input-error";
 import { checkPrivatePlug } from "../model/shared-memory";
+import { profileList } from "../render/part-arguments";
 
 export interface SnapSharedMemoryArgs {
   /**
@@ -69,10 +70,7 @@ export class SnapSharedMemory extends pulumi.ComponentResource {
     this.plugName = plugName;
     this.snapdVersion = args.snapdVersion;
     this.desired = desired;
-    this.profiles =
-      args.apps === undefined && args.hooks === undefined
-        ? `snap-update-ns.${args.instance} snap.${args.instance}.*`
-        : desired.appArmor.profiles.join(" ");
+    this.profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
     this.registerOutputs({ instance: this.instance, plugName, profiles: this.profiles, snapdVersion: args.snapdVersion ?? null });
   }
 }

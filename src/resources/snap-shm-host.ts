@@ -1,8 +1,7 @@
 /** Every snap that should have a private /dev/shm on one host. */
 import * as pulumi from "@pulumi/pulumi";
-import { InputError } from "../model/input-error";
+import { inContext, InputError } from "../model/input-error";
 import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
-import { inContext } from "../model/input-error";
 import { PrivateShm, PrivateShmSummary } from "./private-shm";
 import { SnapSharedMemory } from "./snap-shared-memory";
 

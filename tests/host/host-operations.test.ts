@@ -7,8 +7,12 @@
  */
 import { strict as assert } from "node:assert";
 import { readdirSync } from "node:fs";
-import { SHM_SYMLINK_MESSAGE } from "../../src/model/desired-state";
+import { desiredState, SHM_SYMLINK_MESSAGE } from "../../src/model/desired-state";
 import { BLOCK_BEGIN } from "../../src/render/apparmor-profile";
+import { hostCommand } from "../../src/render/host-command";
+import { appArmorArguments, directoryArguments, mountArguments, profileList } from "../../src/render/part-arguments";
+import { parseOperationResult } from "../../src/resources/operation-result";
+import { appProfile } from "../fixtures/snapd-profiles";
 import { registeredCommands, RegisteredCommand, runOperation, runOperationAsync } from "../support/registered-commands";
 import { quote, TestHost } from "../support/test-host";
 
@@ -315,5 +319,116 @@ describe("host operations on a test host", function () {
     const commands = await commandsFor(host, { snapdVersion: "2.61.3" });
     applyAll(host, commands);
     assert.ok(host.readFile(`${PROFILES}/snap.${I}.app`)!.includes('\n"/dev/shm/**" mrwlkix,\n'));
+  });
+});
+
+describe("probes on a test host", function () {
+  this.timeout(120_000);
+  let host: TestHost;
+  const state = desiredState(I, { snapdVersion: "2.57.6" });
+  const profiles = profileList(state, true);
+  const probes = {
+    directory: hostCommand("directory", "probe", directoryArguments(state), false),
+    apparmor: hostCommand("apparmor", "probe", appArmorArguments(state, profiles, "single-level"), false),
+    mount: hostCommand("mount", "probe", mountArguments(state), false),
+  };
+  const probe = (part: keyof typeof probes) => {
+    const run = host.sh(probes[part].command, probes[part].stdin);
+    assert.equal(run.status, 0, run.stderr);
+    return parseOperationResult(run.stdout);
+  };
+  const applied = async () => applyAll(host, await commandsFor(host));
+
+  beforeEach(async () => {
+    host = await TestHost.start();
+    host.addSnap({ instance: I, apps: ["app"], running: true });
+  });
+  afterEach(async () => host.stop());
+
+  it("find every part missing before the first apply, and in sync after it", async () => {
+    assert.deepEqual(probe("directory").differs, ["type=missing", "tmpfiles=missing"]);
+    assert.deepEqual(probe("apparmor").differs, [`snap-update-ns.${I}=missing`, `snap.${I}.app=missing`]);
+    assert.deepEqual(probe("mount").differs, ["entry=missing", "namespace=unbound"]);
+    await applied();
+    for (const part of ["directory", "apparmor", "mount"] as const) {
+      const result = probe(part);
+      assert.equal(result.inSync, true, part);
+      assert.deepEqual(result.differs, [], part);
+    }
+  });
+
+  it("see drift: a reboot's fresh /dev/shm, snapd rewriting profiles and the mount profile, a wrong mode", async () => {
+    await applied();
+    host.must(`chmod 0755 /dev/shm/snap.${I}`);
+    assert.deepEqual(probe("directory").differs, ["mode=755"]);
+    host.writeFile(`${PROFILES}/snap.${I}.app`, appProfile(I, "app"));
+    assert.deepEqual(probe("apparmor").differs, [`snap.${I}.app=missing`]);
+    host.must(`rm ${FSTAB} && /usr/lib/snapd/snap-update-ns ${I}`);
+    assert.deepEqual(probe("mount").differs, ["entry=missing", "namespace=unbound"]);
+    host.must(`rmdir /dev/shm/snap.${I}`);
+    assert.deepEqual(probe("directory").differs, ["type=missing"]);
+  });
+
+  it("see a stale rule generation", async () => {
+    await applied();
+    const newer = hostCommand("apparmor", "probe", appArmorArguments(state, profiles, "recursive"), false);
+    const result = parseOperationResult(host.sh(newer.command, newer.stdin).stdout);
+    assert.deepEqual(result.differs, [`snap.${I}.app=stale`]);
+  });
+
+  it("change nothing and take no lock", async () => {
+    await applied();
+    host.must(`chmod 0700 /dev/shm/snap.${I} && rm -r /run/snap-shm`);
+    const before = [host.snapshot("/var/lib/snapd"), host.snapshot("/etc/tmpfiles.d"), host.snapshot("/run"), host.snapshot("/dev/shm")];
+    for (const part of ["directory", "apparmor", "mount"] as const) probe(part);
+    assert.deepEqual([host.snapshot("/var/lib/snapd"), host.snapshot("/etc/tmpfiles.d"), host.snapshot("/run"), host.snapshot("/dev/shm")], before);
+  });
+});
+
+describe("loading profiles where AppArmor is enabled (a recording stand-in for the kernel side)", function () {
+  // This machine's kernel has no AppArmor, so the load itself cannot run here. The stand-in
+  // apparmor_parser below records --replace calls and hands every other call (the -QK
+  // checks) to Debian's real parser.
+  this.timeout(120_000);
+  let host: TestHost;
+
+  beforeEach(async () => {
+    host = await TestHost.start();
+    host.addSnap({ instance: I, apps: ["app"], hooks: ["configure"] });
+    host.must("mount -t tmpfs securityfs-stand-in /sys/kernel/security && mkdir /sys/kernel/security/apparmor");
+    host.writeFile(
+      "/usr/local/sbin/apparmor_parser",
+      '#!/bin/sh\ncase "$1" in --replace) echo "$*" >> /run/loads; [ ! -e /run/fail-load ] || { echo "kernel says no" >&2; exit 1; }; exit 0 ;; esac\nexec /usr/sbin/apparmor_parser "$@"\n',
+      "0755",
+    );
+  });
+  afterEach(async () => host.stop());
+
+  it("loads only the changed profiles, in one call as snapd does, and nothing when nothing changed", async () => {
+    const commands = await commandsFor(host, { apps: ["app"] });
+    runOperation(host, commands.prerequisites);
+    const first = runOperation(host, commands["apparmor-command"]);
+    assert.equal(first.status, 0, first.stderr);
+    assert.ok(first.result.changed.includes("loaded 2 profile(s) into the kernel"));
+    assert.equal(first.result.found.apparmor, "enabled");
+    assert.equal(
+      host.readFile("/run/loads"),
+      `--replace --write-cache --cache-loc=/var/cache/apparmor --skip-read-cache ${PROFILES}/snap-update-ns.${I} ${PROFILES}/snap.${I}.app\n`,
+    );
+    runOperation(host, commands["apparmor-command"]);
+    assert.equal(host.readFile("/run/loads")!.split("\n").length, 2, "no second load");
+  });
+
+  it("says a failed load loudly, and loads again on the next apply even with the files in sync", async () => {
+    const commands = await commandsFor(host, { apps: ["app"] });
+    host.must("touch /run/fail-load");
+    const failed = runOperation(host, commands["apparmor-command"]);
+    assert.equal(failed.status, 1);
+    assert.equal(failed.stderr, "snap-shm: apparmor_parser --replace failed: kernel says no (the files hold the new rules; the next apply loads them again)\n");
+    host.must("rm /run/fail-load");
+    const retried = runOperation(host, commands["apparmor-command"]);
+    assert.equal(retried.status, 0, retried.stderr);
+    assert.deepEqual(retried.result.changed, ["loaded 2 profile(s) into the kernel"]);
+    assert.deepEqual(runOperation(host, commands["apparmor-command"]).result.changed, []);
   });
 });
