@@ -3,7 +3,8 @@
  *
  * Layers, each depending only on the ones above it:
  * - model: snapd's names, shared-memory validation and the desired state of an instance;
- * - render: pure text edits of AppArmor profiles and mount profiles.
+ * - render: pure text: AppArmor profile and mount profile edits, host operation commands;
+ * - resources: the Pulumi components that carry the host operations over SSH.
  */
 export * from "./model/go-value";
 export * from "./model/names";
@@ -14,5 +15,9 @@ export * from "./model/snap-yaml";
 export * from "./model/shared-memory";
 export * from "./model/bad-plugs-summary";
 export * from "./model/desired-state";
+export * from "./model/connection";
 export * from "./render/apparmor-profile";
 export * from "./render/fstab";
+export * from "./render/host-command";
+export * from "./render/part-arguments";
+export * from "./resources";

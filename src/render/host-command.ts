@@ -81,7 +81,7 @@ export function shellQuote(value: string): string {
 export function hostCommandLine(part: HostPart, action: HostAction, args: HostArguments, become: boolean): string {
   const pairs = ARGUMENT_KEYS.filter((key) => args[key] !== undefined).map((key) => shellQuote(`${key}=${args[key]}`));
   const run = [`${become ? "sudo -n " : ""}sh -s -- ${shellQuote(part)} ${shellQuote(action)}`, ...pairs].join(" \\\n  ");
-  return become ? `sudo -n true 2>/dev/null || { echo ${shellQuote(SUDO_PASSWORD_MESSAGE)} >&2; exit 1; }\n${run}` : run;
+  return become ? `sudo -n sh -c : 2>/dev/null || { echo ${shellQuote(SUDO_PASSWORD_MESSAGE)} >&2; exit 1; }\n${run}` : run;
 }
 
 export function hostCommand(part: HostPart, action: HostAction, args: HostArguments, become: boolean): HostCommand {

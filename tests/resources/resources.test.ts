@@ -158,7 +158,7 @@ describe("resources under mocks", function () {
       return new r.PrivateShmDirectory("d", { instance: "shmtest", connection: { host: "h", user: "ops", hostKey: HOST_KEY }, become: true, purge: true });
     });
     const i = inputs(byName(registrations, "d-command"));
-    assert.match(String(i.create), /^sudo -n true 2>\/dev\/null \|\| \{ echo 'snap-shm: sudo -n failed: [^']*' >&2; exit 1; \}\nsudo -n sh -s -- 'directory' 'apply'/);
+    assert.match(String(i.create), /^sudo -n sh -c : 2>\/dev\/null \|\| \{ echo 'snap-shm: sudo -n failed: [^']*' >&2; exit 1; \}\nsudo -n sh -s -- 'directory' 'apply'/);
     assert.match(String(i.delete), /'purge=yes'$/);
   });
 

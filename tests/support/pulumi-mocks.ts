@@ -149,3 +149,18 @@ async function settle(value: unknown, seen = new Set<unknown>()): Promise<void> 
 export function ofType(registrations: Registration[], type: string): Registration[] {
   return registrations.filter((r) => r.type === type);
 }
+
+/**
+ * The URN the Pulumi engine gives a resource: its type qualified by every ancestor's type
+ * (the mock monitor's URNs name only the parent's). For display, as in a preview.
+ */
+export function engineUrn(registrations: Registration[], registration: Registration, stack = "prod", project = "kiosks"): string {
+  const types = [registration.type];
+  for (let parent = registration.parent; parent; ) {
+    const owner = registrations.find((r) => r.urn === parent);
+    if (!owner) break;
+    types.unshift(owner.type);
+    parent = owner.parent;
+  }
+  return `urn:pulumi:${stack}::${project}::${types.join("$")}::${registration.name}`;
+}
