@@ -5,6 +5,16 @@ import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/
 import { HostConnectionArgs, hostIdentity } from "./connection";
 import { OperationResult, parseOperationResult } from "./operation-result";
 
+/** What every part needs: which instance, on which host, as whom. */
+export interface PrivateShmPartArgs {
+  /** The snap instance (`NAME` or `NAME_KEY`), checked with snapd's rules. */
+  instance: string;
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
+  become?: boolean;
+}
+
 export interface PartCommandArgs {
   part: HostPart;
   /** Arguments of the operation run on create and update (`apply`, or `check` for prerequisites). */

@@ -4,13 +4,11 @@ import { desiredState } from "../model/desired-state";
 import { inContext, InputError } from "../model/input-error";
 import { RuleGeneration } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
-import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { checkHostConnection } from "./connection";
 import { OperationResult } from "./operation-result";
-import { partCommand } from "./part-command";
+import { partCommand, PrivateShmPartArgs } from "./part-command";
 
-export interface PrivateShmAppArmorArgs {
-  /** The snap instance (`NAME` or `NAME_KEY`). */
-  instance: string;
+export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
   /** Apps whose profiles get the rule; omit with `hooks` for every app and hook profile on the host. */
   apps?: string[];
   /** Hooks whose profiles get the rule. */
@@ -20,10 +18,6 @@ export interface PrivateShmAppArmorArgs {
    * 2.60.2) or `recursive` (`"/dev/shm/**"`). Default `recursive`.
    */
   ruleGeneration?: pulumi.Input<RuleGeneration>;
-  /** How to reach the host. */
-  connection: HostConnectionArgs;
-  /** Run the operations through `sudo -n`. Default false. */
-  become?: boolean;
 }
 
 /**

@@ -3,18 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
 import { mountArguments } from "../render/part-arguments";
-import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { checkHostConnection } from "./connection";
 import { OperationResult } from "./operation-result";
-import { partCommand } from "./part-command";
+import { partCommand, PrivateShmPartArgs } from "./part-command";
 
-export interface PrivateShmBindMountArgs {
-  /** The snap instance (`NAME` or `NAME_KEY`). */
-  instance: string;
-  /** How to reach the host. */
-  connection: HostConnectionArgs;
-  /** Run the operations through `sudo -n`. Default false. */
-  become?: boolean;
-}
+/** The bind mount needs nothing beyond what every part takes. */
+export type PrivateShmBindMountArgs = PrivateShmPartArgs;
 
 /**
  * snapd's mount entry `/dev/shm/snap.I /dev/shm none bind,rw 0 0` exactly once in

@@ -3,17 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
 import { directoryArguments, directoryRemoveArguments } from "../render/part-arguments";
-import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { checkHostConnection } from "./connection";
 import { OperationResult } from "./operation-result";
-import { partCommand } from "./part-command";
+import { partCommand, PrivateShmPartArgs } from "./part-command";
 
-export interface PrivateShmDirectoryArgs {
-  /** The snap instance (`NAME` or `NAME_KEY`). */
-  instance: string;
-  /** How to reach the host. */
-  connection: HostConnectionArgs;
-  /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
-  become?: boolean;
+export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
   /**
    * On delete, remove the directory even when it holds shared-memory segments. Default
    * false: a directory with segments is kept and its entry count reported.
