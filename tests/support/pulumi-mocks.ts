@@ -24,17 +24,29 @@ export interface InvokeCall {
   inputs: Record<string, unknown>;
 }
 
+/** What the mock monitor's request says beyond MockResourceArgs. */
+export interface RequestDetails {
+  urn: string;
+  parent: string;
+  dependencies: string[];
+  deleteBeforeReplace: boolean;
+}
+
 export interface MockOptions {
   /** Run as a preview (outputs the mock does not return stay unknown). */
   preview?: boolean;
-  /** The state a custom resource gets (default: its inputs, with stdout ""). */
-  newResource?: (args: pulumi.runtime.MockResourceArgs) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** The state a custom resource gets (default: its inputs, with stdout ""). A throw fails the registration. */
+  newResource?: (args: pulumi.runtime.MockResourceArgs, request: RequestDetails) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Registrations that fail are expected (a stand-in's failed operations): record, do not throw. */
+  tolerateFailures?: boolean;
   /** The result of an invoke (default: {}). */
   call?: (args: pulumi.runtime.MockCallArgs) => Promise<Record<string, unknown>> | Record<string, unknown>;
 }
 
 export interface MockRun<T> {
   value: T;
+  /** Errors of failed registrations and outputs, when failures are tolerated. */
+  failures: string[];
   registrations: Registration[];
   invokes: InvokeCall[];
   warnings: string[];
@@ -64,10 +76,13 @@ export async function runUnderMocks<T>(program: () => T | Promise<T>, options: M
   const registrations: Registration[] = [];
   const invokes: InvokeCall[] = [];
   const warnings: string[] = [];
+  const failures: string[] = [];
+  const requests = new Map<string, RequestDetails>();
   await pulumi.runtime.setMocks(
     {
       newResource: async (args) => {
-        const state = options.newResource ? await options.newResource(args) : { ...args.inputs, stdout: "", stderr: "" };
+        const request = requests.get(`${args.type}::${args.name}`)!;
+        const state = options.newResource ? await options.newResource(args, request) : { ...args.inputs, stdout: "", stderr: "" };
         return { id: `${args.name}-id`, state };
       },
       call: async (args) => {
@@ -85,8 +100,19 @@ export async function runUnderMocks<T>(program: () => T | Promise<T>, options: M
   const register = monitor.registerResource.bind(monitor);
   const pending: Promise<void>[] = [];
   monitor.registerResource = (req, callback) => {
+    requests.set(`${req.getType()}::${req.getName()}`, {
+      urn: newUrn(req.getParent(), req.getType(), req.getName()),
+      parent: req.getParent(),
+      dependencies: req.getDependenciesList(),
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+    });
     const done = new Promise<void>((resolve) => {
       register(req, (err, res) => {
+        if (err) {
+          failures.push(String((err as Error).message ?? err));
+          callback(err, res);
+          return resolve();
+        }
         registrations.push({
           type: req.getType(),
           name: req.getName(),
@@ -108,18 +134,28 @@ export async function runUnderMocks<T>(program: () => T | Promise<T>, options: M
     warnings.push(msg);
     return Promise.resolve();
   };
+  // A failed registration rejects promises the SDK keeps: record them instead of crashing.
+  const onRejection = (reason: unknown) => {
+    if (!options.tolerateFailures) throw reason;
+    failures.push(String((reason as Error)?.message ?? reason));
+  };
+  process.on("unhandledRejection", onRejection);
   try {
     const value = await program();
-    await settle(value);
+    await settle(value).catch((error: unknown) => {
+      if (!options.tolerateFailures) throw error;
+      failures.push(String((error as Error)?.message ?? error));
+    });
     // Registrations can start while earlier ones finish: wait until no new one appears.
     for (let seen = -1; seen !== pending.length; ) {
       seen = pending.length;
       await Promise.all(pending);
       await new Promise((resolve) => setImmediate(resolve));
     }
-    return { value, registrations, invokes, warnings };
+    return { value, registrations, invokes, warnings, failures };
   } finally {
     (pulumi.log as { warn: typeof logWarn }).warn = logWarn;
+    process.off("unhandledRejection", onRejection);
   }
 }
 
@@ -140,6 +176,10 @@ async function settle(value: unknown, seen = new Set<unknown>()): Promise<void> 
   if (pulumi.Output.isInstance(value)) {
     // promise(true) resolves for unknown values too (a preview's outputs never apply).
     await (value as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
+    return;
+  }
+  if (value instanceof Promise) {
+    await value;
     return;
   }
   for (const child of Object.values(value as Record<string, unknown>)) await settle(child, seen);

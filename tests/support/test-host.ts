@@ -10,6 +10,7 @@ import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { AddressInfo, connect, createServer } from "node:net";
 import { appProfile, updateNsProfile } from "../fixtures/snapd-profiles";
 
 const HOST_SCRIPT = join(__dirname, "test-host.sh");
@@ -33,7 +34,29 @@ export interface TestHostOptions {
   shmSize?: string;
 }
 
+export interface SshServer {
+  port: number;
+  /** The server's public host key line, for `connection.hostKey`. */
+  hostKey: string;
+}
+
+/** A free loopback TCP port. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export class TestHost {
+  private sshd: ChildProcess | undefined;
+  ssh: SshServer | undefined;
+
   private constructor(
     private readonly holder: ChildProcess,
     private readonly workDir: string,
@@ -164,7 +187,67 @@ export class TestHost {
     return Object.fromEntries(out.split("\n").filter(Boolean).map((line) => line.split("\t") as [string, string]));
   }
 
+  /**
+   * Starts Debian's sshd inside the host on a loopback port, with a host key made for this
+   * run; `authorizedKey` may log in as root. Returns the port and the host key line.
+   */
+  async startSshd(authorizedKey: string, port?: number): Promise<SshServer> {
+    const listen = port ?? (await freePort());
+    this.must("[ -f /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key");
+    this.writeFile(
+      "/etc/ssh/sshd_test_config",
+      [
+        `Port ${listen}`,
+        "ListenAddress 127.0.0.1",
+        "HostKey /etc/ssh/ssh_host_ed25519_key",
+        "PermitRootLogin prohibit-password",
+        "PubkeyAuthentication yes",
+        "PasswordAuthentication yes",
+        "KbdInteractiveAuthentication no",
+        "UsePAM no",
+        "PidFile /run/sshd-test.pid",
+        "AuthorizedKeysFile .ssh/authorized_keys",
+        "MaxStartups 200",
+        "MaxSessions 100",
+        "LogLevel ERROR",
+        "",
+      ].join("\n"),
+    );
+    this.writeFile("/root/.ssh/authorized_keys", `${authorizedKey}\n`, "0600");
+    this.must("chmod 700 /root/.ssh");
+    this.sshd = spawn("nsenter", this.nsenterArgs("exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_test_config"), { stdio: ["ignore", "ignore", "ignore"] });
+    const hostKey = this.must("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").trim();
+    await waitForPort(listen);
+    this.ssh = { port: listen, hostKey };
+    return this.ssh;
+  }
+
+  /** Kills the host's sshd and every session it had. */
+  async killSshd(): Promise<void> {
+    const sshd = this.sshd;
+    if (!sshd || sshd.exitCode !== null) return;
+    const exited = new Promise((resolve) => sshd.on("exit", resolve));
+    sshd.kill("SIGKILL");
+    await exited;
+    this.sh("pkill -KILL -f sshd_test_config; true");
+  }
+
+  /**
+   * Adds a user who logs in with `authorizedKey`; `sudo` says whether sudo lets them in
+   * without a password, asks them for one, or does not know them.
+   */
+  addUser(name: string, authorizedKey: string, sudo: "nopasswd" | "password" | "none", password?: string): void {
+    this.must(`useradd -m -s /bin/bash ${quote(name)}`);
+    if (password !== undefined) this.must("chpasswd", `${name}:${password}\n`);
+    this.writeFile(`/home/${name}/.ssh/authorized_keys`, `${authorizedKey}\n`, "0600");
+    this.must(`chown -R ${quote(name)}: /home/${name}/.ssh && chmod 700 /home/${name}/.ssh`);
+    if (sudo !== "none") {
+      this.writeFile(`/etc/sudoers.d/${name}`, `${name} ALL=(ALL) ${sudo === "nopasswd" ? "NOPASSWD: " : ""}ALL\n`, "0440");
+    }
+  }
+
   async stop(): Promise<void> {
+    await this.killSshd();
     if (this.holder.exitCode === null) {
       const exited = new Promise((resolve) => this.holder.on("exit", resolve));
       // Every process left inside the host's namespace goes first, then the holder.
@@ -174,6 +257,22 @@ export class TestHost {
     }
     rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+async function waitForPort(port: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`nothing listens on 127.0.0.1:${port}`);
 }
 
 export function quote(value: string): string {

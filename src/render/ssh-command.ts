@@ -1,0 +1,72 @@
+/**
+ * OpenSSH client command lines for a host, from the same connection settings the resources
+ * give @pulumi/command: address, port, user, pinned host key, dial limits, bastion. Secrets
+ * never enter a command line: a key is reached through an agent socket or a key file path,
+ * a password through an askpass program.
+ */
+import { shellQuote } from "./host-command";
+
+export interface SshTarget {
+  host: string;
+  /** Default 22. */
+  port?: number;
+  /** Default root, as @pulumi/command. */
+  user?: string;
+  /** A known_hosts file holding the pinned key; without one the host key is not checked (as @pulumi/command without hostKey). */
+  knownHostsFile?: string;
+  /** A private key file. */
+  identityFile?: string;
+  /** An ssh-agent socket holding the key. */
+  identityAgent?: string;
+  /** Log in with a password given by the askpass program in SSH_ASKPASS. */
+  passwordAuth?: boolean;
+  /** Connection attempts (@pulumi/command's dialErrorLimit; -1 means no limit). Default 10. */
+  dialErrorLimit?: number;
+  /** Seconds per attempt (@pulumi/command's perDialTimeout). Default 15. */
+  perDialTimeout?: number;
+  /** A bastion to go through. */
+  proxy?: SshTarget;
+}
+
+/** The known_hosts line pinning `hostKey` for a host and port. */
+export function knownHostsLine(host: string, port: number | undefined, hostKey: string): string {
+  const name = (port ?? 22) === 22 ? host : `[${host}]:${port}`;
+  return `${name} ${hostKey.trim()}`;
+}
+
+/** The options of one hop, without the destination. */
+function hopOptions(target: SshTarget): string[] {
+  const options = [
+    "-F", "/dev/null",
+    "-o", "LogLevel=ERROR",
+    "-o", `ConnectTimeout=${target.perDialTimeout ?? 15}`,
+    "-o", `ConnectionAttempts=${Math.max(1, target.dialErrorLimit === -1 ? 1000 : (target.dialErrorLimit ?? 10))}`,
+    "-o", "ServerAliveInterval=15",
+    "-p", String(target.port ?? 22),
+    "-l", target.user ?? "root",
+  ];
+  options.push(
+    ...(target.knownHostsFile
+      ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${target.knownHostsFile}`, "-o", "GlobalKnownHostsFile=/dev/null"]
+      : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null"]),
+  );
+  if (target.identityFile) options.push("-o", "IdentitiesOnly=yes", "-i", target.identityFile);
+  if (target.identityAgent) options.push("-o", `IdentityAgent=${target.identityAgent}`);
+  if (target.passwordAuth) options.push("-o", "BatchMode=no", "-o", "PreferredAuthentications=password,publickey", "-o", "NumberOfPasswordPrompts=1");
+  else options.push("-o", "BatchMode=yes");
+  if (target.proxy) {
+    const jump = ["ssh", ...hopOptions(target.proxy), "-W", "%h:%p", target.proxy.host];
+    options.push("-o", `ProxyCommand=${jump.map(shellQuote).join(" ")}`);
+  }
+  return options;
+}
+
+/** `ssh` arguments that run `remoteCommand` (one word, as @pulumi/command sends it) on the target. */
+export function sshArguments(target: SshTarget, remoteCommand: string): string[] {
+  return [...hopOptions(target), "-T", "--", target.host, remoteCommand];
+}
+
+/** The same as one shell command line. */
+export function sshCommandLine(target: SshTarget, remoteCommand: string): string {
+  return ["ssh", ...sshArguments(target, remoteCommand)].map(shellQuote).join(" ");
+}

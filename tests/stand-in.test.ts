@@ -1,0 +1,148 @@
+/**
+ * The test stand-in for the engine and the command provider, held to @pulumi/command's
+ * documented lifecycle: what runs, in which order, with which inputs.
+ */
+import { strict as assert } from "node:assert";
+import { remote, local } from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { EngineStandIn } from "./support/engine-stand-in";
+import { makeKeyPair } from "./support/ssh-keys";
+import { TestHost } from "./support/test-host";
+
+describe("the engine stand-in follows @pulumi/command's lifecycle", function () {
+  this.timeout(120_000);
+  const key = makeKeyPair();
+  let host: TestHost;
+  let connection: { host: string; port: number; privateKey: string; hostKey: string };
+
+  before(async () => {
+    host = await TestHost.start();
+    const ssh = await host.startSshd(key.publicKey);
+    connection = { host: "127.0.0.1", port: ssh.port, privateKey: key.privateKey, hostKey: ssh.hostKey };
+  });
+  after(async () => host.stop());
+  beforeEach(() => host.must("rm -f /tmp/log"));
+
+  const log = () => (host.readFile("/tmp/log") ?? "").trim().split("\n").filter(Boolean);
+
+  interface Spec {
+    create?: string;
+    update?: string;
+    delete?: string;
+    trigger?: string;
+    deleteBeforeReplace?: boolean;
+    withB?: boolean;
+  }
+  const program = (spec: Spec) => () => {
+    const a = new remote.Command(
+      "a",
+      {
+        connection,
+        create: `echo ${spec.create ?? "create-a"} >> /tmp/log`,
+        update: spec.update ? `echo ${spec.update} >> /tmp/log` : undefined,
+        delete: `echo ${spec.delete ?? "delete-a"} >> /tmp/log`,
+        triggers: [spec.trigger ?? "t1"],
+        addPreviousOutputInEnv: false,
+      },
+      { deleteBeforeReplace: spec.deleteBeforeReplace },
+    );
+    if (spec.withB) {
+      new remote.Command("b", { connection, create: "echo create-b >> /tmp/log", delete: "echo delete-b >> /tmp/log", addPreviousOutputInEnv: false }, { dependsOn: [a] });
+    }
+    return { a: a.stdout };
+  };
+
+  it("creates a new resource, then does nothing when nothing changed", async () => {
+    const engine = new EngineStandIn();
+    const first = await engine.up(program({}));
+    assert.deepEqual(first.steps.map((s) => `${s.name}:${s.step}`), ["a:create"]);
+    const again = await engine.up(program({}));
+    assert.deepEqual(again.steps.map((s) => `${s.name}:${s.step}`), ["a:same"]);
+    assert.equal(again.executions.length, 0);
+    assert.deepEqual(log(), ["create-a"]);
+  });
+
+  it("updates on an input change: update when set, else create, with the new inputs", async () => {
+    const engine = new EngineStandIn();
+    await engine.up(program({}));
+    const changed = await engine.up(program({ create: "create-a2" }));
+    assert.deepEqual(changed.steps.map((s) => [s.step, s.changed]), [["update", ["create"]]]);
+    await engine.up(program({ create: "create-a2", update: "update-a" }));
+    assert.deepEqual(log(), ["create-a", "create-a2", "update-a"]);
+  });
+
+  it("re-runs create when only delete changed", async () => {
+    const engine = new EngineStandIn();
+    await engine.up(program({}));
+    const result = await engine.up(program({ delete: "delete-a2" }));
+    assert.deepEqual(result.steps.map((s) => [s.step, s.changed]), [["update", ["delete"]]]);
+    assert.deepEqual(log(), ["create-a", "create-a"]);
+  });
+
+  it("replaces on a trigger: new create, then old delete; old delete first with deleteBeforeReplace", async () => {
+    const engine = new EngineStandIn();
+    await engine.up(program({ delete: "delete-old" }));
+    const replaced = await engine.up(program({ trigger: "t2", create: "create-new", delete: "delete-new" }));
+    assert.deepEqual(replaced.steps.map((s) => `${s.name}:${s.step}`), ["a:replace", "a:delete"]);
+    assert.deepEqual(log(), ["create-a", "create-new", "delete-old"]);
+    host.must("rm /tmp/log");
+    const dbr = new EngineStandIn();
+    await dbr.up(program({ delete: "delete-old", deleteBeforeReplace: true }));
+    await dbr.up(program({ trigger: "t2", create: "create-new", delete: "delete-new", deleteBeforeReplace: true }));
+    assert.deepEqual(log(), ["create-a", "delete-old", "create-new"]);
+  });
+
+  it("deletes a removed resource with its stored inputs, dependents first, and creates in dependency order", async () => {
+    const engine = new EngineStandIn();
+    await engine.up(program({ withB: true, delete: "delete-a-stored" }));
+    assert.deepEqual(log(), ["create-a", "create-b"]);
+    const destroyed = await engine.destroy();
+    assert.deepEqual(destroyed.steps.map((s) => `${s.name}:${s.step}`), ["b:delete", "a:delete"]);
+    assert.deepEqual(log(), ["create-a", "create-b", "delete-b", "delete-a-stored"]);
+    assert.deepEqual(engine.resourceNames(), []);
+  });
+
+  it("runs nothing remote in a preview, leaves new outputs unknown, and runs local invokes", async () => {
+    const engine = new EngineStandIn();
+    const preview = await engine.preview(() => {
+      const probe = local.runOutput({ command: "echo probed" });
+      const command = new remote.Command("a", { connection, create: "echo create-a >> /tmp/log", addPreviousOutputInEnv: false });
+      return { probe: probe.stdout, stdout: command.stdout };
+    });
+    assert.deepEqual(preview.steps.map((s) => `${s.name}:${s.step}`), ["a:create"]);
+    assert.equal(preview.executions.length, 0);
+    assert.equal(preview.invokes, 1);
+    assert.deepEqual(log(), []);
+    assert.equal(await (preview.value!.probe as unknown as { promise(): Promise<string> }).promise(), "probed");
+    assert.equal(await (preview.value!.stdout as unknown as { promise(u: boolean): Promise<unknown> }).promise(true), undefined);
+  });
+
+  it("stops starting operations after a failure, unless told to continue", async () => {
+    const failing = () => {
+      const bad = new remote.Command("bad", { connection, create: "exit 3", addPreviousOutputInEnv: false });
+      new remote.Command("after", { connection, create: "echo after >> /tmp/log", addPreviousOutputInEnv: false }, { dependsOn: [bad] });
+      new remote.Command("independent", { connection, create: "sleep 1; echo independent >> /tmp/log", addPreviousOutputInEnv: false });
+    };
+    const engine = new EngineStandIn();
+    const result = await engine.up(failing, { continueOnError: true });
+    assert.match(result.errors[0], /^bad: create failed: Process exited with status 3: running "exit 3"/);
+    assert.deepEqual(log(), ["independent"], "the dependent never runs; the independent one does");
+    assert.deepEqual(engine.resourceNames(), ["independent"]);
+    host.must("rm /tmp/log");
+    const stopping = new EngineStandIn();
+    const stopped = await stopping.up(failing, { parallel: 1 });
+    assert.deepEqual(stopped.errors.map((e) => e.split(":")[0]), ["bad", "independent"]);
+    assert.match(stopped.errors[1], /not started: an earlier operation failed/);
+    assert.deepEqual(log(), []);
+  });
+
+  it("keeps secrets encrypted in its state", async () => {
+    const engine = new EngineStandIn();
+    await engine.up(() => {
+      new remote.Command("a", { connection: { ...connection, privateKey: pulumi.secret(connection.privateKey) }, create: "true", addPreviousOutputInEnv: false });
+    });
+    const state = engine.stateJson();
+    assert.ok(!state.includes(key.privateKey.split("\n")[1]), "no key material in the state");
+    assert.equal((engine.storedInputs("a")!.connection as { privateKey: string }).privateKey, key.privateKey);
+  });
+});
