@@ -20,4 +20,5 @@ export * from "./render/apparmor-profile";
 export * from "./render/fstab";
 export * from "./render/host-command";
 export * from "./render/part-arguments";
+export * from "./render/ssh-command";
 export * from "./resources";

@@ -16,6 +16,7 @@ TMPFILES_DIR=/etc/tmpfiles.d
 APPARMOR_SECURITYFS=/sys/kernel/security/apparmor
 APPARMOR_CACHE_DIR=/var/cache/apparmor
 SNAP_SHM_LOCK_DIR=/run/snap-shm
+SNAP_SHM_STATE_DIR=/var/lib/snap-shm
 # snapd's own message for a host whose /dev/shm is a symlink (WSL, old Ubuntu).
 SHM_SYMLINK_MESSAGE='shared-memory plug with "private: true" cannot be connected if "/dev/shm" is a symlink'
 
@@ -172,6 +173,10 @@ parse_args() {
       update-ns-snippet=*) arg_update_ns_snippet=$value ;;
       profile=*) arg_profile=$value ;;
       entry=*) arg_entry=$value ;;
+      revision=*) arg_revision=$value ;;
+      generation=*) arg_generation=$value ;;
+      app-snippet-single-level=*) arg_app_snippet_single_level=$value ;;
+      app-snippet-recursive=*) arg_app_snippet_recursive=$value ;;
       *) die "unknown argument \"${pair%%=*}\"" ;;
     esac
   done
@@ -201,4 +206,39 @@ snap_update_ns() {
 namespace_preserved() {
   awk -v p="$SNAPD_NS_DIR/$instance.mnt" '$5 == p { for (i = 6; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "nsfs") found = 1; break } }
     END { exit !found }' /proc/self/mountinfo
+}
+
+# The revision of a part: a number each apply records when asked, which drift-aware
+# previews read back (a drifted part is applied again with the next number).
+revision_file() {
+  printf '%s/%s/%s.revision' "$SNAP_SHM_STATE_DIR" "$instance" "$part"
+}
+
+# read_revision: the recorded revision of this part, 0 when none.
+read_revision() {
+  file=$(revision_file)
+  if [ -f "$file" ]; then
+    IFS= read -r recorded <"$file" || true
+    case $recorded in '' | *[!0-9]*) printf 0 ;; *) printf '%s' "$recorded" ;; esac
+  else
+    printf 0
+  fi
+}
+
+# record_revision: after a successful apply, keeps the revision it was given.
+record_revision() {
+  [ -n "${arg_revision-}" ] || return 0
+  case $arg_revision in *[!0-9]*) die "argument revision is \"$arg_revision\"; it must be a whole number" ;; esac
+  [ "$(read_revision)" != "$arg_revision" ] || return 0
+  file=$(revision_file)
+  mkdir -p "${file%/*}"
+  new_temp "$file"
+  printf '%s\n' "$arg_revision" >"$temp" || die "cannot write $temp"
+  replace_file "$file" "$temp" 0644
+}
+
+# forget_revision: after a removal, nothing of the part is left in the state folder.
+forget_revision() {
+  rm -f "$(revision_file)"
+  rmdir "$SNAP_SHM_STATE_DIR/$instance" "$SNAP_SHM_STATE_DIR" 2>/dev/null || true
 }

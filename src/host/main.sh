@@ -11,11 +11,69 @@ report_probe() {
   result differs "$(json_list "$@")"
 }
 
+# probe_instance: every part's probe for the instance whose arguments are parsed, one
+# result line each; `generation=auto` picks the app snippet for the host's snapd.
+probe_instance() {
+  (
+    trap finish EXIT
+    part=prerequisites
+    action=probe
+    check_instance "$instance"
+    if [ "${arg_generation-}" = auto ]; then
+      version=$(snapd_version)
+      if [ -n "$version" ] && [ "$(version_compare "$version" "$RECURSIVE_RULE_VERSION")" -lt 0 ]; then
+        arg_generation=single-level
+      else
+        arg_generation=recursive
+      fi
+    fi
+    case ${arg_generation-} in
+      single-level) arg_app_snippet=${arg_app_snippet_single_level-} ;;
+      recursive) arg_app_snippet=${arg_app_snippet_recursive-} ;;
+      "") ;;
+      *) die "argument generation is \"$arg_generation\"; it must be auto, single-level or recursive" ;;
+    esac
+    for probed in directory apparmor mount; do
+      (
+        trap finish EXIT
+        part=$probed
+        "${probed}_probe"
+        result revision "$(read_revision)"
+      )
+    done
+    trap - EXIT
+  )
+}
+
+# host_probe GROUP...: probes every instance on the host in one run; each `instance=`
+# argument starts the next instance's arguments.
+host_probe() {
+  for pair in "$@"; do
+    case $pair in
+      instance=*)
+        [ -z "$instance" ] || probe_instance
+        unset arg_path arg_mode arg_owner arg_group arg_profiles arg_app_snippet arg_update_ns_snippet \
+          arg_profile arg_entry arg_generation arg_app_snippet_single_level arg_app_snippet_recursive
+        instance=${pair#instance=}
+        ;;
+      *) parse_args "$pair" ;;
+    esac
+  done
+  [ -z "$instance" ] || probe_instance
+  part=host
+  action=probe
+  instance=""
+}
+
 trap finish EXIT
 part=${1-}
 action=${2-}
 [ $# -ge 2 ] || die "usage: PART ACTION key=value..."
 shift 2
+if [ "$part $action" = "host probe" ]; then
+  host_probe "$@"
+  exit 0
+fi
 parse_args "$@"
 instance=${arg_instance-}
 need "$instance" instance
@@ -28,3 +86,7 @@ case "$part $action" in
   *) die "unknown operation \"$part $action\"" ;;
 esac
 "${part}_$action"
+case $action in
+  apply) record_revision ;;
+  remove) forget_revision ;;
+esac

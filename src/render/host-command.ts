@@ -12,15 +12,18 @@ import { join } from "node:path";
 
 export type HostPart = "prerequisites" | "directory" | "apparmor" | "mount";
 export type HostAction = "apply" | "remove" | "probe" | "check";
+/** A part's script, or `host`: every part, for probing all instances of a host in one run. */
+export type HostScript = HostPart | "host";
 
 /** Where the .sh files are, from src/render/ or dist/render/ alike. */
 export const HOST_SCRIPT_DIR = join(__dirname, "..", "..", "src", "host");
 
-const PART_FILES: Record<HostPart, string[]> = {
+const SCRIPT_FILES: Record<HostScript, string[]> = {
   prerequisites: ["lib.sh", "prerequisites.sh", "main.sh"],
   directory: ["lib.sh", "directory.sh", "main.sh"],
   apparmor: ["lib.sh", "apparmor.sh", "main.sh"],
   mount: ["lib.sh", "mount.sh", "main.sh"],
+  host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "main.sh"],
 };
 
 /** The argument keys each operation takes, in the order they are written. */
@@ -34,8 +37,12 @@ const ARGUMENT_KEYS = [
   "profiles",
   "profile",
   "entry",
+  "generation",
   "app-snippet",
+  "app-snippet-single-level",
+  "app-snippet-recursive",
   "update-ns-snippet",
+  "revision",
 ] as const;
 export type HostArgumentKey = (typeof ARGUMENT_KEYS)[number];
 export type HostArguments = Partial<Record<HostArgumentKey, string>>;
@@ -51,13 +58,13 @@ export interface HostCommand {
   stdin: string;
 }
 
-const scriptCache = new Map<HostPart, string>();
+const scriptCache = new Map<HostScript, string>();
 
-/** The script for a part, as it is sent to hosts. */
-export function hostScript(part: HostPart): string {
+/** The script for a part (or for a whole host's probe), as it is sent to hosts. */
+export function hostScript(part: HostScript): string {
   let script = scriptCache.get(part);
   if (script === undefined) {
-    script = PART_FILES[part]
+    script = SCRIPT_FILES[part]
       .map((file) => readFileSync(join(HOST_SCRIPT_DIR, file), "utf8"))
       .join("\n")
       .split("\n")
@@ -79,8 +86,20 @@ export function shellQuote(value: string): string {
  * here whatever they hold, never concatenated into shell syntax.
  */
 export function hostCommandLine(part: HostPart, action: HostAction, args: HostArguments, become: boolean): string {
-  const pairs = ARGUMENT_KEYS.filter((key) => args[key] !== undefined).map((key) => shellQuote(`${key}=${args[key]}`));
-  const run = [`${become ? "sudo -n " : ""}sh -s -- ${shellQuote(part)} ${shellQuote(action)}`, ...pairs].join(" \\\n  ");
+  return commandLine(part, action, argumentWords(args), become);
+}
+
+/** The command line probing every instance on a host in one run (script `host`). */
+export function hostProbeCommandLine(instances: HostArguments[], become: boolean): string {
+  return commandLine("host", "probe", instances.flatMap(argumentWords), become);
+}
+
+function argumentWords(args: HostArguments): string[] {
+  return ARGUMENT_KEYS.filter((key) => args[key] !== undefined).map((key) => shellQuote(`${key}=${args[key]}`));
+}
+
+function commandLine(part: string, action: string, words: string[], become: boolean): string {
+  const run = [`${become ? "sudo -n " : ""}sh -s -- ${shellQuote(part)} ${shellQuote(action)}`, ...words].join(" \\\n  ");
   return become ? `sudo -n sh -c : 2>/dev/null || { echo ${shellQuote(SUDO_PASSWORD_MESSAGE)} >&2; exit 1; }\n${run}` : run;
 }
 

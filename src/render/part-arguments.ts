@@ -40,3 +40,22 @@ export function appArmorRemoveArguments(state: DesiredState, profiles: string): 
 export function mountArguments(state: DesiredState): HostArguments {
   return { instance: state.instance, profile: state.mountProfile.path, entry: state.mountProfile.entry };
 }
+
+/**
+ * Everything a host probe compares one instance against. With `auto` the probe picks the app
+ * snippet for the snapd it finds, so both are sent.
+ */
+export function probeArguments(state: DesiredState, profiles: string, generation: RuleGeneration | "auto"): HostArguments {
+  const snippets: HostArguments =
+    generation === "auto"
+      ? { "app-snippet-single-level": appSnippet("single-level"), "app-snippet-recursive": appSnippet("recursive") }
+      : { "app-snippet": appSnippet(generation) };
+  return {
+    ...directoryArguments(state),
+    ...mountArguments(state),
+    profiles,
+    generation,
+    ...snippets,
+    "update-ns-snippet": state.appArmor.updateNsSnippet,
+  };
+}

@@ -18,6 +18,8 @@ export interface OperationResult {
   inSync?: boolean;
   /** Probes: what differs (`key=value` words). */
   differs?: string[];
+  /** Probes: the revision the part's last apply recorded on the host (0 when none). */
+  revision?: number;
 }
 
 /** The result in an operation's standard output (its last line), or a failed result saying why not. */
@@ -25,6 +27,7 @@ export function parseOperationResult(stdout: string): OperationResult {
   const line = stdout.trimEnd().split("\n").pop() ?? "";
   try {
     const parsed = JSON.parse(line) as Partial<OperationResult> & { snapShm?: number };
+    const revision = typeof parsed.revision === "number" ? { revision: parsed.revision } : {};
     if (parsed.snapShm === 1 && typeof parsed.ok === "boolean") {
       return {
         ok: parsed.ok,
@@ -36,6 +39,7 @@ export function parseOperationResult(stdout: string): OperationResult {
         notes: parsed.notes ?? [],
         ...(parsed.error !== undefined ? { error: parsed.error } : {}),
         ...(parsed.inSync !== undefined ? { inSync: parsed.inSync, differs: parsed.differs ?? [] } : {}),
+        ...revision,
       };
     }
   } catch {

@@ -13,6 +13,17 @@ export interface PrivateShmPartArgs {
   connection: HostConnectionArgs;
   /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
   become?: boolean;
+  /**
+   * The revision the apply records on the host. Drift-aware hosts set it from their probe:
+   * the recorded one while the part is in sync, the next one when it drifted, so a drifted
+   * part is applied again (an update, never a replacement) and a repaired one is left alone.
+   */
+  revision?: pulumi.Input<number | undefined>;
+}
+
+/** Apply arguments with the revision line, when there is a revision. */
+export function withRevision(apply: pulumi.Input<HostArguments>, revision: pulumi.Input<number | undefined> | undefined): pulumi.Output<HostArguments> {
+  return pulumi.all([apply, revision]).apply(([args, r]) => (r === undefined ? args : { ...args, revision: String(r) }));
 }
 
 export interface PartCommandArgs {

@@ -6,7 +6,7 @@ import { RuleGeneration } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "./operation-result";
-import { partCommand, PrivateShmPartArgs } from "./part-command";
+import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
   /** Apps whose profiles get the rule; omit with `hooks` for every app and hook profile on the host. */
@@ -48,7 +48,7 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
       `${name}-command`,
       {
         part: "apparmor",
-        apply,
+        apply: withRevision(apply, args.revision),
         remove: appArmorRemoveArguments(desired, profiles),
         connection: args.connection,
         become: args.become ?? false,

@@ -5,7 +5,7 @@ import { inContext } from "../model/input-error";
 import { mountArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "./operation-result";
-import { partCommand, PrivateShmPartArgs } from "./part-command";
+import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 /** The bind mount needs nothing beyond what every part takes. */
 export type PrivateShmBindMountArgs = PrivateShmPartArgs;
@@ -31,7 +31,7 @@ export class PrivateShmBindMount extends pulumi.ComponentResource {
     const mountArgs = mountArguments(state);
     const { result } = partCommand(
       `${name}-command`,
-      { part: "mount", apply: mountArgs, remove: mountArgs, connection: args.connection, become: args.become ?? false },
+      { part: "mount", apply: withRevision(mountArgs, args.revision), remove: mountArgs, connection: args.connection, become: args.become ?? false },
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.result = result;

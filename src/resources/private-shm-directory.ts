@@ -5,7 +5,7 @@ import { inContext } from "../model/input-error";
 import { directoryArguments, directoryRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "./operation-result";
-import { partCommand, PrivateShmPartArgs } from "./part-command";
+import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
   /**
@@ -35,7 +35,7 @@ export class PrivateShmDirectory extends pulumi.ComponentResource {
       `${name}-command`,
       {
         part: "directory",
-        apply: directoryArguments(state),
+        apply: withRevision(directoryArguments(state), args.revision),
         remove: directoryRemoveArguments(state, args.purge ?? false),
         connection: args.connection,
         become: args.become ?? false,

@@ -6,6 +6,7 @@ import { prerequisitesArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "./operation-result";
 import { partCommand } from "./part-command";
+import { HostProbeReport, ProbedPart } from "./host-probe";
 import { PrivateShmAppArmor } from "./private-shm-apparmor";
 import { PrivateShmBindMount } from "./private-shm-bind-mount";
 import { PrivateShmDirectory } from "./private-shm-directory";
@@ -20,6 +21,11 @@ export interface PrivateShmArgs {
   become?: boolean;
   /** On delete, remove the private directory even when it holds segments. Default false. */
   purge?: boolean;
+  /**
+   * The host's drift probe (from `SnapShmHost`): a part that differs on the host gets the
+   * next revision, so the preview shows it as an update and `up` applies it again.
+   */
+  probe?: pulumi.Output<HostProbeReport>;
 }
 
 /** What one snap's private /dev/shm looks like on one host after the last run. */
@@ -62,17 +68,22 @@ export class PrivateShm extends pulumi.ComponentResource {
       snap.snapdVersion !== undefined
         ? snap.desired.ruleGeneration
         : prerequisites.result.apply((r) => (r.found.ruleGeneration === "single-level" ? "single-level" : "recursive"));
+    const revision = (part: ProbedPart) => (args.probe ? revisionFromProbe(args.probe, instance, part, name, this) : undefined);
     this.directory = new PrivateShmDirectory(
       `${name}-directory`,
-      { instance, connection, become, purge: args.purge },
+      { instance, connection, become, purge: args.purge, revision: revision("directory") },
       { parent: this, dependsOn: [prerequisites.command] },
     );
     this.appArmor = new PrivateShmAppArmor(
       `${name}-apparmor`,
-      { instance, apps: snap.apps?.slice(), hooks: snap.hooks?.slice(), ruleGeneration, connection, become },
+      { instance, apps: snap.apps?.slice(), hooks: snap.hooks?.slice(), ruleGeneration, connection, become, revision: revision("apparmor") },
       { parent: this, dependsOn: [this.directory] },
     );
-    this.mount = new PrivateShmBindMount(`${name}-mount`, { instance, connection, become }, { parent: this, dependsOn: [this.appArmor] });
+    this.mount = new PrivateShmBindMount(
+      `${name}-mount`,
+      { instance, connection, become, revision: revision("mount") },
+      { parent: this, dependsOn: [this.appArmor] },
+    );
     this.summary = pulumi
       .all([prerequisites.result, this.directory.result, this.appArmor.result, this.mount.result])
       .apply(([pre, ...parts]): PrivateShmSummary => ({
@@ -83,4 +94,28 @@ export class PrivateShm extends pulumi.ComponentResource {
       }));
     this.registerOutputs({ summary: this.summary });
   }
+}
+
+/**
+ * A part's revision from the host's probe: the recorded one while the part is as it should
+ * be, the next one when it differs (and a note saying what differs, for parts applied
+ * before). Nothing when the probe could not run: the part is then applied again.
+ */
+function revisionFromProbe(
+  probe: pulumi.Output<HostProbeReport>,
+  instance: string,
+  part: ProbedPart,
+  label: string,
+  resource: pulumi.Resource,
+): pulumi.Output<number | undefined> {
+  return probe.apply((report) => {
+    const found = report.instances[instance]?.[part];
+    if (!report.ok || found === undefined) return undefined;
+    if (found.inSync === true) return found.revision;
+    if (found.revision > 0) {
+      const what = found.differs?.length ? found.differs.join(", ") : (found.error ?? "unknown");
+      void pulumi.log.warn(`${label}: the ${part} part differs on the host (${what}); up applies it again`, resource);
+    }
+    return found.revision + 1;
+  });
 }

@@ -2,6 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inContext, InputError } from "../model/input-error";
 import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
+import { probeArguments } from "../render/part-arguments";
+import { probeHost } from "./host-probe";
 import { PrivateShm, PrivateShmSummary } from "./private-shm";
 import { SnapSharedMemory } from "./snap-shared-memory";
 
@@ -20,6 +22,12 @@ export interface SnapShmHostArgs {
   become?: boolean;
   /** The snaps to give a private /dev/shm (a configuration alone means `purge: false`). */
   snaps: Array<SnapSharedMemory | HostSnapArgs>;
+  /**
+   * Probe the host on every preview and update (one SSH connection, through
+   * `local.runOutput` with the OpenSSH client), so a part that drifted shows as an update
+   * and `up` repairs it. Default true.
+   */
+  driftDetection?: boolean;
 }
 
 /** A host's summary: one entry per snap instance. */
@@ -45,11 +53,23 @@ export class SnapShmHost extends pulumi.ComponentResource {
     });
     super(SnapShmHost.TYPE, name, {}, opts);
     warnWithoutHostKey(args.connection, this, `host ${name}`);
+    const probe =
+      args.driftDetection === false || snaps.length === 0
+        ? undefined
+        : probeHost(
+            args.connection,
+            snaps.map(({ snap }) => probeArguments(snap.desired, snap.profiles, snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto")),
+            args.become ?? false,
+            { parent: this },
+          );
+    probe?.apply((report) => {
+      if (!report.ok) void pulumi.log.warn(`host ${name}: the drift probe failed (${report.error}); its parts will be applied again`, this);
+    });
     this.instances = {};
     for (const { snap, purge } of snaps) {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
-        { snap, connection: args.connection, become: args.become, purge },
+        { snap, connection: args.connection, become: args.become, purge, probe },
         { parent: this },
       );
     }

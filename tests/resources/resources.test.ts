@@ -3,6 +3,7 @@ import { strict as assert } from "node:assert";
 import { desiredState } from "../../src/model/desired-state";
 import { InputError } from "../../src/model/input-error";
 import { ofType, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
+import { makeKeyPair } from "../support/ssh-keys";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-only-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
 const PASSWORD = "correct horse battery staple";
@@ -253,5 +254,76 @@ describe("resources under mocks", function () {
       assert.equal((thrown as Error).message, 'SnapShmHost "h" args.snaps[1]: snap instance "shmtest" is listed twice for this host');
       assert.deepEqual(registrations.map((r) => r.type), ["snap-shm:index:SnapSharedMemory"]);
     });
+  });
+});
+
+describe("drift-aware hosts under mocks", function () {
+  this.timeout(60_000);
+
+  const probeLine = (part: string, inSync: boolean, revision: number, differs: string[] = []) =>
+    JSON.stringify({ snapShm: 1, part, action: "probe", instance: "shmtest", ok: true, found: {}, changed: [], notes: [], inSync, differs, revision });
+  const hostLine = (ok: boolean, error?: string) => JSON.stringify({ snapShm: 1, part: "host", action: "probe", instance: "", ok, found: {}, changed: [], notes: [], ...(error ? { error } : {}) });
+
+  async function withProbe(stdout: string, extra: { driftDetection?: boolean; privateKey?: string; password?: string } = {}) {
+    const run = await runUnderMocks(
+      async () => {
+        const r = await resources();
+        const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+        return new r.SnapShmHost("h", {
+          connection: { host: "10.0.0.9", user: "ops", hostKey: HOST_KEY, privateKey: extra.privateKey, password: extra.password },
+          become: true,
+          snaps: [snap],
+          driftDetection: extra.driftDetection,
+        });
+      },
+      { call: (args) => ({ ...args.inputs, stdout, stderr: "" }) },
+    );
+    const create = (part: string) => String(inputs(byName(run.registrations, `h-shmtest-${part}-command`)).create);
+    return { ...run, create };
+  }
+
+  it("keeps each part's recorded revision while it is in sync", async () => {
+    const { create, warnings, invokes } = await withProbe(
+      [probeLine("directory", true, 3), probeLine("apparmor", true, 2), probeLine("mount", true, 5), hostLine(true)].join("\n"),
+    );
+    assert.ok(create("directory").endsWith(" \\\n  'revision=3'"));
+    assert.ok(create("apparmor").endsWith(" \\\n  'revision=2'"));
+    assert.ok(create("mount").endsWith(" \\\n  'revision=5'"));
+    assert.deepEqual(warnings, []);
+    assert.equal(invokes.length, 1, "one probe for the host");
+  });
+
+  it("gives a drifted part the next revision, says what differs, and leaves the others alone", async () => {
+    const { create, warnings } = await withProbe(
+      [probeLine("directory", false, 3, ["mode=755"]), probeLine("apparmor", true, 2), probeLine("mount", true, 5), hostLine(true)].join("\n"),
+    );
+    assert.ok(create("directory").endsWith("'revision=4'"));
+    assert.ok(create("apparmor").endsWith("'revision=2'"));
+    assert.deepEqual(warnings, ["h-shmtest: the directory part differs on the host (mode=755); up applies it again"]);
+  });
+
+  it("applies every part again, and says why, when the probe could not run", async () => {
+    const { create, warnings } = await withProbe(hostLine(false, "ssh to 10.0.0.9 failed with exit status 255"));
+    assert.ok(!create("directory").includes("revision="));
+    assert.deepEqual(warnings, ["host h: the drift probe failed (ssh to 10.0.0.9 failed with exit status 255); its parts will be applied again"]);
+  });
+
+  it("probes nothing when drift detection is off", async () => {
+    const { create, invokes } = await withProbe("", { driftDetection: false });
+    assert.equal(invokes.length, 0);
+    assert.ok(!create("mount").includes("revision="));
+  });
+
+  it("sends the probe the host's script, and no secret in its command", async () => {
+    const key = makeKeyPair();
+    const { invokes } = await withProbe(hostLine(true), { privateKey: key.privateKey, password: PASSWORD });
+    const args = unsecret(invokes[0].inputs) as { command: string; stdin: string };
+    assert.equal(invokes[0].token, "command:local:run");
+    assert.ok(!args.command.includes(key.privateKey.split("\n")[1]) && !args.command.includes(PASSWORD));
+    assert.match(args.command, /'IdentityAgent=\/tmp\/snap-shm-probe-[^/]+\/agent-[0-9a-f]+\.sock'/);
+    assert.match(args.command, /^SSH_ASKPASS='\/tmp\/snap-shm-probe-[^']+' SSH_ASKPASS_REQUIRE=force DISPLAY=:0 'ssh' /);
+    assert.ok(args.command.includes("'StrictHostKeyChecking=yes'"));
+    assert.ok(args.stdin.includes("host_probe()"));
+    assert.ok(args.command.includes("sudo -n sh -s -- '\\''host'\\'' '\\''probe'\\''"));
   });
 });

@@ -1,0 +1,76 @@
+/**
+ * What the drift probe's OpenSSH client authenticates with, kept out of every command line,
+ * input, output, log and state: a private key goes into an ssh-agent this program starts
+ * (memory only), a password into a 0600 file read by an askpass helper, in a 0700 folder of
+ * this process. Both go when the program exits.
+ */
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+let privateDir: string | undefined;
+const agents = new Map<string, { process: ChildProcess; socket: string }>();
+const askpassHelpers = new Map<string, string>();
+
+function ownFolder(): string {
+  if (privateDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "snap-shm-probe-"));
+    privateDir = dir;
+    process.once("exit", () => {
+      for (const agent of agents.values()) agent.process.kill();
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  return privateDir;
+}
+
+function digest(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
+}
+
+/** An askpass helper that prints `secret`: its path (not secret) goes on the command line. */
+export function askpassHelper(secret: string): string {
+  const id = digest("askpass", secret);
+  let helper = askpassHelpers.get(id);
+  if (helper === undefined) {
+    const file = join(ownFolder(), `secret-${id}`);
+    writeFileSync(file, secret, { mode: 0o600 });
+    helper = join(ownFolder(), `askpass-${id}`);
+    writeFileSync(helper, `#!/bin/sh\nexec cat '${file}'\n`, { mode: 0o700 });
+    askpassHelpers.set(id, helper);
+  }
+  return helper;
+}
+
+/** The socket of an ssh-agent holding `privateKey` (one agent per key, for the life of this process). */
+export async function agentSocketFor(privateKey: string, passphrase?: string): Promise<string> {
+  const id = digest("agent", privateKey, passphrase ?? "");
+  const running = agents.get(id);
+  if (running) return running.socket;
+  const socket = join(ownFolder(), `agent-${id}.sock`);
+  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
+  agent.unref();
+  agents.set(id, { process: agent, socket });
+  for (let attempt = 0; !existsSync(socket); attempt++) {
+    if (attempt > 200 || agent.exitCode !== null) throw new Error("snap-shm: cannot start ssh-agent for the drift probe");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const env: NodeJS.ProcessEnv = { ...process.env, SSH_AUTH_SOCK: socket };
+  if (passphrase !== undefined) Object.assign(env, { SSH_ASKPASS: askpassHelper(passphrase), SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" });
+  const added = spawnSync("ssh-add", ["-q", "-"], { input: privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, env, encoding: "utf8" });
+  if (added.status !== 0) {
+    agent.kill();
+    agents.delete(id);
+    throw new Error(`snap-shm: ssh-add refused the connection's private key: ${added.stderr.trim()}`);
+  }
+  return socket;
+}
+
+/** A known_hosts file pinning one host key (not a secret), in this process's folder. */
+export function knownHostsFile(line: string): string {
+  const file = join(ownFolder(), `known_hosts-${digest(line)}`);
+  if (!existsSync(file)) writeFileSync(file, `${line}\n`, { mode: 0o600 });
+  return file;
+}
