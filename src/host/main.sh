@@ -19,18 +19,16 @@ probe_instance() {
     part=prerequisites
     action=probe
     check_instance "$instance"
-    if [ "${arg_generation-}" = auto ]; then
-      version=$(snapd_version)
-      if [ -n "$version" ] && [ "$(version_compare "$version" "$RECURSIVE_RULE_VERSION")" -lt 0 ]; then
-        arg_generation=single-level
-      else
-        arg_generation=recursive
-      fi
-    fi
     case ${arg_generation-} in
-      single-level) arg_app_snippet=${arg_app_snippet_single_level-} ;;
-      recursive) arg_app_snippet=${arg_app_snippet_recursive-} ;;
-      "") ;;
+      auto)
+        version=$(snapd_version)
+        if [ -n "$version" ] && [ "$(version_compare "$version" "$RECURSIVE_RULE_VERSION")" -lt 0 ]; then
+          arg_app_snippet=${arg_app_snippet_single_level-}
+        else
+          arg_app_snippet=${arg_app_snippet_recursive-}
+        fi
+        ;;
+      single-level | recursive | "") ;;
       *) die "argument generation is \"$arg_generation\"; it must be auto, single-level or recursive" ;;
     esac
     for probed in directory apparmor mount; do
@@ -51,7 +49,7 @@ host_probe() {
   for pair in "$@"; do
     case $pair in
       instance=*)
-        [ -z "$instance" ] || probe_instance
+        [ -z "$instance" ] || probe_instance || note "could not probe instance $instance"
         unset arg_path arg_mode arg_owner arg_group arg_profiles arg_app_snippet arg_update_ns_snippet \
           arg_profile arg_entry arg_generation arg_app_snippet_single_level arg_app_snippet_recursive
         instance=${pair#instance=}
@@ -59,7 +57,7 @@ host_probe() {
       *) parse_args "$pair" ;;
     esac
   done
-  [ -z "$instance" ] || probe_instance
+  [ -z "$instance" ] || probe_instance || note "could not probe instance $instance"
   part=host
   action=probe
   instance=""

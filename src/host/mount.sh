@@ -131,8 +131,12 @@ mount_apply() {
     replace_file "$record" "$temp" 0644
     how="by hand (no snap-update-ns), recorded in $record"
   fi
-  [ "$(namespace_shm_root)" = "/snap.$instance" ] ||
+  if [ "$(namespace_shm_root)" != "/snap.$instance" ]; then
+    if [ -n "$tool" ] && [ "$(fstab_edit check "$record" "$entry")" = present ]; then
+      die "/dev/shm in $ns_file is not a bind of /dev/shm/snap.$instance, yet snapd's record $record says it is: the namespace and its record disagree; let snapd rebuild it (snap-discard-ns $instance) and apply again"
+    fi
     die "/dev/shm in $ns_file is still not a bind of /dev/shm/snap.$instance after applying the profile"
+  fi
   changed "bound /dev/shm/snap.$instance over /dev/shm in $ns_file $how"
 }
 

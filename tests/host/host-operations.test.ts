@@ -9,8 +9,9 @@ import { strict as assert } from "node:assert";
 import { readdirSync } from "node:fs";
 import { desiredState, SHM_SYMLINK_MESSAGE } from "../../src/model/desired-state";
 import { BLOCK_BEGIN } from "../../src/render/apparmor-profile";
-import { hostCommand } from "../../src/render/host-command";
-import { appArmorArguments, directoryArguments, mountArguments, profileList } from "../../src/render/part-arguments";
+import { hostCommand, hostProbeCommandLine, hostScript } from "../../src/render/host-command";
+import { appArmorArguments, directoryArguments, mountArguments, probeArguments, profileList } from "../../src/render/part-arguments";
+import { parseHostProbe } from "../../src/resources/host-probe";
 import { parseOperationResult } from "../../src/resources/operation-result";
 import { appProfile } from "../fixtures/snapd-profiles";
 import { registeredCommands, RegisteredCommand, runOperation, runOperationAsync } from "../support/registered-commands";
@@ -315,6 +316,16 @@ describe("host operations on a test host", function () {
     assert.equal(host.readFile(`/run/snapd/ns/snap.${I}.fstab`), "");
   });
 
+  it("refuses a namespace whose snapd record claims a bind it does not have, leaving the host's /dev/shm alone", async () => {
+    host.writeFile(`/run/snapd/ns/snap.${I}.fstab`, `${ENTRY}\n`);
+    const commands = await commandsFor(host);
+    const run = runOperation(host, commands["mount-command"]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /the namespace and its record disagree; let snapd rebuild it \(snap-discard-ns shmtest_foo\) and apply again\n$/);
+    assert.equal(host.shmMounts().length, 1);
+    assert.ok(host.exists("/dev/shm"));
+  });
+
   it("follows the snapd version it is given for the rule", async () => {
     const commands = await commandsFor(host, { snapdVersion: "2.61.3" });
     applyAll(host, commands);
@@ -430,5 +441,63 @@ describe("loading profiles where AppArmor is enabled (a recording stand-in for t
     assert.equal(retried.status, 0, retried.stderr);
     assert.deepEqual(retried.result.changed, ["loaded 2 profile(s) into the kernel"]);
     assert.deepEqual(runOperation(host, commands["apparmor-command"]).result.changed, []);
+  });
+});
+
+describe("the host probe of several instances in one run", function () {
+  this.timeout(120_000);
+  let host: TestHost;
+  before(async () => {
+    host = await TestHost.start();
+    host.addSnap({ instance: I, apps: ["app"], running: true });
+    host.addSnap({ instance: "shmother", apps: ["app"] });
+  });
+  after(async () => host.stop());
+
+  it("reports every part of every instance, picking the rule for the host's snapd where asked, with the recorded revisions", async () => {
+    const foo = desiredState(I, { apps: ["app"] });
+    const other = desiredState("shmother", { snapdVersion: "2.61.3" });
+    const command = () =>
+      hostProbeCommandLine([probeArguments(foo, profileList(foo, true), "auto"), probeArguments(other, profileList(other, true), "recursive")], false);
+    const before = parseHostProbe(host.must(command(), hostScript("host")));
+    assert.equal(before.ok, true, before.error);
+    assert.deepEqual(Object.keys(before.instances).sort(), ["shmother", I].sort());
+    assert.equal(before.instances[I].directory?.revision, 0);
+    assert.deepEqual(before.instances.shmother.mount?.differs, ["entry=missing"]);
+    // Apply both, the first with revision 4 recorded; then the probe sees them in sync.
+    for (const [state, generation, revision] of [[foo, "single-level", "4"], [other, "recursive", undefined]] as const) {
+      for (const [part, args] of [
+        ["directory", directoryArguments(state)],
+        ["apparmor", appArmorArguments(state, profileList(state, true), generation)],
+        ["mount", mountArguments(state)],
+      ] as const) {
+        const { command: text, stdin } = hostCommand(part, "apply", revision ? { ...args, revision } : args, false);
+        assert.equal(host.sh(text, stdin).status, 0, `${state.instance} ${part}`);
+      }
+    }
+    const after = parseHostProbe(host.must(command(), hostScript("host")));
+    for (const instance of [I, "shmother"]) {
+      for (const part of ["directory", "apparmor", "mount"] as const) {
+        assert.equal(after.instances[instance][part]?.inSync, true, `${instance} ${part}: ${after.instances[instance][part]?.differs}`);
+      }
+    }
+    assert.equal(after.instances[I].apparmor?.revision, 4);
+    assert.equal(after.instances.shmother.apparmor?.revision, 0);
+    assert.equal(host.readFile(`/var/lib/snap-shm/${I}/mount.revision`), "4\n");
+  });
+
+  it("says when it cannot read an instance, and still reports the others", () => {
+    const foo = desiredState(I, { apps: ["app"] });
+    const other = desiredState("shmother");
+    const run = host.sh(
+      hostProbeCommandLine([{ ...probeArguments(foo, profileList(foo, true), "auto"), generation: "newest" }, { instance: "Bad" }, probeArguments(other, profileList(other, true), "auto")], false),
+      hostScript("host"),
+    );
+    const report = parseHostProbe(run.stdout);
+    assert.equal(report.ok, true);
+    assert.deepEqual(Object.keys(report.instances), ["shmother"]);
+    const last = JSON.parse(run.stdout.trim().split("\n").pop()!);
+    assert.deepEqual(last.notes, [`could not probe instance ${I}`, "could not probe instance Bad"]);
+    assert.match(run.stderr, /argument generation is "newest"; it must be auto, single-level or recursive/);
   });
 });

@@ -161,11 +161,15 @@ export class TestHost {
     if (snap.running) this.preserveNamespace(snap.instance);
   }
 
-  /** snapd's preserved namespace: a mount namespace bound at /run/snapd/ns/I.mnt. */
+  /**
+   * snapd's preserved namespace: a mount namespace bound at /run/snapd/ns/I.mnt. Like
+   * snap-confine making a fresh one, it starts without a record of applied mounts.
+   */
   preserveNamespace(instance: string): void {
     // The new namespace's process waits on a FIFO until its namespace file is bound.
     this.must(`
       set -e
+      rm -f /run/snapd/ns/snap.${instance}.fstab
       fifo=$(mktemp -u /run/ns-ready.XXXXXX); mkfifo "$fifo"
       taskset -c 0 unshare -m --propagation slave sh -c 'echo $$ > "$1"; exec sleep 2147483647' ns-holder "$fifo" &
       read pid < "$fifo"; rm -f "$fifo"

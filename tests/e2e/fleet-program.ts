@@ -1,0 +1,47 @@
+/** The program the end-to-end tests run: a fleet of test hosts with the fixture snaps. */
+import * as pulumi from "@pulumi/pulumi";
+import type { SnapShmFleet } from "../../src/resources";
+import { TestFleet } from "../support/test-fleet";
+
+export interface FleetProgramOptions {
+  /** Per host name, the snap instances it should have. */
+  snaps: Record<string, string[]>;
+  /** Per snap instance, the snapd version it targets (omitted: detected on each host). */
+  snapdVersions?: Record<string, string>;
+  /** Per snap instance, delete its private directory with its segments on removal. */
+  purge?: Record<string, boolean>;
+  driftDetection?: boolean;
+}
+
+export const FIXTURE_SNAPS: Record<string, { apps?: string[]; hooks?: string[] }> = {
+  shmtest_foo: { apps: ["app"], hooks: ["configure"] },
+  shmother: {},
+};
+
+export function fleetProgram(fleet: TestFleet, options: FleetProgramOptions): () => Promise<SnapShmFleet> {
+  return async () => {
+    const r = await import("../../src/resources");
+    const used = new Set(Object.values(options.snaps).flat());
+    const configs = Object.fromEntries(
+      [...used].map((instance) => [
+        instance,
+        new r.SnapSharedMemory(instance, { instance, ...FIXTURE_SNAPS[instance], snapdVersion: options.snapdVersions?.[instance] }),
+      ]),
+    );
+    return new r.SnapShmFleet("fleet", {
+      hosts: fleet.hosts
+        .filter((h) => options.snaps[h.name] !== undefined)
+        .map((h) => ({
+          name: h.name,
+          connection: {
+            ...h.connection,
+            privateKey: pulumi.secret(h.connection.privateKey),
+            proxy: h.connection.proxy ? { ...h.connection.proxy, privateKey: pulumi.secret(h.connection.proxy.privateKey) } : undefined,
+          },
+          become: h.become,
+          driftDetection: options.driftDetection,
+          snaps: options.snaps[h.name].map((instance) => ({ snap: configs[instance], purge: options.purge?.[instance] })),
+        })),
+    });
+  };
+}
