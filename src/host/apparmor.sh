@@ -178,7 +178,9 @@ apparmor_apply() {
       continue
     fi
     if command -v apparmor_parser >/dev/null 2>&1; then
-      if ! reason=$(apparmor_parser -QK "$temp" 2>&1); then
+      if ! output=$(apparmor_parser -QK "$temp" 2>&1); then
+        # Name the profile, not the temporary file; drop the parser's cache notice.
+        reason=$(printf '%s\n' "$output" | grep -v '^Cache read/write disabled' | sed "s|$temp|$path|g")
         die "apparmor_parser rejects the new $path: $reason; the old profile is kept"
       fi
     else

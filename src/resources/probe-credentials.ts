@@ -20,7 +20,7 @@ function ownFolder(): string {
     privateDir = dir;
     process.once("exit", () => {
       for (const agent of agents.values()) agent.process.kill();
-      rmSync(dir, { recursive: true, force: true });
+      if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
     });
   }
   return privateDir;
@@ -61,11 +61,33 @@ export async function agentSocketFor(privateKey: string, passphrase?: string): P
   if (passphrase !== undefined) Object.assign(env, { SSH_ASKPASS: askpassHelper(passphrase), SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" });
   const added = spawnSync("ssh-add", ["-q", "-"], { input: privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, env, encoding: "utf8" });
   if (added.status !== 0) {
-    agent.kill();
+    await new Promise<void>((resolve) => {
+      agent.once("exit", () => resolve());
+      agent.kill();
+    });
     agents.delete(id);
     throw new Error(`snap-shm: ssh-add refused the connection's private key: ${added.stderr.trim()}`);
   }
   return socket;
+}
+
+/** Stops the agents this process started and removes its folder (also done at exit). */
+export async function stopProbeCredentials(): Promise<void> {
+  const running = [...agents.values()];
+  agents.clear();
+  askpassHelpers.clear();
+  await Promise.all(
+    running.map(
+      (agent) =>
+        new Promise<void>((resolve) => {
+          if (agent.process.exitCode !== null || agent.process.signalCode !== null) return resolve();
+          agent.process.once("exit", () => resolve());
+          agent.process.kill();
+        }),
+    ),
+  );
+  if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
+  privateDir = undefined;
 }
 
 /** A known_hosts file pinning one host key (not a secret), in this process's folder. */

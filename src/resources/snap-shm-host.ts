@@ -62,14 +62,16 @@ export class SnapShmHost extends pulumi.ComponentResource {
             args.become ?? false,
             { parent: this },
           );
-    probe?.apply((report) => {
+    // The warning sits in the chain every part's revision comes from, so it is always said.
+    const reported = probe?.apply((report) => {
       if (!report.ok) void pulumi.log.warn(`host ${name}: the drift probe failed (${report.error}); its parts will be applied again`, this);
+      return report;
     });
     this.instances = {};
     for (const { snap, purge } of snaps) {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
-        { snap, connection: args.connection, become: args.become, purge, probe },
+        { snap, connection: args.connection, become: args.become, purge, probe: reported },
         { parent: this },
       );
     }

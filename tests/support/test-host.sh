@@ -38,5 +38,9 @@ pivot_root . .machine-root
 cd /
 umount -l /.machine-root
 rmdir /.machine-root
+# Mounts are shared inside the host, as systemd makes them, so a snap's namespace (a slave)
+# sees the host's later mounts as on a real host; snapd keeps /run/snapd/ns private.
+mount --make-rshared /
+mount --make-private /run/snapd/ns
 echo ready
 exec sleep 2147483647

@@ -229,11 +229,24 @@ export class TestHost {
   /** Kills the host's sshd and every session it had. */
   async killSshd(): Promise<void> {
     const sshd = this.sshd;
-    if (!sshd || sshd.exitCode !== null) return;
+    if (!sshd || hasExited(sshd)) return;
     const exited = new Promise((resolve) => sshd.on("exit", resolve));
     sshd.kill("SIGKILL");
     await exited;
-    this.sh("pkill -KILL -f sshd_test_config; true");
+    this.killInside("sshd");
+  }
+
+  /** Kills the processes in this host's mount namespace whose command line contains `pattern` (all for ""). */
+  private killInside(pattern: string): void {
+    spawnSync("sh", [
+      "-c",
+      `ns=$(readlink /proc/${this.pid}/ns/mnt); for p in $(ls /proc | grep -E '^[0-9]+$'); do
+         [ "$p" != ${this.pid} ] && [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$ns" ] || continue
+         case "$(tr '\\0' ' ' < /proc/$p/cmdline 2>/dev/null)" in *"$1"*) kill -9 "$p" 2>/dev/null ;; esac
+       done; true`,
+      "kill-inside",
+      pattern,
+    ]);
   }
 
   /**
@@ -252,15 +265,20 @@ export class TestHost {
 
   async stop(): Promise<void> {
     await this.killSshd();
-    if (this.holder.exitCode === null) {
+    if (!hasExited(this.holder)) {
       const exited = new Promise((resolve) => this.holder.on("exit", resolve));
       // Every process left inside the host's namespace goes first, then the holder.
-      spawnSync("sh", ["-c", `for p in $(ls /proc | grep -E '^[0-9]+$'); do [ "$(readlink /proc/$p/ns/mnt 2>/dev/null)" = "$(readlink /proc/${this.pid}/ns/mnt)" ] && [ $p != ${this.pid} ] && kill -9 $p; done; true`]);
+      this.killInside("");
       this.holder.kill("SIGKILL");
       await exited;
     }
     rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+/** Ended by itself or by a signal. */
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
 }
 
 async function waitForPort(port: number): Promise<void> {
