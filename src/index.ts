@@ -21,4 +21,7 @@ export * from "./render/fstab";
 export * from "./render/host-command";
 export * from "./render/part-arguments";
 export * from "./render/ssh-command";
+export * from "./render/operation-result";
+export * from "./render/host-probe";
+export * from "./model/inventory";
 export * from "./resources";

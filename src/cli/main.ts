@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 /** `snap-shm`: reviews of private /dev/shm set-ups where no Pulumi engine runs. */
 import { readFileSync } from "node:fs";
+import { CHECK_HELP, runCheck } from "./check-command";
 import { CliIo, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
 import { runRender, RENDER_HELP } from "./render-command";
 import { runValidate, VALIDATE_HELP } from "./validate-command";
 
-const COMMANDS: Record<string, { run: (argv: string[], io: CliIo) => number; help: string }> = {
+const COMMANDS: Record<string, { run: (argv: string[], io: CliIo) => number | Promise<number>; help: string }> = {
   validate: { run: runValidate, help: VALIDATE_HELP },
   render: { run: runRender, help: RENDER_HELP },
+  check: { run: runCheck, help: CHECK_HELP },
 };
 
 export const MAIN_HELP = `Usage: snap-shm COMMAND [ARGS]
@@ -15,11 +17,12 @@ export const MAIN_HELP = `Usage: snap-shm COMMAND [ARGS]
 Commands:
   validate FILE       check a snap.yaml or snapcraft.yaml's shared-memory plugs and slots as snapd does
   render INSTANCE     print what would be written on a host for a snap instance
+  check INVENTORY     probe every host of an inventory for drift, over SSH
 
 Run 'snap-shm COMMAND --help' for a command's options.
 `;
 
-export function main(argv: string[], io: CliIo): number {
+export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout(MAIN_HELP);
@@ -31,7 +34,7 @@ export function main(argv: string[], io: CliIo): number {
     return EXIT_USAGE;
   }
   try {
-    return command.run(rest, io);
+    return await command.run(rest, io);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr(`snap-shm ${name}: ${error.message}\n\n${command.help}`);
@@ -40,9 +43,11 @@ export function main(argv: string[], io: CliIo): number {
 }
 
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2), {
+  void main(process.argv.slice(2), {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     readFile: (path) => readFileSync(path === "-" ? 0 : path, "utf8"),
+  }).then((status) => {
+    process.exitCode = status;
   });
 }

@@ -7,7 +7,7 @@ import { InputError } from "./input-error";
 
 const HOSTNAME_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 const USER_NAME = /^[a-z_][a-z0-9_.-]{0,30}\$?$/;
-const HOST_KEY = /^(?:ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}(?: [ -~]*)?$/;
+const HOST_KEY = /^(?:ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,2}(?: [A-Za-z0-9@._+=:-]*)?$/;
 
 /** The connection fields that are checked; the rest (keys, passwords) pass untouched. */
 export interface CheckedConnectionFields {

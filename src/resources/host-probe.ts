@@ -6,48 +6,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
-import { HostArguments, hostProbeCommandLine, hostScript, shellQuote } from "../render/host-command";
-import { knownHostsLine, sshCommandLine, SshTarget } from "../render/ssh-command";
+import { HostArguments, hostScript, shellQuote } from "../render/host-command";
+import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from "../render/host-probe";
+import { knownHostsLine, SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
-import { OperationResult, parseOperationResult } from "./operation-result";
 import { agentSocketFor, askpassHelper, knownHostsFile } from "./probe-credentials";
 
-export type ProbedPart = "directory" | "apparmor" | "mount";
-
-/** One part's probe result, with the revision its last apply recorded on the host. */
-export interface PartProbe extends OperationResult {
-  revision: number;
-}
-
-export interface HostProbeReport {
-  /** Whether the probe ran (the host was reached and the script finished). */
-  ok: boolean;
-  /** Why not, when it did not. */
-  error?: string;
-  /** Per snap instance, per part. */
-  instances: Record<string, Partial<Record<ProbedPart, PartProbe>>>;
-}
-
-/** Parses the probe's output lines into a report. */
-export function parseHostProbe(stdout: string | undefined, stderr = ""): HostProbeReport {
-  // Each line is one part's result; the last is the whole run's.
-  const report: HostProbeReport = { ok: false, instances: {} };
-  for (const line of (stdout ?? "").split("\n").filter((l) => l.trim() !== "")) {
-    const result = parseOperationResult(line);
-    if (result.part === "host") {
-      report.ok = result.ok;
-      if (result.error !== undefined) report.error = result.error;
-    } else if (result.part === "directory" || result.part === "apparmor" || result.part === "mount") {
-      (report.instances[result.instance] ??= {})[result.part] = { ...result, revision: result.revision ?? 0 };
-    } else if (!result.ok) {
-      report.error = result.error;
-    }
-  }
-  if (!report.ok && report.error === undefined) report.error = "the probe printed no result";
-  const said = stderr.trim().split("\n").pop();
-  if (!report.ok && said) report.error = `${report.error}: ${said}`;
-  return report;
-}
+export { HostProbeReport, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
 
 interface PlainConnection {
   host: string;
@@ -83,15 +48,6 @@ async function probeTarget(connection: PlainConnection, env: string[]): Promise<
   return target;
 }
 
-/**
- * A command printing a failed probe result (the probe never fails the program); `STATUS` in
- * the reason becomes the exit status of the command before it.
- */
-function failedProbe(reason: string): string {
-  const line = JSON.stringify({ snapShm: 1, part: "host", action: "probe", instance: "", ok: false, found: {}, changed: [], notes: [], error: reason });
-  return `printf ${shellQuote(`${line.replace(/%/g, "%%").replace("STATUS", "%s")}\\n`)} "$?"`;
-}
-
 /** The local command that probes the host: ssh, or a result line saying why it could not. */
 export async function probeCommand(connection: PlainConnection, instances: HostArguments[], become: boolean): Promise<string> {
   const env: string[] = [];
@@ -99,10 +55,9 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   try {
     target = await probeTarget(connection, env);
   } catch (error) {
-    return failedProbe((error as Error).message);
+    return probeNotRun((error as Error).message);
   }
-  const ssh = sshCommandLine(target, hostProbeCommandLine(instances, become));
-  return `${[...new Set(env), ssh].join(" ")} || ${failedProbe(`ssh to ${connection.host} failed with exit status STATUS`)}`;
+  return probeShellCommand(target, env, instances, become);
 }
 
 /** Runs the probe on every preview and update; the key reaches ssh through an agent only. */

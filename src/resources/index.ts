@@ -1,5 +1,4 @@
 export * from "./connection";
-export * from "./operation-result";
 export * from "./host-probe";
 export * from "./snap-shared-memory";
 export * from "./private-shm-directory";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
 import { HostConnectionArgs, hostIdentity } from "./connection";
-import { OperationResult, parseOperationResult } from "./operation-result";
+import { OperationResult, parseOperationResult } from "../render/operation-result";
 
 /** What every part needs: which instance, on which host, as whom. */
 export interface PrivateShmPartArgs {

@@ -5,7 +5,7 @@ import { inContext, InputError } from "../model/input-error";
 import { RuleGeneration } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
-import { OperationResult } from "./operation-result";
+import { OperationResult } from "../render/operation-result";
 import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {

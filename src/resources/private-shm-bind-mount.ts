@@ -4,7 +4,7 @@ import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
 import { mountArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
-import { OperationResult } from "./operation-result";
+import { OperationResult } from "../render/operation-result";
 import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 /** The bind mount needs nothing beyond what every part takes. */

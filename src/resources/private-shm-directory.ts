@@ -4,7 +4,7 @@ import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
 import { directoryArguments, directoryRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
-import { OperationResult } from "./operation-result";
+import { OperationResult } from "../render/operation-result";
 import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {

@@ -4,7 +4,7 @@ import { inContext } from "../model/input-error";
 import { RuleGeneration } from "../model/snapd-version";
 import { prerequisitesArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
-import { OperationResult } from "./operation-result";
+import { OperationResult } from "../render/operation-result";
 import { partCommand } from "./part-command";
 import { HostProbeReport, ProbedPart } from "./host-probe";
 import { PrivateShmAppArmor } from "./private-shm-apparmor";

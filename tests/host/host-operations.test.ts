@@ -12,7 +12,7 @@ import { BLOCK_BEGIN } from "../../src/render/apparmor-profile";
 import { hostCommand, hostProbeCommandLine, hostScript } from "../../src/render/host-command";
 import { appArmorArguments, directoryArguments, mountArguments, probeArguments, profileList } from "../../src/render/part-arguments";
 import { parseHostProbe } from "../../src/resources/host-probe";
-import { parseOperationResult } from "../../src/resources/operation-result";
+import { parseOperationResult } from "../../src/render/operation-result";
 import { appProfile } from "../fixtures/snapd-profiles";
 import { registeredCommands, RegisteredCommand, runOperation, runOperationAsync } from "../support/registered-commands";
 import { quote, TestHost } from "../support/test-host";

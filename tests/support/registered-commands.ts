@@ -2,7 +2,7 @@
  * The exact commands a program registers, taken from its mocked registrations, so host
  * tests run what a `pulumi up` would send, byte for byte.
  */
-import { parseOperationResult, OperationResult } from "../../src/resources/operation-result";
+import { parseOperationResult, OperationResult } from "../../src/render/operation-result";
 import { runUnderMocks, unsecret } from "./pulumi-mocks";
 import { RunResult, TestHost } from "./test-host";
 

@@ -1,0 +1,180 @@
+/**
+ * `snap-shm check INVENTORY [--json]`: the drift probe over every host of an inventory, in
+ * parallel, without a Pulumi engine. Keys come from the SSH agent (SSH_AUTH_SOCK) or the
+ * inventory's identityFile; host keys are pinned where the inventory gives them.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { desiredState } from "../model/desired-state";
+import { Inventory, InventoryConnection, InventoryError, InventoryHost, readInventory } from "../model/inventory";
+import { hostScript } from "../render/host-command";
+import { HostProbeReport, parseHostProbe, ProbedPart, probeShellCommand } from "../render/host-probe";
+import { probeArguments, profileList } from "../render/part-arguments";
+import { knownHostsLine, SshTarget } from "../render/ssh-command";
+import { parsedOrUsageError } from "./args";
+import { CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
+
+export const CHECK_HELP = `Usage: snap-shm check INVENTORY [--json] [--parallel N]
+
+Probes every host of a YAML inventory over SSH (read-only, one connection per host, in
+parallel) and reports, per host, snap instance and part, whether it is in sync, what
+differs, or that the host could not be reached. Keys come from your SSH agent or the
+inventory's identityFile.
+
+  --json        print one JSON object: {inSync, hosts: [...]}
+  --parallel N  hosts probed at once (default 16)
+
+Exit status: 0 every part of every host in sync, 1 a part drifted or a host could not be
+checked, 2 bad usage or an invalid inventory.
+`;
+
+const PARTS: ProbedPart[] = ["directory", "apparmor", "mount"];
+
+export interface CheckedPart {
+  inSync: boolean;
+  differs: string[];
+}
+
+export interface CheckedHost {
+  name: string;
+  address: string;
+  reachable: boolean;
+  error?: string;
+  instances: Array<{ instance: string; parts: Record<ProbedPart, CheckedPart | null> }>;
+}
+
+export interface CheckOutcome {
+  inSync: boolean;
+  hosts: CheckedHost[];
+}
+
+export async function runCheck(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parsedOrUsageError(() =>
+    parseArgs({
+      args: argv,
+      options: { json: { type: "boolean" }, parallel: { type: "string" }, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+    }),
+  );
+  if (values.help) {
+    io.stdout(CHECK_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length !== 1) throw new UsageError("check takes exactly one INVENTORY");
+  const parallel = values.parallel === undefined ? 16 : Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a whole number, 1 or more, not ${JSON.stringify(values.parallel)}`);
+  let inventory: Inventory;
+  try {
+    inventory = readInventory(io.readFile(positionals[0]), positionals[0]);
+  } catch (error) {
+    if (error instanceof InventoryError) {
+      io.stderr(`snap-shm check: the inventory is not valid:\n${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`snap-shm check: cannot read ${positionals[0]}: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const outcome = await checkInventory(inventory, parallel);
+  io.stdout(values.json ? `${JSON.stringify(outcome)}\n` : table(outcome));
+  return outcome.inSync ? EXIT_OK : EXIT_FINDINGS;
+}
+
+/** Probes every host, at most `parallel` at once. */
+export async function checkInventory(inventory: Inventory, parallel: number): Promise<CheckOutcome> {
+  const work = mkdtempSync(join(tmpdir(), "snap-shm-check-"));
+  try {
+    const hosts: CheckedHost[] = new Array(inventory.hosts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < inventory.hosts.length) {
+        const index = next++;
+        hosts[index] = await checkHost(inventory.hosts[index], work, index);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, inventory.hosts.length) }, worker));
+    const inSync = hosts.every((h) => h.reachable && h.instances.every((i) => PARTS.every((p) => i.parts[p]?.inSync === true)));
+    return { inSync, hosts };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function targetFor(connection: InventoryConnection, work: string, tag: string): SshTarget {
+  const target: SshTarget = {
+    host: connection.address,
+    port: connection.port,
+    user: connection.user,
+    dialErrorLimit: connection.dialErrorLimit,
+    perDialTimeout: connection.perDialTimeout,
+    identityFile: connection.identityFile,
+  };
+  if (connection.hostKey) {
+    target.knownHostsFile = join(work, `${tag}.known_hosts`);
+    writeFileSync(target.knownHostsFile, `${knownHostsLine(connection.address, connection.port, connection.hostKey)}\n`);
+  }
+  if (connection.proxy) target.proxy = targetFor(connection.proxy, work, `${tag}-proxy`);
+  return target;
+}
+
+async function checkHost(host: InventoryHost, work: string, index: number): Promise<CheckedHost> {
+  const instances = host.snaps.map((snap) => {
+    const state = desiredState(snap.instance, snap);
+    const everyProfile = snap.apps === undefined && snap.hooks === undefined;
+    return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto");
+  });
+  const command = probeShellCommand(targetFor(host.connection, work, `host-${index}`), [], instances, host.become);
+  const { stdout, stderr } = await runShell(command, hostScript("host"));
+  const report: HostProbeReport = parseHostProbe(stdout, stderr);
+  return {
+    name: host.name,
+    address: host.connection.address,
+    reachable: report.ok,
+    ...(report.ok ? {} : { error: report.error }),
+    instances: host.snaps.map(({ instance }) => ({
+      instance,
+      parts: Object.fromEntries(
+        PARTS.map((part) => {
+          const found = report.instances[instance]?.[part];
+          return [part, found ? { inSync: found.inSync === true, differs: found.differs ?? (found.error ? [found.error] : []) } : null];
+        }),
+      ) as Record<ProbedPart, CheckedPart | null>,
+    })),
+  };
+}
+
+function runShell(command: string, stdin: string): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("close", () => resolve({ stdout, stderr }));
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(stdin);
+  });
+}
+
+function describe(part: CheckedPart | null): string {
+  if (part === null) return "not probed";
+  return part.inSync ? "in sync" : `drifted: ${part.differs.join(", ")}`;
+}
+
+function table(outcome: CheckOutcome): string {
+  const rows: string[][] = [["HOST", "INSTANCE", ...PARTS.map((p) => p.toUpperCase())]];
+  for (const host of outcome.hosts) {
+    if (!host.reachable) {
+      rows.push([host.name, "-", `unreachable: ${host.error ?? "unknown"}`]);
+      continue;
+    }
+    if (host.instances.length === 0) rows.push([host.name, "-", "no snaps"]);
+    for (const { instance, parts } of host.instances) rows.push([host.name, instance, ...PARTS.map((p) => describe(parts[p]))]);
+  }
+  const widths = rows[0].map((_, column) => Math.max(...rows.filter((r) => r.length > column + 1).map((r) => r[column].length)));
+  const lines = rows.map((row) => row.map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column]) : cell)).join("  "));
+  const verdict = outcome.inSync ? "every part of every host is in sync" : "drift found, or a host could not be checked";
+  return `${lines.join("\n")}\n\n${verdict}\n`;
+}
