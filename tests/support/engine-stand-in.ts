@@ -29,7 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { knownHostsLine, sshArguments, SshTarget } from "../../src/render/ssh-command";
-import { RequestDetails, runUnderMocks, SECRET_SIG } from "./pulumi-mocks";
+import { Registration, RequestDetails, runUnderMocks, SECRET_SIG } from "./pulumi-mocks";
 
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const COMMAND = "command:remote:Command";
@@ -59,6 +59,10 @@ export interface Execution {
 
 export interface RunReport<T = unknown> {
   value: T | undefined;
+  /** What the program registered, as the monitor received it (secrets still wrapped). */
+  registrations: Registration[];
+  /** The invokes it made (local.run: the probe), with their arguments. */
+  invokeArgs: Array<Record<string, unknown>>;
   steps: PlannedStep[];
   executions: Execution[];
   /** Operations that failed or did not start, each with the provider-style error. */
@@ -250,6 +254,8 @@ export class EngineStandIn {
     }
     return {
       value: mocked.value,
+      registrations: mocked.registrations,
+      invokeArgs: mocked.invokes.map((i) => i.inputs),
       steps,
       executions,
       errors,
@@ -383,6 +389,7 @@ export function sshTargetFor(connection: ConnectionInputs, work: string, tag: st
     env.SSH_ASKPASS_REQUIRE = "force";
     env.DISPLAY = env.DISPLAY ?? ":0";
     target.passwordAuth = connection.password !== undefined;
+    target.passphraseAuth = connection.password === undefined;
   }
   if (connection.proxy) target.proxy = sshTargetFor(connection.proxy, work, `${tag}-proxy`).target;
   return { target, env };

@@ -25,7 +25,8 @@ export interface FleetHost {
     user: string;
     privateKey: string;
     hostKey: string;
-    proxy?: { host: string; port: number; user: string; privateKey: string; hostKey: string };
+    dialErrorLimit: number;
+    proxy?: { host: string; port: number; user: string; privateKey: string; hostKey: string; dialErrorLimit: number };
   };
   become: boolean;
 }
@@ -50,7 +51,7 @@ export class TestFleet {
         if (login !== "root") host.addUser("ops", key.publicKey, login === "sudo-nopasswd" ? "nopasswd" : "password", "ops-password");
         const entry = hosts[hosts.length - 1];
         entry.become = login !== "root";
-        entry.connection = { host: "127.0.0.1", port: ssh.port, user, privateKey: key.privateKey, hostKey: ssh.hostKey };
+        entry.connection = { host: "127.0.0.1", port: ssh.port, user, privateKey: key.privateKey, hostKey: ssh.hostKey, dialErrorLimit: 2 };
       }
       for (const entry of hosts) {
         if (!entry.spec.via) continue;
