@@ -327,3 +327,43 @@ describe("drift-aware hosts under mocks", function () {
     assert.ok(args.command.includes("sudo -n sh -s -- '\\''host'\\'' '\\''probe'\\''"));
   });
 });
+
+describe("hostile values in every string argument are refused before anything registers", function () {
+  this.timeout(60_000);
+  const hostile = ["a'b", 'a"b', "$(id)", "`id`", "a\nb", "../etc", "a;b", "a b"];
+  type Resources = Awaited<ReturnType<typeof resources>>;
+  const fields: Array<[string, (r: Resources, v: string) => unknown]> = [
+    ["instance", (r, v) => new r.SnapSharedMemory("s", { instance: v })],
+    ["apps", (r, v) => new r.SnapSharedMemory("s", { instance: "shm", apps: [v] })],
+    ["hooks", (r, v) => new r.SnapSharedMemory("s", { instance: "shm", hooks: [v] })],
+    ["plug.name", (r, v) => new r.SnapSharedMemory("s", { instance: "shm", plug: { name: v } })],
+    ["snapdVersion", (r, v) => new r.SnapSharedMemory("s", { instance: "shm", snapdVersion: `2.61${v}` })],
+    ["part instance", (r, v) => new r.PrivateShmDirectory("d", { instance: v, connection: { host: "h" } })],
+    ["connection.host", (r, v) => new r.PrivateShmDirectory("d", { instance: "shm", connection: { host: v } })],
+    ["connection.user", (r, v) => new r.PrivateShmDirectory("d", { instance: "shm", connection: { host: "h", user: v } })],
+    ["connection.hostKey", (r, v) => new r.PrivateShmDirectory("d", { instance: "shm", connection: { host: "h", hostKey: `ssh-ed25519 AAAA${v}x` } })],
+    ["connection.agentSocketPath", (r, v) => new r.PrivateShmDirectory("d", { instance: "shm", connection: { host: "h", agentSocketPath: v } })],
+    ["connection.proxy.host", (r, v) => new r.PrivateShmDirectory("d", { instance: "shm", connection: { host: "h", proxy: { host: v } } })],
+    ["connection.proxy.user", (r, v) => new r.PrivateShmDirectory("d", { instance: "shm", connection: { host: "h", proxy: { host: "b", user: v } } })],
+    ["fleet host name", (r, v) => new r.SnapShmFleet("f", { hosts: [{ name: v, connection: { host: "h" }, snaps: [] }] })],
+  ];
+  for (const [field, build] of fields) {
+    it(field, async () => {
+      for (const value of hostile) {
+        // A space is fine in a socket path and a key comment; everything else is refused.
+        if ((field === "connection.agentSocketPath" && !value.includes("\n") && !value.startsWith(".")) || (field === "connection.hostKey" && value === "a b")) continue;
+        let thrown: unknown;
+        const { registrations } = await runUnderMocks(async () => {
+          const r = await resources();
+          try {
+            build(r, field === "connection.agentSocketPath" ? (value.startsWith(".") ? value : `/run/${value}`) : value);
+          } catch (error) {
+            thrown = error;
+          }
+        });
+        assert.ok(thrown instanceof InputError, `${field} = ${JSON.stringify(value)} was accepted`);
+        assert.deepEqual(registrations, [], `${field} = ${JSON.stringify(value)}: nothing registered`);
+      }
+    });
+  }
+});
