@@ -14,7 +14,8 @@ import { agentSocketFor, askpassHelper, knownHostsFile } from "./probe-credentia
 
 export { HostProbeReport, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
 
-interface PlainConnection {
+/** A connection with its values known (secrets included: it stays in this process). */
+export interface PlainConnection {
   host: string;
   port?: number;
   user?: string;

@@ -29,6 +29,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { knownHostsLine, sshArguments, SshTarget } from "../../src/render/ssh-command";
+import { PlainConnection } from "../../src/resources/host-probe";
 import { Registration, RequestDetails, runUnderMocks, SECRET_SIG } from "./pulumi-mocks";
 
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -89,7 +90,7 @@ interface StoredResource {
 }
 
 interface CommandInputs {
-  connection: ConnectionInputs;
+  connection: PlainConnection;
   create?: string;
   update?: string;
   delete?: string;
@@ -98,19 +99,6 @@ interface CommandInputs {
   environment?: Record<string, string>;
 }
 
-interface ConnectionInputs {
-  host: string;
-  port?: number;
-  user?: string;
-  password?: string;
-  privateKey?: string;
-  privateKeyPassword?: string;
-  agentSocketPath?: string;
-  hostKey?: string;
-  dialErrorLimit?: number;
-  perDialTimeout?: number;
-  proxy?: ConnectionInputs;
-}
 
 export interface StandInOptions {
   /** Operations at once (`pulumi up --parallel`). Default: no limit. */
@@ -361,7 +349,7 @@ async function runRemote(name: string, op: Execution["op"], inputs: CommandInput
  * the key in a 0600 file, passwords through an askpass program reading 0600 files. All of it
  * lives in a private folder removed after the command.
  */
-export function sshTargetFor(connection: ConnectionInputs, work: string, tag: string): { target: SshTarget; env: NodeJS.ProcessEnv } {
+export function sshTargetFor(connection: PlainConnection, work: string, tag: string): { target: SshTarget; env: NodeJS.ProcessEnv } {
   const env: NodeJS.ProcessEnv = { ...process.env };
   const target: SshTarget = {
     host: connection.host,
