@@ -11,7 +11,8 @@ import { parseArgs } from "node:util";
 import { desiredState } from "../model/desired-state";
 import { Inventory, InventoryConnection, InventoryError, InventoryHost, readInventory } from "../model/inventory";
 import { hostScript } from "../render/host-command";
-import { HostProbeReport, parseHostProbe, ProbedPart, probeShellCommand } from "../render/host-probe";
+import { decideOperationMode, OperationMode } from "../model/operation-mode";
+import { HostProbeReport, modeFacts, parseHostProbe, probedPart, ProbedPart, probeShellCommand } from "../render/host-probe";
 import { probeArguments, profileList } from "../render/part-arguments";
 import { knownHostsLine, SshTarget } from "../render/ssh-command";
 import { parsedOrUsageError } from "./args";
@@ -43,7 +44,7 @@ export interface CheckedHost {
   address: string;
   reachable: boolean;
   error?: string;
-  instances: Array<{ instance: string; parts: Record<ProbedPart, CheckedPart | null> }>;
+  instances: Array<{ instance: string; mode: OperationMode; parts: Record<ProbedPart, CheckedPart | null> }>;
 }
 
 export interface CheckOutcome {
@@ -123,7 +124,7 @@ async function checkHost(host: InventoryHost, work: string, index: number): Prom
   const instances = host.snaps.map((snap) => {
     const state = desiredState(snap.instance, snap);
     const everyProfile = snap.apps === undefined && snap.hooks === undefined;
-    return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto");
+    return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto", snap.mode ?? "auto");
   });
   const command = probeShellCommand(targetFor(host.connection, work, `host-${index}`), [], instances, host.become);
   const { stdout, stderr } = await runShell(command, hostScript("host"));
@@ -133,15 +134,16 @@ async function checkHost(host: InventoryHost, work: string, index: number): Prom
     address: host.connection.address,
     reachable: report.ok,
     ...(report.ok ? {} : { error: report.error }),
-    instances: host.snaps.map(({ instance }) => ({
-      instance,
-      parts: Object.fromEntries(
+    instances: host.snaps.map(({ instance, mode, plug }) => {
+      const decided = decideOperationMode(mode ?? "auto", modeFacts(report, instance), plug?.name ?? "shared-memory");
+      const parts = Object.fromEntries(
         PARTS.map((part) => {
-          const found = report.instances[instance]?.[part];
+          const found = probedPart(report, instance, decided.mode, part);
           return [part, found ? { inSync: found.inSync === true, differs: found.differs ?? (found.error ? [found.error] : []) } : null];
         }),
-      ) as Record<ProbedPart, CheckedPart | null>,
-    })),
+      ) as Record<ProbedPart, CheckedPart | null>;
+      return { instance, mode: decided.mode, parts };
+    }),
   };
 }
 
@@ -164,14 +166,14 @@ function describe(part: CheckedPart | null): string {
 }
 
 function table(outcome: CheckOutcome): string {
-  const rows: string[][] = [["HOST", "INSTANCE", ...PARTS.map((p) => p.toUpperCase())]];
+  const rows: string[][] = [["HOST", "INSTANCE", "MODE", ...PARTS.map((p) => p.toUpperCase())]];
   for (const host of outcome.hosts) {
     if (!host.reachable) {
-      rows.push([host.name, "-", `unreachable: ${host.error ?? "unknown"}`]);
+      rows.push([host.name, "-", "-", `unreachable: ${host.error ?? "unknown"}`]);
       continue;
     }
-    if (host.instances.length === 0) rows.push([host.name, "-", "no snaps"]);
-    for (const { instance, parts } of host.instances) rows.push([host.name, instance, ...PARTS.map((p) => describe(parts[p]))]);
+    if (host.instances.length === 0) rows.push([host.name, "-", "-", "no snaps"]);
+    for (const { instance, mode, parts } of host.instances) rows.push([host.name, instance, mode, ...PARTS.map((p) => describe(parts[p]))]);
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.filter((r) => r.length > column + 1).map((r) => r[column].length)));
   const lines = rows.map((row) => row.map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column]) : cell)).join("  "));

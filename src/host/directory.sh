@@ -72,6 +72,18 @@ directory_tmpfiles_state() {
   fi
 }
 
+# directory_repair: mode 01777 and root:root on an existing directory (snapd never repairs them).
+directory_repair() {
+  if [ "$dir_mode" != 1777 ]; then
+    chmod 1777 "$dir_path"
+    changed "repaired mode of $dir_path: $dir_mode -> 1777"
+  fi
+  if [ "$dir_owner:$dir_group" != root:root ]; then
+    chown root:root "$dir_path"
+    changed "repaired owner of $dir_path: $dir_owner:$dir_group -> root:root"
+  fi
+}
+
 directory_apply() {
   directory_args
   refuse_symlinked_shm
@@ -86,16 +98,7 @@ directory_apply() {
       chown root:root "$dir_path"
       changed "created $dir_path (mode 1777, root:root)"
       ;;
-    directory)
-      if [ "$dir_mode" != 1777 ]; then
-        chmod 1777 "$dir_path"
-        changed "repaired mode of $dir_path: $dir_mode -> 1777"
-      fi
-      if [ "$dir_owner:$dir_group" != root:root ]; then
-        chown root:root "$dir_path"
-        changed "repaired owner of $dir_path: $dir_owner:$dir_group -> root:root"
-      fi
-      ;;
+    directory) directory_repair ;;
   esac
   state=$(directory_tmpfiles_state)
   found tmpfiles "\"$state\""

@@ -174,6 +174,8 @@ parse_args() {
       profile=*) arg_profile=$value ;;
       entry=*) arg_entry=$value ;;
       revision=*) arg_revision=$value ;;
+      operation-mode=*) arg_operation_mode=$value ;;
+      plug=*) arg_plug=$value ;;
       generation=*) arg_generation=$value ;;
       app-snippet-single-level=*) arg_app_snippet_single_level=$value ;;
       app-snippet-recursive=*) arg_app_snippet_recursive=$value ;;

@@ -31,13 +31,31 @@ probe_instance() {
       single-level | recursive | "") ;;
       *) die "argument generation is \"$arg_generation\"; it must be auto, single-level or recursive" ;;
     esac
+    # The snap's own declaration, for the program to read with snapd's rules (mode auto).
+    (
+      trap finish EXIT
+      part=snap
+      yaml="/snap/$instance/current/meta/snap.yaml"
+      if [ -r "$yaml" ]; then found snapYaml "$(json_string "$(cat "$yaml")")"; else found snapYaml null; fi
+      version=$(snapd_version)
+      if [ -n "$version" ]; then found snapdVersion "$(json_string "$version")"; else found snapdVersion null; fi
+    )
+    case ${arg_operation_mode-auto} in
+      # Only an installed snap can declare a plug snapd would serve natively.
+      auto) if [ -r "/snap/$instance/current/meta/snap.yaml" ]; then modes="managed native"; else modes=managed; fi ;;
+      managed | native) modes=$arg_operation_mode ;;
+      *) die "argument operation-mode is \"$arg_operation_mode\"; it must be auto, managed or native" ;;
+    esac
     for probed in directory apparmor mount; do
-      (
-        trap finish EXIT
-        part=$probed
-        "${probed}_probe"
-        result revision "$(read_revision)"
-      )
+      for probed_mode in $modes; do
+        (
+          trap finish EXIT
+          part=$probed
+          if [ "$probed_mode" = native ]; then "native_${probed}_probe"; else "${probed}_probe"; fi
+          result mode "\"$probed_mode\""
+          result revision "$(read_revision)"
+        )
+      done
     done
     trap - EXIT
   )
@@ -51,7 +69,7 @@ host_probe() {
       instance=*)
         [ -z "$instance" ] || probe_instance || note "could not probe instance $instance"
         unset arg_path arg_mode arg_owner arg_group arg_profiles arg_app_snippet arg_update_ns_snippet \
-          arg_profile arg_entry arg_generation arg_app_snippet_single_level arg_app_snippet_recursive
+          arg_profile arg_entry arg_generation arg_app_snippet_single_level arg_app_snippet_recursive arg_plug arg_operation_mode
         instance=${pair#instance=}
         ;;
       *) parse_args "$pair" ;;
@@ -83,7 +101,17 @@ case "$part $action" in
   "directory probe" | "apparmor probe" | "mount probe" | "prerequisites check") ;;
   *) die "unknown operation \"$part $action\"" ;;
 esac
-"${part}_$action"
+case ${arg_operation_mode-managed} in
+  managed) "${part}_$action" ;;
+  native)
+    case "$part $action" in
+      *" remove") native_remove ;;
+      "prerequisites check") prerequisites_check ;;
+      *) "native_${part}_$action" ;;
+    esac
+    ;;
+  *) die "argument operation-mode is \"$arg_operation_mode\"; it must be managed or native" ;;
+esac
 case $action in
   apply) record_revision ;;
   remove) forget_revision ;;

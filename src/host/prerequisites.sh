@@ -72,7 +72,8 @@ snapd_version() {
     fi
   done
   if command -v snap >/dev/null 2>&1; then
-    snap version 2>/dev/null | awk '$1 == "snapd" { print $2; exit }'
+    # The client asks the daemon too, and waits long for one that does not answer.
+    timeout 10 snap version 2>/dev/null | awk '$1 == "snapd" { print $2; exit }'
   fi
 }
 

@@ -11,6 +11,7 @@ import { isMap, isScalar, LineCounter, Node, parseDocument, Document } from "yam
 import { checkConnection } from "./connection";
 import { desiredState } from "./desired-state";
 import { inContext, InputError } from "./input-error";
+import { RequestedMode } from "./operation-mode";
 import { checkPrivatePlug } from "./shared-memory";
 
 export const INVENTORY_SCHEMA_PATH = join(__dirname, "..", "..", "schema", "inventory.schema.json");
@@ -22,6 +23,7 @@ export interface InventorySnap {
   plug?: { name?: string; attributes?: Record<string, unknown> };
   snapdVersion?: string;
   purge?: boolean;
+  mode?: RequestedMode;
 }
 
 /** A connection as the inventory gives it: no secrets, a key file path at most. */
@@ -160,6 +162,8 @@ function schemaProblem(error: ErrorObject, locate: Locate, locateKey: (parent: (
       return { ...locate(path), path: where, message: `missing required key "${String(error.params.missingProperty)}"` };
     case "type":
       return { ...locate(path), path: where, message: `must be ${error.params.type === "integer" ? "a whole number" : `a ${String(error.params.type)}`}` };
+    case "enum":
+      return { ...locate(path), path: where, message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
     case "minimum":
     case "maximum":
       return { ...locate(path), path: where, message: `must be ${error.keyword === "minimum" ? "at least" : "at most"} ${String(error.params.limit)}` };

@@ -20,15 +20,17 @@ export const HOST_SCRIPT_DIR = join(__dirname, "..", "..", "src", "host");
 
 const SCRIPT_FILES: Record<HostScript, string[]> = {
   prerequisites: ["lib.sh", "prerequisites.sh", "main.sh"],
-  directory: ["lib.sh", "directory.sh", "main.sh"],
-  apparmor: ["lib.sh", "apparmor.sh", "main.sh"],
-  mount: ["lib.sh", "mount.sh", "main.sh"],
-  host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "main.sh"],
+  directory: ["lib.sh", "directory.sh", "native.sh", "main.sh"],
+  apparmor: ["lib.sh", "apparmor.sh", "native.sh", "main.sh"],
+  mount: ["lib.sh", "mount.sh", "native.sh", "main.sh"],
+  host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "main.sh"],
 };
 
 /** The argument keys each operation takes, in the order they are written. */
 const ARGUMENT_KEYS = [
   "instance",
+  "operation-mode",
+  "plug",
   "path",
   "mode",
   "owner",

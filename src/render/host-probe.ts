@@ -2,6 +2,7 @@
  * The drift probe of a host as text: the local command that runs it over SSH (never
  * failing: a host it cannot reach gives a result that says so) and the parsing of its lines.
  */
+import { ModeFacts, OperationMode } from "../model/operation-mode";
 import { OperationResult, parseOperationResult } from "./operation-result";
 import { HostArguments, hostProbeCommandLine, shellQuote } from "./host-command";
 import { sshCommandLine, SshTarget } from "./ssh-command";
@@ -13,13 +14,35 @@ export interface PartProbe extends OperationResult {
   revision: number;
 }
 
+/** What the probe found for one snap instance. */
+export interface InstanceProbe {
+  /** The snap.yaml installed on the host (null when there is none). */
+  snapYaml?: string | null;
+  /** The host's snapd version (null when no snapd says). */
+  snapdVersion?: string | null;
+  /** Per operation mode the instance was compared in, per part. */
+  parts: Partial<Record<OperationMode, Partial<Record<ProbedPart, PartProbe>>>>;
+}
+
 export interface HostProbeReport {
   /** Whether the probe ran (the host was reached and the script finished). */
   ok: boolean;
   /** Why not, when it did not. */
   error?: string;
-  /** Per snap instance, per part. */
-  instances: Record<string, Partial<Record<ProbedPart, PartProbe>>>;
+  /** Per snap instance. */
+  instances: Record<string, InstanceProbe>;
+}
+
+/** A part's probe in one mode, when the host was probed. */
+export function probedPart(report: HostProbeReport, instance: string, mode: OperationMode, part: ProbedPart): PartProbe | undefined {
+  return report.ok ? report.instances[instance]?.parts[mode]?.[part] : undefined;
+}
+
+/** What the mode choice needs from the probe; undefined when the host was not probed. */
+export function modeFacts(report: HostProbeReport, instance: string): ModeFacts | undefined {
+  if (!report.ok) return undefined;
+  const found = report.instances[instance];
+  return { snapYaml: found?.snapYaml ?? null, snapdVersion: found?.snapdVersion ?? null };
 }
 
 /** Parses the probe's output lines into a report. */
@@ -28,11 +51,16 @@ export function parseHostProbe(stdout: string | undefined, stderr = ""): HostPro
   const report: HostProbeReport = { ok: false, instances: {} };
   for (const line of (stdout ?? "").split("\n").filter((l) => l.trim() !== "")) {
     const result = parseOperationResult(line);
+    const instance = () => (report.instances[result.instance] ??= { parts: {} });
     if (result.part === "host") {
       report.ok = result.ok;
       if (result.error !== undefined) report.error = result.error;
+    } else if (result.part === "snap" && result.ok) {
+      instance().snapYaml = (result.found.snapYaml as string | null | undefined) ?? null;
+      instance().snapdVersion = (result.found.snapdVersion as string | null | undefined) || null;
     } else if (result.part === "directory" || result.part === "apparmor" || result.part === "mount") {
-      (report.instances[result.instance] ??= {})[result.part] = { ...result, revision: result.revision ?? 0 };
+      const mode: OperationMode = result.mode === "native" ? "native" : "managed";
+      (instance().parts[mode] ??= {})[result.part] = { ...result, revision: result.revision ?? 0 };
     } else if (!result.ok) {
       report.error = result.error;
     }

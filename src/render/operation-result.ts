@@ -20,6 +20,8 @@ export interface OperationResult {
   differs?: string[];
   /** Probes: the revision the part's last apply recorded on the host (0 when none). */
   revision?: number;
+  /** Probes: the operation mode the part was compared in (managed or native). */
+  mode?: string;
 }
 
 /** The result in an operation's standard output (its last line), or a failed result saying why not. */
@@ -28,6 +30,7 @@ export function parseOperationResult(stdout: string): OperationResult {
   try {
     const parsed = JSON.parse(line) as Partial<OperationResult> & { snapShm?: number };
     const revision = typeof parsed.revision === "number" ? { revision: parsed.revision } : {};
+    const mode = typeof parsed.mode === "string" ? { mode: parsed.mode } : {};
     if (parsed.snapShm === 1 && typeof parsed.ok === "boolean") {
       return {
         ok: parsed.ok,
@@ -40,6 +43,7 @@ export function parseOperationResult(stdout: string): OperationResult {
         ...(parsed.error !== undefined ? { error: parsed.error } : {}),
         ...(parsed.inSync !== undefined ? { inSync: parsed.inSync, differs: parsed.differs ?? [] } : {}),
         ...revision,
+        ...mode,
       };
     }
   } catch {

@@ -3,6 +3,7 @@
  * one place, so apply, remove and probe always agree on what they compare against.
  */
 import { appSnippet, DesiredState } from "../model/desired-state";
+import { OperationMode, RequestedMode } from "../model/operation-mode";
 import { RuleGeneration } from "../model/snapd-version";
 import { HostArguments } from "./host-command";
 
@@ -15,37 +16,40 @@ export function prerequisitesArguments(state: DesiredState, profiles: string): H
   return { instance: state.instance, profiles };
 }
 
-export function directoryArguments(state: DesiredState): HostArguments {
-  const { path, mode, owner, group } = state.directory;
-  return { instance: state.instance, path, mode, owner, group };
+export function directoryArguments(state: DesiredState, mode: OperationMode = "managed"): HostArguments {
+  const { path, mode: dirMode, owner, group } = state.directory;
+  return { instance: state.instance, "operation-mode": mode, path, mode: dirMode, owner, group };
 }
 
-export function directoryRemoveArguments(state: DesiredState, purge: boolean): HostArguments {
-  return { ...directoryArguments(state), purge: purge ? "yes" : "no" };
+export function directoryRemoveArguments(state: DesiredState, purge: boolean, mode: OperationMode = "managed"): HostArguments {
+  return { ...directoryArguments(state, mode), purge: purge ? "yes" : "no" };
 }
 
-export function appArmorArguments(state: DesiredState, profiles: string, generation: RuleGeneration): HostArguments {
+/** In native mode, `plug` is the plug to connect. */
+export function appArmorArguments(state: DesiredState, profiles: string, generation: RuleGeneration, mode: OperationMode = "managed", plug?: string): HostArguments {
   return {
     instance: state.instance,
+    "operation-mode": mode,
+    ...(mode === "native" && plug !== undefined ? { plug } : {}),
     profiles,
     "app-snippet": appSnippet(generation),
     "update-ns-snippet": state.appArmor.updateNsSnippet,
   };
 }
 
-export function appArmorRemoveArguments(state: DesiredState, profiles: string): HostArguments {
-  return { instance: state.instance, profiles };
+export function appArmorRemoveArguments(state: DesiredState, profiles: string, mode: OperationMode = "managed"): HostArguments {
+  return { instance: state.instance, "operation-mode": mode, profiles };
 }
 
-export function mountArguments(state: DesiredState): HostArguments {
-  return { instance: state.instance, profile: state.mountProfile.path, entry: state.mountProfile.entry };
+export function mountArguments(state: DesiredState, mode: OperationMode = "managed"): HostArguments {
+  return { instance: state.instance, "operation-mode": mode, profile: state.mountProfile.path, entry: state.mountProfile.entry };
 }
 
 /**
  * Everything a host probe compares one instance against. With `auto` the probe picks the app
  * snippet for the snapd it finds, so both are sent.
  */
-export function probeArguments(state: DesiredState, profiles: string, generation: RuleGeneration | "auto"): HostArguments {
+export function probeArguments(state: DesiredState, profiles: string, generation: RuleGeneration | "auto", mode: RequestedMode = "managed"): HostArguments {
   const snippets: HostArguments =
     generation === "auto"
       ? { "app-snippet-single-level": appSnippet("single-level"), "app-snippet-recursive": appSnippet("recursive") }
@@ -53,6 +57,7 @@ export function probeArguments(state: DesiredState, profiles: string, generation
   return {
     ...directoryArguments(state),
     ...mountArguments(state),
+    "operation-mode": mode,
     profiles,
     generation,
     ...snippets,

@@ -12,7 +12,7 @@ import { knownHostsLine, SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 import { agentSocketFor, askpassHelper, knownHostsFile } from "./probe-credentials";
 
-export { HostProbeReport, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
+export { HostProbeReport, InstanceProbe, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
 
 /** A connection with its values known (secrets included: it stays in this process). */
 export interface PlainConnection {

@@ -1,6 +1,7 @@
 /** The `remote.Command` that carries one host operation, with the options every part shares. */
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
+import { OperationMode } from "../model/operation-mode";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
 import { HostConnectionArgs, hostIdentity } from "./connection";
 import { OperationResult, parseOperationResult } from "../render/operation-result";
@@ -14,11 +15,21 @@ export interface PrivateShmPartArgs {
   /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
   become?: boolean;
   /**
+   * Who does the work: snap-shm (`managed`, the default) or snapd itself (`native`, for a
+   * snap that declares a private shared-memory plug on a snapd that has private mode).
+   */
+  operationMode?: pulumi.Input<OperationMode>;
+  /**
    * The revision the apply records on the host. Drift-aware hosts set it from their probe:
    * the recorded one while the part is in sync, the next one when it drifted, so a drifted
    * part is applied again (an update, never a replacement) and a repaired one is left alone.
    */
   revision?: pulumi.Input<number | undefined>;
+}
+
+/** The part's operation mode as an output (managed unless told otherwise). */
+export function modeOf(args: PrivateShmPartArgs): pulumi.Output<OperationMode> {
+  return pulumi.output(args.operationMode ?? "managed");
 }
 
 /** Apply arguments with the revision line, when there is a revision. */
@@ -31,7 +42,7 @@ export interface PartCommandArgs {
   /** Arguments of the operation run on create and update (`apply`, or `check` for prerequisites). */
   apply: pulumi.Input<HostArguments>;
   /** Arguments of `remove`, run on delete; none for a part with nothing to undo. */
-  remove?: HostArguments;
+  remove?: pulumi.Input<HostArguments>;
   connection: HostConnectionArgs;
   become: boolean;
 }
@@ -54,7 +65,7 @@ export function partCommand(name: string, args: PartCommandArgs, opts: pulumi.Cu
     {
       connection: args.connection,
       create: pulumi.output(args.apply).apply((apply) => hostCommandLine(args.part, action, apply, args.become)),
-      delete: args.remove ? hostCommandLine(args.part, "remove", args.remove, args.become) : undefined,
+      delete: args.remove ? pulumi.output(args.remove).apply((remove) => hostCommandLine(args.part, "remove", remove, args.become)) : undefined,
       stdin: hostScript(args.part),
       triggers: hostIdentity(args.connection),
       addPreviousOutputInEnv: false,

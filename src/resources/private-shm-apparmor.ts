@@ -6,7 +6,7 @@ import { RuleGeneration } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
   /** Apps whose profiles get the rule; omit with `hooks` for every app and hook profile on the host. */
@@ -18,6 +18,8 @@ export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
    * 2.60.2) or `recursive` (`"/dev/shm/**"`). Default `recursive`.
    */
   ruleGeneration?: pulumi.Input<RuleGeneration>;
+  /** In native mode, the snap's private plug to connect. Default `shared-memory`. */
+  plug?: pulumi.Input<string>;
 }
 
 /**
@@ -38,18 +40,18 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmAppArmor.TYPE, name, {}, opts);
     const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
-    const apply = pulumi.output(args.ruleGeneration ?? "recursive").apply((generation) => {
+    const apply = pulumi.all([args.ruleGeneration ?? "recursive", modeOf(args), args.plug ?? "shared-memory"]).apply(([generation, mode, plug]) => {
       if (generation !== "recursive" && generation !== "single-level") {
         throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
       }
-      return appArmorArguments(desired, profiles, generation);
+      return appArmorArguments(desired, profiles, generation, mode, plug);
     });
     const { result } = partCommand(
       `${name}-command`,
       {
         part: "apparmor",
         apply: withRevision(apply, args.revision),
-        remove: appArmorRemoveArguments(desired, profiles),
+        remove: modeOf(args).apply((mode) => appArmorRemoveArguments(desired, profiles, mode)),
         connection: args.connection,
         become: args.become ?? false,
       },

@@ -5,7 +5,7 @@ import { inContext } from "../model/input-error";
 import { mountArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 /** The bind mount needs nothing beyond what every part takes. */
 export type PrivateShmBindMountArgs = PrivateShmPartArgs;
@@ -28,7 +28,7 @@ export class PrivateShmBindMount extends pulumi.ComponentResource {
     const state = inContext(context, () => desiredState(args.instance));
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmBindMount.TYPE, name, {}, opts);
-    const mountArgs = mountArguments(state);
+    const mountArgs = modeOf(args).apply((mode) => mountArguments(state, mode));
     const { result } = partCommand(
       `${name}-command`,
       { part: "mount", apply: withRevision(mountArgs, args.revision), remove: mountArgs, connection: args.connection, become: args.become ?? false },

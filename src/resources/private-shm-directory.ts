@@ -5,7 +5,7 @@ import { inContext } from "../model/input-error";
 import { directoryArguments, directoryRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
 export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
   /**
@@ -35,8 +35,8 @@ export class PrivateShmDirectory extends pulumi.ComponentResource {
       `${name}-command`,
       {
         part: "directory",
-        apply: withRevision(directoryArguments(state), args.revision),
-        remove: directoryRemoveArguments(state, args.purge ?? false),
+        apply: withRevision(modeOf(args).apply((mode) => directoryArguments(state, mode)), args.revision),
+        remove: modeOf(args).apply((mode) => directoryRemoveArguments(state, args.purge ?? false, mode)),
         connection: args.connection,
         become: args.become ?? false,
       },

@@ -6,7 +6,8 @@ import { prerequisitesArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { partCommand } from "./part-command";
-import { HostProbeReport, ProbedPart } from "./host-probe";
+import { decideOperationMode, ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
+import { HostProbeReport, modeFacts, probedPart, ProbedPart } from "../render/host-probe";
 import { PrivateShmAppArmor } from "./private-shm-apparmor";
 import { PrivateShmBindMount } from "./private-shm-bind-mount";
 import { PrivateShmDirectory } from "./private-shm-directory";
@@ -22,6 +23,13 @@ export interface PrivateShmArgs {
   /** On delete, remove the private directory even when it holds segments. Default false. */
   purge?: boolean;
   /**
+   * Who does the work on this host: `managed` (snap-shm writes snapd's artifacts itself),
+   * `native` (snapd does, snap-shm connects the plug, checks and repairs), or `auto` (native
+   * where the installed snap declares a valid private shared-memory plug, found by the
+   * probe; managed otherwise). Default `auto`.
+   */
+  mode?: RequestedMode;
+  /**
    * The host's drift probe (from `SnapShmHost`): a part that differs on the host gets the
    * next revision, so the preview shows it as an update and `up` applies it again.
    */
@@ -31,6 +39,9 @@ export interface PrivateShmArgs {
 /** What one snap's private /dev/shm looks like on one host after the last run. */
 export interface PrivateShmSummary {
   instance: string;
+  /** The mode the parts run in, and why. */
+  mode: OperationMode;
+  modeReason: string;
   /** The prerequisite check's findings: snapd version, rule generation, AppArmor, namespace. */
   host: Record<string, unknown>;
   /** Each part's changes, in the order they were applied. */
@@ -51,6 +62,8 @@ export class PrivateShm extends pulumi.ComponentResource {
   readonly appArmor: PrivateShmAppArmor;
   readonly mount: PrivateShmBindMount;
   readonly summary: pulumi.Output<PrivateShmSummary>;
+  /** The mode the parts run in on this host, and why. */
+  readonly modeDecision: pulumi.Output<ModeDecision>;
 
   constructor(name: string, args: PrivateShmArgs, opts?: pulumi.ComponentResourceOptions) {
     inContext(`PrivateShm "${name}" args.`, () => checkHostConnection(args.connection, "connection"));
@@ -68,26 +81,44 @@ export class PrivateShm extends pulumi.ComponentResource {
       snap.snapdVersion !== undefined
         ? snap.desired.ruleGeneration
         : prerequisites.result.apply((r) => (r.found.ruleGeneration === "single-level" ? "single-level" : "recursive"));
-    const revision = (part: ProbedPart) => (args.probe ? revisionFromProbe(args.probe, instance, part, name, this) : undefined);
+    const requested = args.mode ?? "auto";
+    const decision: pulumi.Output<ModeDecision> = args.probe
+      ? args.probe.apply((report) => decideOperationMode(requested, modeFacts(report, instance), snap.plugName))
+      : pulumi.output(decideOperationMode(requested, undefined, snap.plugName));
+    this.modeDecision = decision;
+    const operationMode = decision.apply((d) => d.mode);
+    const revision = (part: ProbedPart) => (args.probe ? revisionFromProbe(args.probe, decision, instance, part, name, this) : undefined);
     this.directory = new PrivateShmDirectory(
       `${name}-directory`,
-      { instance, connection, become, purge: args.purge, revision: revision("directory") },
+      { instance, connection, become, purge: args.purge, operationMode, revision: revision("directory") },
       { parent: this, dependsOn: [prerequisites.command] },
     );
     this.appArmor = new PrivateShmAppArmor(
       `${name}-apparmor`,
-      { instance, apps: snap.apps?.slice(), hooks: snap.hooks?.slice(), ruleGeneration, connection, become, revision: revision("apparmor") },
+      {
+        instance,
+        apps: snap.apps?.slice(),
+        hooks: snap.hooks?.slice(),
+        ruleGeneration,
+        connection,
+        become,
+        operationMode,
+        plug: decision.apply((d) => d.plug),
+        revision: revision("apparmor"),
+      },
       { parent: this, dependsOn: [this.directory] },
     );
     this.mount = new PrivateShmBindMount(
       `${name}-mount`,
-      { instance, connection, become, revision: revision("mount") },
+      { instance, connection, become, operationMode, revision: revision("mount") },
       { parent: this, dependsOn: [this.appArmor] },
     );
     this.summary = pulumi
-      .all([prerequisites.result, this.directory.result, this.appArmor.result, this.mount.result])
-      .apply(([pre, ...parts]): PrivateShmSummary => ({
+      .all([decision, prerequisites.result, this.directory.result, this.appArmor.result, this.mount.result])
+      .apply(([chosen, pre, ...parts]): PrivateShmSummary => ({
         instance,
+        mode: chosen.mode,
+        modeReason: chosen.reason,
         host: pre.found as Record<string, unknown>,
         changed: parts.flatMap((part) => part.changed),
         notes: [pre, ...parts].flatMap((part) => part.notes),
@@ -103,14 +134,15 @@ export class PrivateShm extends pulumi.ComponentResource {
  */
 function revisionFromProbe(
   probe: pulumi.Output<HostProbeReport>,
+  decision: pulumi.Output<ModeDecision>,
   instance: string,
   part: ProbedPart,
   label: string,
   resource: pulumi.Resource,
 ): pulumi.Output<number | undefined> {
-  return probe.apply((report) => {
-    const found = report.instances[instance]?.[part];
-    if (!report.ok || found === undefined) return undefined;
+  return pulumi.all([probe, decision]).apply(([report, { mode }]) => {
+    const found = probedPart(report, instance, mode, part);
+    if (found === undefined) return undefined;
     if (found.inSync === true) return found.revision;
     if (found.revision > 0) {
       const what = found.differs?.length ? found.differs.join(", ") : (found.error ?? "unknown");

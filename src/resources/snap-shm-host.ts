@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inContext, InputError } from "../model/input-error";
 import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
+import { RequestedMode } from "../model/operation-mode";
 import { probeArguments } from "../render/part-arguments";
 import { probeHost } from "./host-probe";
 import { PrivateShm, PrivateShmSummary } from "./private-shm";
@@ -13,6 +14,8 @@ export interface HostSnapArgs {
   snap: SnapSharedMemory;
   /** On removal, delete the private directory even when it holds segments. Default false. */
   purge?: boolean;
+  /** `auto` (default), `managed` or `native`: see `PrivateShmArgs.mode`. */
+  mode?: RequestedMode;
 }
 
 export interface SnapShmHostArgs {
@@ -58,7 +61,9 @@ export class SnapShmHost extends pulumi.ComponentResource {
         ? undefined
         : probeHost(
             args.connection,
-            snaps.map(({ snap }) => probeArguments(snap.desired, snap.profiles, snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto")),
+            snaps.map(({ snap, mode }) =>
+              probeArguments(snap.desired, snap.profiles, snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto", mode ?? "auto"),
+            ),
             args.become ?? false,
             { parent: this },
           );
@@ -68,10 +73,10 @@ export class SnapShmHost extends pulumi.ComponentResource {
       return report;
     });
     this.instances = {};
-    for (const { snap, purge } of snaps) {
+    for (const { snap, purge, mode } of snaps) {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
-        { snap, connection: args.connection, become: args.become, purge, probe: reported },
+        { snap, connection: args.connection, become: args.become, purge, mode, probe: reported },
         { parent: this },
       );
     }

@@ -73,10 +73,10 @@ describe("snap-shm check over SSH", function () {
     const { status, stdout } = await snapShm("check", inventory);
     assert.equal(status, 1);
     const lines = stdout.split("\n");
-    assert.match(lines[0], /^HOST +INSTANCE +DIRECTORY +APPARMOR +MOUNT$/);
-    assert.match(lines[1], /^alpha +shmtest_foo +in sync +in sync +in sync$/);
-    assert.match(lines[2], /^beta +shmtest_foo +in sync +in sync +in sync$/);
-    assert.match(lines[3], /^gone +- +unreachable: ssh to 127\.0\.0\.1 failed with exit status 255: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused$/);
+    assert.match(lines[0], /^HOST +INSTANCE +MODE +DIRECTORY +APPARMOR +MOUNT$/);
+    assert.match(lines[1], /^alpha +shmtest_foo +managed +in sync +in sync +in sync$/);
+    assert.match(lines[2], /^beta +shmtest_foo +managed +in sync +in sync +in sync$/);
+    assert.match(lines[3], /^gone +- +- +unreachable: ssh to 127\.0\.0\.1 failed with exit status 255: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused$/);
     assert.equal(lines[5], "drift found, or a host could not be checked");
   });
 
@@ -93,6 +93,7 @@ describe("snap-shm check over SSH", function () {
       instances: [
         {
           instance: "shmtest_foo",
+          mode: "managed",
           parts: { directory: { inSync: false, differs: ["mode=755"] }, apparmor: { inSync: true, differs: [] }, mount: { inSync: false, differs: ["entry=missing"] } },
         },
       ],

@@ -11,11 +11,14 @@ export interface FleetProgramOptions {
   /** Per snap instance, delete its private directory with its segments on removal. */
   purge?: Record<string, boolean>;
   driftDetection?: boolean;
+  /** Per snap instance, the mode asked for (omitted: auto). */
+  modes?: Record<string, "auto" | "managed" | "native">;
 }
 
 export const FIXTURE_SNAPS: Record<string, { apps?: string[]; hooks?: string[] }> = {
   shmtest_foo: { apps: ["app"], hooks: ["configure"] },
   shmother: {},
+  shmpriv: { apps: ["browser"] },
 };
 
 export function fleetProgram(fleet: TestFleet, options: FleetProgramOptions): () => Promise<SnapShmFleet> {
@@ -40,7 +43,7 @@ export function fleetProgram(fleet: TestFleet, options: FleetProgramOptions): ()
           },
           become: h.become,
           driftDetection: options.driftDetection,
-          snaps: options.snaps[h.name].map((instance) => ({ snap: configs[instance], purge: options.purge?.[instance] })),
+          snaps: options.snaps[h.name].map((instance) => ({ snap: configs[instance], purge: options.purge?.[instance], mode: options.modes?.[instance] })),
         })),
     });
   };

@@ -462,8 +462,9 @@ describe("the host probe of several instances in one run", function () {
     const before = parseHostProbe(host.must(command(), hostScript("host")));
     assert.equal(before.ok, true, before.error);
     assert.deepEqual(Object.keys(before.instances).sort(), ["shmother", I].sort());
-    assert.equal(before.instances[I].directory?.revision, 0);
-    assert.deepEqual(before.instances.shmother.mount?.differs, ["entry=missing"]);
+    assert.equal(before.instances[I].parts.managed?.directory?.revision, 0);
+    assert.deepEqual(before.instances.shmother.parts.managed?.mount?.differs, ["entry=missing"]);
+    assert.equal(before.instances[I].snapYaml, null, "no snap.yaml installed for the fixture");
     // Apply both, the first with revision 4 recorded; then the probe sees them in sync.
     for (const [state, generation, revision] of [[foo, "single-level", "4"], [other, "recursive", undefined]] as const) {
       for (const [part, args] of [
@@ -478,11 +479,12 @@ describe("the host probe of several instances in one run", function () {
     const after = parseHostProbe(host.must(command(), hostScript("host")));
     for (const instance of [I, "shmother"]) {
       for (const part of ["directory", "apparmor", "mount"] as const) {
-        assert.equal(after.instances[instance][part]?.inSync, true, `${instance} ${part}: ${after.instances[instance][part]?.differs}`);
+        const found = after.instances[instance].parts.managed?.[part];
+        assert.equal(found?.inSync, true, `${instance} ${part}: ${found?.differs}`);
       }
     }
-    assert.equal(after.instances[I].apparmor?.revision, 4);
-    assert.equal(after.instances.shmother.apparmor?.revision, 0);
+    assert.equal(after.instances[I].parts.managed?.apparmor?.revision, 4);
+    assert.equal(after.instances.shmother.parts.managed?.apparmor?.revision, 0);
     assert.equal(host.readFile(`/var/lib/snap-shm/${I}/mount.revision`), "4\n");
   });
 

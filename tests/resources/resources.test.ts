@@ -200,7 +200,14 @@ describe("resources under mocks", function () {
     );
     const summary = await new Promise((resolve) => value.summary.apply(resolve));
     assert.deepEqual(summary, {
-      shmtest: { instance: "shmtest", host: { snapdVersion: "2.61.3" }, changed: ["directory changed", "apparmor changed", "mount changed"], notes: [] },
+      shmtest: {
+        instance: "shmtest",
+        mode: "managed",
+        modeReason: "auto: the host's snapd version is unknown, so snap-shm manages it",
+        host: { snapdVersion: "2.61.3" },
+        changed: ["directory changed", "apparmor changed", "mount changed"],
+        notes: [],
+      },
     });
   });
 

@@ -7,13 +7,14 @@
  * and mount it had.
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AddressInfo, connect, createServer } from "node:net";
 import { appProfile, updateNsProfile } from "../fixtures/snapd-profiles";
 
 const HOST_SCRIPT = join(__dirname, "test-host.sh");
+const SNAP_STAND_IN = readFileSync(join(__dirname, "snap-stand-in.sh"), "utf8");
 
 export interface RunResult {
   status: number | null;
@@ -27,6 +28,12 @@ export interface FixtureSnap {
   hooks?: string[];
   /** The snap "has run": its mount namespace is preserved at /run/snapd/ns/I.mnt. */
   running?: boolean;
+  /**
+   * The snap is installed with a snap.yaml that declares this private shared-memory plug,
+   * and the host gets the test stand-in for snapd's `snap` command
+   * (tests/support/snap-stand-in.sh), which can connect it.
+   */
+  privatePlug?: string;
 }
 
 export interface TestHostOptions {
@@ -158,6 +165,11 @@ export class TestHost {
     for (const hook of snap.hooks ?? []) this.writeFile(`${dir}/snap.${snap.instance}.hook.${hook}`, appProfile(snap.instance, `hook.${hook}`));
     this.writeFile(`${dir}/snap-update-ns.${snap.instance}`, updateNsProfile(snap.instance));
     this.must("mkdir -p /var/lib/snapd/mount");
+    if (snap.privatePlug !== undefined) {
+      this.writeFile(`/snap/${snap.instance}/current/meta/snap.yaml`, snapYaml(snap));
+      this.writeFile(`/var/lib/snapd/stand-in/${snap.instance}.plugs`, `${snap.privatePlug}\n`);
+      this.writeFile("/usr/bin/snap", SNAP_STAND_IN, "0755");
+    }
     if (snap.running) this.preserveNamespace(snap.instance);
   }
 
@@ -274,6 +286,15 @@ export class TestHost {
     }
     rmSync(this.workDir, { recursive: true, force: true });
   }
+}
+
+/** An installed snap's meta/snap.yaml declaring the fixture's private plug. */
+function snapYaml(snap: FixtureSnap): string {
+  const name = snap.instance.split("_")[0];
+  const lines = [`name: ${name}`, "version: '1.0'", "confinement: strict", "plugs:", `  ${snap.privatePlug}:`, "    interface: shared-memory", "    private: true", "apps:"];
+  for (const app of snap.apps) lines.push(`  ${app}:`, `    command: bin/${app}`);
+  if (snap.hooks?.length) lines.push("hooks:", ...snap.hooks.map((hook) => `  ${hook}: {}`));
+  return `${lines.join("\n")}\n`;
 }
 
 /** Ended by itself or by a signal. */
