@@ -47,9 +47,16 @@ export interface InventoryHost {
   snaps: InventorySnap[];
 }
 
+/** How the hosts are rolled out (see `RolloutArgs` in src/resources/snap-shm-fleet.ts). */
+export interface InventoryRollout {
+  batchSize?: number;
+  failureBudget?: number;
+}
+
 export interface Inventory {
   file: string;
   hosts: InventoryHost[];
+  rollout: InventoryRollout;
 }
 
 export interface InventoryProblem {
@@ -107,7 +114,7 @@ export function readInventory(text: string, file: string): Inventory {
   const problems: InventoryProblem[] = [];
   const hosts = resolveHosts(data as Json, locate, problems);
   if (problems.length > 0) throw new InventoryError(file, problems);
-  return { file, hosts };
+  return { file, hosts, rollout: ((data as Json).rollout ?? {}) as InventoryRollout };
 }
 
 function positionOf(pos: { line: number; col: number }): { line: number; column: number } {

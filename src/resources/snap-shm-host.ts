@@ -42,6 +42,8 @@ export class SnapShmHost extends pulumi.ComponentResource {
 
   readonly instances: Record<string, PrivateShm>;
   readonly summary: pulumi.Output<HostSummary>;
+  /** Whether the drift probe reached the host; undefined when drift detection is off. */
+  readonly reachable: pulumi.Output<boolean | undefined>;
 
   constructor(name: string, args: SnapShmHostArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `SnapShmHost "${name}" args.`;
@@ -77,9 +79,11 @@ export class SnapShmHost extends pulumi.ComponentResource {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
         { snap, connection: args.connection, become: args.become, purge, mode, probe: reported },
-        { parent: this },
+        // Children wait for what the host waits for (a rollout's previous batch).
+        { parent: this, dependsOn: opts?.dependsOn },
       );
     }
+    this.reachable = reported ? reported.apply((report) => report.ok) : pulumi.output(undefined);
     this.summary = pulumi
       .all(Object.values(this.instances).map((instance) => instance.summary))
       .apply((summaries) => Object.fromEntries(summaries.map((summary) => [summary.instance, summary])));

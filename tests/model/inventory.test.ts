@@ -31,6 +31,12 @@ describe("the fleet inventory", () => {
     assert.equal(inventory.hosts[0].driftDetection, true);
   });
 
+  it("reads the rollout: batch size and failure budget", () => {
+    const inventory = readInventory("rollout: {batchSize: 2, failureBudget: 1}\nhosts:\n  h1: {address: a}\n", "inventory.yaml");
+    assert.deepEqual(inventory.rollout, { batchSize: 2, failureBudget: 1 });
+    assert.deepEqual(readInventory("hosts: {}\n", "inventory.yaml").rollout, {});
+  });
+
   it("lets the more specific level win", () => {
     const inventory = readInventory(
       "defaults: {user: a, port: 2200, become: true}\ngroups:\n  g:\n    user: b\n    hosts:\n      h1: {address: 10.0.0.1, become: false}\n",
@@ -54,6 +60,8 @@ describe("the fleet inventory", () => {
     ["a duplicate host", "groups:\n  g:\n    hosts:\n      h1: {address: a}\nhosts:\n  h1: {address: b}\n", 'inventory.yaml:6:7: hosts.h1: host "h1" is already defined at groups.g.hosts.h1'],
     ["a duplicate instance", "defaults:\n  snaps: [{instance: chromium}]\nhosts:\n  h1:\n    address: a\n    snaps: [{instance: chromium}]\n", 'inventory.yaml:6:24: hosts.h1.snaps[0].instance: snap instance "chromium" is already listed for host "h1" at defaults.snaps[0]'],
     ["a duplicate key", "hosts:\n  h1: {address: a}\n  h1: {address: b}\n", "inventory.yaml:3:3: Map keys must be unique"],
+    ["a batch size of 0", "rollout:\n  batchSize: 0\nhosts:\n  h1: {address: a}\n", "inventory.yaml:2:14: rollout.batchSize: must be at least 1"],
+    ["an unknown rollout key", "rollout:\n  serial: 2\n", 'inventory.yaml:2:3: rollout: unknown key "serial"'],
     ["not YAML", "hosts: [\n", "inventory.yaml:2:1: Flow sequence in block collection must be sufficiently indented and end with a ]"],
   ];
   for (const [what, text, message] of cases) {

@@ -13,7 +13,7 @@
  * | new resource                         | `create`                                                       |
  * | any `triggers` element               | replace: new `create` first, then the old `delete`; with `deleteBeforeReplace` the old `delete` first |
  * | any other input                      | update: `update` if set, else `create`, with the new inputs    |
- * | resource no longer in the program    | `delete`, with the stored inputs, dependents first             |
+ * | resource no longer in the program    | `delete`, with the stored inputs, dependents first (not after a failure) |
  * | nothing                              | nothing                                                        |
  * | preview                              | nothing remote; new resources' stdout unknown                  |
  *
@@ -225,8 +225,9 @@ export class EngineStandIn {
     const mocked = await runUnderMocks(program, { preview: options.preview, newResource, call, tolerateFailures: true });
 
     // Resources no longer in the program, and the old halves of replacements, go last,
-    // dependents before what they depend on.
-    const gone = [...this.resources.values()].filter((r) => !registered.has(r.urn));
+    // dependents before what they depend on. Like the engine, a program that failed deletes
+    // nothing it did not register: those resources may only have waited on a failed one.
+    const gone = mocked.failures.length > 0 ? [] : [...this.resources.values()].filter((r) => !registered.has(r.urn));
     for (const resource of deletionOrder([...gone, ...oldToDelete])) {
       if (resource.custom) steps.push({ urn: resource.urn, name: resource.name, type: resource.type, step: "delete", changed: [] });
       if (options.preview) continue;

@@ -150,10 +150,23 @@ export async function runUnderMocks<T>(program: () => T | Promise<T>, options: M
   process.on("unhandledRejection", onRejection);
   try {
     const value = await program();
-    await settle(value).catch((error: unknown) => {
-      if (!options.tolerateFailures) throw error;
-      failures.push(String((error as Error)?.message ?? error));
-    });
+    // The engine ends a program once a registration failed: outputs that wait on a resource
+    // that never registered would never settle, so after a failure, quiet ends the wait.
+    let waiting = true;
+    const quietAfterFailure = async () => {
+      for (let last = -1; waiting; ) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const now = pending.length + calls.length + failures.length;
+        if (failures.length > 0 && now === last) return;
+        last = now;
+      }
+    };
+    await Promise.race([settle(value), ...(options.tolerateFailures ? [quietAfterFailure()] : [])])
+      .catch((error: unknown) => {
+        if (!options.tolerateFailures) throw error;
+        failures.push(String((error as Error)?.message ?? error));
+      })
+      .finally(() => (waiting = false));
     // Registrations and invokes can start while earlier ones finish: wait until no new one appears.
     for (let seen = -1; seen !== pending.length + calls.length; ) {
       seen = pending.length + calls.length;

@@ -1,0 +1,61 @@
+/**
+ * A fleet's rollout: hosts in batches of a configured size, each batch starting only when the
+ * previous one succeeded (Ansible's `serial`), and a failure budget for hosts that cannot be
+ * reached before the run. Pure: which batch a host is in, which hosts a batch waits for.
+ */
+import { InputError } from "./input-error";
+
+export interface Rollout {
+  /** Hosts per batch; undefined: every host in one batch. */
+  batchSize?: number;
+  /** Hosts whose drift probe failed that are tolerated; default: no limit (as Ansible without max_fail_percentage). */
+  failureBudget?: number;
+}
+
+/** Checks a rollout; `field` names it in errors. */
+export function checkRollout(rollout: Rollout, field: string): void {
+  const { batchSize, failureBudget } = rollout;
+  if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new InputError(`${field}.batchSize`, batchSize, `batch size ${JSON.stringify(batchSize)} must be a whole number, at least 1`);
+  }
+  if (failureBudget !== undefined && !(Number.isInteger(failureBudget) && failureBudget >= 0)) {
+    throw new InputError(`${field}.failureBudget`, failureBudget, `failure budget ${JSON.stringify(failureBudget)} must be a whole number, at least 0`);
+  }
+}
+
+/** The batch of each of `count` hosts, in order. */
+export function batchesOf(count: number, rollout: Rollout): number[] {
+  const size = rollout.batchSize ?? Math.max(count, 1);
+  return Array.from({ length: count }, (_, i) => Math.floor(i / size));
+}
+
+export interface RolloutPlan {
+  /** Per batch, the indexes of the hosts it waits for (the previous batch's reachable hosts). */
+  waitsFor: number[][];
+  /** The names of the hosts left out of the order because the probe could not reach them. */
+  unreachable: string[];
+}
+
+/**
+ * Which hosts each batch waits for, given what the probe found (`reachable[i]`: true, false, or
+ * undefined when the host was not probed). A host is unreachable when its drift probe could not
+ * run (SSH failed, or sudo refused). More unreachable hosts than the budget: an error
+ * that names them, before any host is changed.
+ */
+export function planRollout(names: string[], reachable: Array<boolean | undefined>, rollout: Rollout): RolloutPlan {
+  const unreachable = names.filter((_, i) => reachable[i] === false);
+  const budget = rollout.failureBudget ?? Infinity;
+  if (unreachable.length > budget) {
+    throw new Error(
+      `rollout stopped before any host was changed: ${unreachable.length} host(s) could not be reached or probed (${unreachable.join(", ")}), and the failure budget is ${budget}; ` +
+        "bring them back, take them out of the inventory, or raise rollout.failureBudget",
+    );
+  }
+  const batches = batchesOf(names.length, rollout);
+  const count = batches.length === 0 ? 0 : batches[batches.length - 1] + 1;
+  const waitsFor: number[][] = Array.from({ length: count }, () => []);
+  batches.forEach((batch, i) => {
+    if (batch + 1 < count && reachable[i] !== false) waitsFor[batch + 1].push(i);
+  });
+  return { waitsFor, unreachable };
+}

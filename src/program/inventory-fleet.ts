@@ -1,0 +1,54 @@
+/**
+ * The fleet an inventory describes, as resources: one `SnapSharedMemory` per distinct snap
+ * configuration, one `SnapShmHost` per host in a `SnapShmFleet` with the inventory's rollout.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Inventory, InventorySnap } from "../model/inventory";
+import { SnapSharedMemory } from "../resources/snap-shared-memory";
+import { SnapShmFleet } from "../resources/snap-shm-fleet";
+import { connectionFor, FleetCredentials } from "./credentials";
+
+/** Registers the fleet; every host's credentials are resolved before anything is registered. */
+export function deployInventory(name: string, inventory: Inventory, credentials: FleetCredentials, opts?: pulumi.ComponentResourceOptions): SnapShmFleet {
+  const connections = inventory.hosts.map((host) => connectionFor(host, credentials));
+  const configs = new SnapConfigs();
+  return new SnapShmFleet(
+    name,
+    {
+      rollout: inventory.rollout,
+      hosts: inventory.hosts.map((host, i) => ({
+        name: host.name,
+        connection: connections[i],
+        become: host.become,
+        driftDetection: host.driftDetection,
+        snaps: host.snaps.map((snap) => ({ snap: configs.get(snap, opts), purge: snap.purge, mode: snap.mode })),
+      })),
+    },
+    opts,
+  );
+}
+
+/** One configuration per instance and settings: hosts that agree share it. */
+class SnapConfigs {
+  private readonly byKey = new Map<string, SnapSharedMemory>();
+  private readonly perInstance = new Map<string, number>();
+
+  get(snap: InventorySnap, opts?: pulumi.ComponentResourceOptions): SnapSharedMemory {
+    const args = {
+      instance: snap.instance,
+      ...(snap.apps !== undefined ? { apps: snap.apps } : {}),
+      ...(snap.hooks !== undefined ? { hooks: snap.hooks } : {}),
+      ...(snap.plug !== undefined ? { plug: snap.plug } : {}),
+      ...(snap.snapdVersion !== undefined ? { snapdVersion: snap.snapdVersion } : {}),
+    };
+    const key = JSON.stringify(args);
+    let config = this.byKey.get(key);
+    if (config === undefined) {
+      const count = (this.perInstance.get(snap.instance) ?? 0) + 1;
+      this.perInstance.set(snap.instance, count);
+      config = new SnapSharedMemory(count === 1 ? snap.instance : `${snap.instance}-${count}`, args, opts);
+      this.byKey.set(key, config);
+    }
+    return config;
+  }
+}

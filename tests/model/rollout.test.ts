@@ -1,0 +1,35 @@
+import { strict as assert } from "node:assert";
+import { batchesOf, checkRollout, planRollout } from "../../src/model/rollout";
+
+describe("rollout", () => {
+  it("puts hosts in batches of the configured size, in order; one batch by default", () => {
+    assert.deepEqual(batchesOf(5, { batchSize: 2 }), [0, 0, 1, 1, 2]);
+    assert.deepEqual(batchesOf(3, {}), [0, 0, 0]);
+    assert.deepEqual(batchesOf(0, {}), []);
+  });
+
+  it("makes each batch wait for the previous batch's reachable hosts only", () => {
+    const names = ["a", "b", "c", "d", "e"];
+    assert.deepEqual(planRollout(names, [true, true, true, undefined, true], { batchSize: 2 }), { waitsFor: [[], [0, 1], [2, 3]], unreachable: [] });
+    assert.deepEqual(planRollout(names, [true, false, true, true, true], { batchSize: 2, failureBudget: 1 }), { waitsFor: [[], [0], [2, 3]], unreachable: ["b"] });
+  });
+
+  it("stops before any host is changed when more hosts are unreachable than the budget allows", () => {
+    assert.throws(
+      () => planRollout(["a", "b", "c"], [false, true, false], { batchSize: 1, failureBudget: 1 }),
+      {
+        message:
+          "rollout stopped before any host was changed: 2 host(s) could not be reached or probed (a, c), and the failure budget is 1; bring them back, take them out of the inventory, or raise rollout.failureBudget",
+      },
+    );
+    assert.throws(() => planRollout(["a"], [false], { failureBudget: 0 }), /the failure budget is 0/);
+    assert.deepEqual(planRollout(["a", "b"], [false, false], {}).unreachable, ["a", "b"], "no budget set: no limit");
+  });
+
+  it("refuses a batch size or budget that is not a whole number in range, naming the field and value", () => {
+    assert.throws(() => checkRollout({ batchSize: 0 }, "rollout"), { message: "rollout.batchSize: batch size 0 must be a whole number, at least 1" });
+    assert.throws(() => checkRollout({ batchSize: 1.5 }, "rollout"), /rollout\.batchSize: batch size 1\.5/);
+    assert.throws(() => checkRollout({ failureBudget: -1 }, "rollout"), { message: "rollout.failureBudget: failure budget -1 must be a whole number, at least 0" });
+    checkRollout({ batchSize: 1, failureBudget: 0 }, "rollout");
+  });
+});
