@@ -4,12 +4,14 @@ import { readFileSync } from "node:fs";
 import { CHECK_HELP, runCheck } from "./check-command";
 import { CliIo, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
 import { runRender, RENDER_HELP } from "./render-command";
+import { runSummary, SUMMARY_HELP } from "./review-summary";
 import { runValidate, VALIDATE_HELP } from "./validate-command";
 
 const COMMANDS: Record<string, { run: (argv: string[], io: CliIo) => number | Promise<number>; help: string }> = {
   validate: { run: runValidate, help: VALIDATE_HELP },
   render: { run: runRender, help: RENDER_HELP },
   check: { run: runCheck, help: CHECK_HELP },
+  summary: { run: runSummary, help: SUMMARY_HELP },
 };
 
 export const MAIN_HELP = `Usage: snap-shm COMMAND [ARGS]
@@ -18,6 +20,7 @@ Commands:
   validate FILE       check a snap.yaml or snapcraft.yaml's shared-memory plugs and slots as snapd does
   render INSTANCE     print what would be written on a host for a snap instance
   check INVENTORY     probe every host of an inventory for drift, over SSH
+  summary CHECK_JSON  turn 'check --json' (and a preview's diff) into a Markdown review summary
 
 Run 'snap-shm COMMAND --help' for a command's options.
 `;

@@ -18,8 +18,8 @@ describe("the fleet inventory", () => {
     const file = join(__dirname, "..", "..", "examples", "fleet", "inventory.yaml");
     const inventory = readInventory(readFileSync(file, "utf8"), file);
     assert.deepEqual(inventory.hosts.map((h) => [h.name, h.group ?? null, h.connection.user, h.become, h.snaps.map((s) => s.instance)]), [
-      ["kiosk-01", "kiosks", "ops", true, ["chromium"]],
-      ["kiosk-02", "kiosks", "ops", true, ["chromium"]],
+      ["kiosk-01", "kiosks", "ops", true, ["chromium", "kiosk-browser"]],
+      ["kiosk-02", "kiosks", "ops", true, ["chromium", "kiosk-browser"]],
       ["ci-runner-01", null, "ops", true, ["code_insiders"]],
     ]);
     assert.deepEqual(inventory.hosts[2].connection.proxy, {
@@ -29,6 +29,8 @@ describe("the fleet inventory", () => {
     });
     assert.equal(inventory.hosts[0].connection.dialErrorLimit, 3);
     assert.equal(inventory.hosts[0].driftDetection, true);
+    assert.equal(inventory.hosts[0].snaps[1].mode, "native");
+    assert.deepEqual(inventory.rollout, { batchSize: 1, failureBudget: 1 });
   });
 
   it("reads the rollout: batch size and failure budget", () => {
