@@ -31,6 +31,7 @@ describe("examples", function () {
       "kiosk-01-chromium-directory-command",
       "kiosk-01-chromium-mount-command",
       "kiosk-01-chromium-prerequisites",
+      "kiosk-01-chromium-self-heal-command",
     ]);
     const apparmor = unsecret(commands.find((c) => c.name.endsWith("apparmor-command"))!.inputs) as { create: string; connection: { user: string } };
     assert.match(apparmor.create, /^sudo -n sh -c :/);

@@ -12,7 +12,7 @@ import { desiredState } from "../model/desired-state";
 import { Inventory, InventoryConnection, InventoryError, InventoryHost, readInventory } from "../model/inventory";
 import { hostScript } from "../render/host-command";
 import { decideOperationMode, OperationMode } from "../model/operation-mode";
-import { HostProbeReport, modeFacts, parseHostProbe, probedPart, ProbedPart, probeShellCommand } from "../render/host-probe";
+import { HostProbeReport, modeFacts, parseHostProbe, probedPart, ProbedPart, probeShellCommand, SelfHealProbe, selfHealProbe } from "../render/host-probe";
 import { probeArguments, profileList } from "../render/part-arguments";
 import { knownHostsLine, SshTarget } from "../render/ssh-command";
 import { parsedOrUsageError } from "./args";
@@ -22,8 +22,9 @@ export const CHECK_HELP = `Usage: snap-shm check INVENTORY [--json] [--parallel 
 
 Probes every host of a YAML inventory over SSH (read-only, one connection per host, in
 parallel) and reports, per host, snap instance and part, whether it is in sync, what
-differs, or that the host could not be reached. Keys come from your SSH agent or the
-inventory's identityFile.
+differs, or that the host could not be reached; and self-heal: whether it watches, and
+when it last repaired what snapd undid. Keys come from your SSH agent or the inventory's
+identityFile.
 
   --json        print one JSON object: {inSync, hosts: [...]}
   --parallel N  hosts probed at once (default 16)
@@ -32,11 +33,25 @@ Exit status: 0 every part of every host in sync, 1 a part drifted or a host coul
 checked, 2 bad usage or an invalid inventory.
 `;
 
-const PARTS: ProbedPart[] = ["directory", "apparmor", "mount"];
+/** The parts with a column each; self-heal has a column of its own, with its repairs. */
+type CheckedPartName = Exclude<ProbedPart, "self-heal">;
+const PARTS: CheckedPartName[] = ["directory", "apparmor", "mount"];
 
 export interface CheckedPart {
   inSync: boolean;
   differs: string[];
+}
+
+/** Self-heal of one instance on one host: as the inventory wants it or not, and its repairs. */
+export interface CheckedSelfHeal extends CheckedPart {
+  /** Whether the inventory asks for it (`selfHeal`, default true) in the mode the instance runs in. */
+  enabled: boolean;
+  /** Whether systemd runs on the host (without it, self-heal is never active). */
+  systemd: boolean;
+  /** When the heal last repaired what snapd undid (ISO 8601, UTC); null when never. */
+  lastSelfHeal: string | null;
+  /** Repairs since it was installed. */
+  repairs: number;
 }
 
 export interface CheckedHost {
@@ -44,7 +59,7 @@ export interface CheckedHost {
   address: string;
   reachable: boolean;
   error?: string;
-  instances: Array<{ instance: string; mode: OperationMode; parts: Record<ProbedPart, CheckedPart | null> }>;
+  instances: Array<{ instance: string; mode: OperationMode; parts: Record<CheckedPartName, CheckedPart | null>; selfHeal?: CheckedSelfHeal | null }>;
 }
 
 export interface CheckOutcome {
@@ -96,7 +111,9 @@ export async function checkInventory(inventory: Inventory, parallel: number): Pr
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, inventory.hosts.length) }, worker));
-    const inSync = hosts.every((h) => h.reachable && h.instances.every((i) => PARTS.every((p) => i.parts[p]?.inSync === true)));
+    const inSync = hosts.every(
+      (h) => h.reachable && h.instances.every((i) => PARTS.every((p) => i.parts[p]?.inSync === true) && i.selfHeal?.inSync !== false),
+    );
     return { inSync, hosts };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -124,7 +141,7 @@ async function checkHost(host: InventoryHost, work: string, index: number): Prom
   const instances = host.snaps.map((snap) => {
     const state = desiredState(snap.instance, snap);
     const everyProfile = snap.apps === undefined && snap.hooks === undefined;
-    return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto", snap.mode ?? "auto");
+    return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto", snap.mode ?? "auto", snap.selfHeal !== false);
   });
   const command = probeShellCommand(targetFor(host.connection, work, `host-${index}`), [], instances, host.become);
   const { stdout, stderr } = await runShell(command, hostScript("host"));
@@ -134,15 +151,16 @@ async function checkHost(host: InventoryHost, work: string, index: number): Prom
     address: host.connection.address,
     reachable: report.ok,
     ...(report.ok ? {} : { error: report.error }),
-    instances: host.snaps.map(({ instance, mode, plug }) => {
+    instances: host.snaps.map(({ instance, mode, plug, selfHeal }) => {
       const decided = decideOperationMode(mode ?? "auto", modeFacts(report, instance), plug?.name ?? "shared-memory");
       const parts = Object.fromEntries(
         PARTS.map((part) => {
           const found = probedPart(report, instance, decided.mode, part);
           return [part, found ? { inSync: found.inSync === true, differs: found.differs ?? (found.error ? [found.error] : []) } : null];
         }),
-      ) as Record<ProbedPart, CheckedPart | null>;
-      return { instance, mode: decided.mode, parts };
+      ) as Record<CheckedPartName, CheckedPart | null>;
+      const heal = selfHealProbe(report, instance, decided.mode);
+      return { instance, mode: decided.mode, parts, selfHeal: heal ? checkedSelfHeal(heal, selfHeal !== false && decided.mode === "managed") : null };
     }),
   };
 }
@@ -160,20 +178,36 @@ function runShell(command: string, stdin: string): Promise<{ stdout: string; std
   });
 }
 
+function checkedSelfHeal(probe: SelfHealProbe, enabled: boolean): CheckedSelfHeal {
+  const { inSync, differs, systemd, lastSelfHeal, repairs } = probe;
+  return { enabled, inSync, differs, systemd, lastSelfHeal, repairs };
+}
+
+/** The self-heal column: off, drifted, or whether it watches, with its last repair. */
+export function describeSelfHeal(heal: CheckedSelfHeal | null | undefined): string {
+  if (heal === null || heal === undefined) return "not probed";
+  if (!heal.inSync) return `drifted: ${heal.differs.join(", ")}`;
+  const repairs = heal.lastSelfHeal === null ? "no repair yet" : `last repair ${heal.lastSelfHeal} (${heal.repairs} in all)`;
+  if (!heal.enabled) return heal.lastSelfHeal === null ? "off" : `off, ${repairs}`;
+  return `${heal.systemd ? "active" : "not active (no systemd)"}, ${repairs}`;
+}
+
 function describe(part: CheckedPart | null): string {
   if (part === null) return "not probed";
   return part.inSync ? "in sync" : `drifted: ${part.differs.join(", ")}`;
 }
 
 function table(outcome: CheckOutcome): string {
-  const rows: string[][] = [["HOST", "INSTANCE", "MODE", ...PARTS.map((p) => p.toUpperCase())]];
+  const rows: string[][] = [["HOST", "INSTANCE", "MODE", ...PARTS.map((p) => p.toUpperCase()), "SELF-HEAL"]];
   for (const host of outcome.hosts) {
     if (!host.reachable) {
       rows.push([host.name, "-", "-", `unreachable: ${host.error ?? "unknown"}`]);
       continue;
     }
     if (host.instances.length === 0) rows.push([host.name, "-", "-", "no snaps"]);
-    for (const { instance, mode, parts } of host.instances) rows.push([host.name, instance, mode, ...PARTS.map((p) => describe(parts[p]))]);
+    for (const { instance, mode, parts, selfHeal } of host.instances) {
+      rows.push([host.name, instance, mode, ...PARTS.map((p) => describe(parts[p])), describeSelfHeal(selfHeal)]);
+    }
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.filter((r) => r.length > column + 1).map((r) => r[column].length)));
   const lines = rows.map((row) => row.map((cell, column) => (column < row.length - 1 ? cell.padEnd(widths[column]) : cell)).join("  "));

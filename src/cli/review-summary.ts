@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { parsedOrUsageError } from "./args";
-import { CheckedPart, CheckOutcome } from "./check-command";
+import { CheckedPart, CheckOutcome, describeSelfHeal } from "./check-command";
 import { CliIo, EXIT_OK, UsageError } from "./io";
 
 export const SUMMARY_HELP = `Usage: snap-shm summary CHECK_JSON [--preview FILE]
@@ -51,7 +51,7 @@ function parseOutcome(text: string, file: string): CheckOutcome {
 /** The Markdown summary. */
 export function reviewSummary(outcome: CheckOutcome, preview?: string): string {
   const reachable = outcome.hosts.filter((h) => h.reachable);
-  const inSync = reachable.filter((h) => h.instances.every((i) => PARTS.every((p) => i.parts[p]?.inSync === true)));
+  const inSync = reachable.filter((h) => h.instances.every((i) => PARTS.every((p) => i.parts[p]?.inSync === true) && i.selfHeal?.inSync !== false));
   const lines = [
     "## snap-shm review",
     "",
@@ -59,17 +59,18 @@ export function reviewSummary(outcome: CheckOutcome, preview?: string): string {
       ? `**In sync**: every part of every host (${outcome.hosts.length} host(s)).`
       : `**Drift found, or a host could not be checked**: ${inSync.length} of ${outcome.hosts.length} host(s) in sync, ${outcome.hosts.length - reachable.length} unreachable.`,
     "",
-    `| Host | Snap | Mode | ${PARTS.map((p) => PART_TITLES[p]).join(" | ")} |`,
-    `|---|---|---|${PARTS.map(() => "---").join("|")}|`,
+    `| Host | Snap | Mode | ${PARTS.map((p) => PART_TITLES[p]).join(" | ")} | Self-heal |`,
+    `|---|---|---|${PARTS.map(() => "---").join("|")}|---|`,
   ];
   for (const host of outcome.hosts) {
     if (!host.reachable) {
-      lines.push(row([host.name, "—", "—", `❌ unreachable: ${host.error ?? "unknown"}`, "", ""]));
+      lines.push(row([host.name, "—", "—", `❌ unreachable: ${host.error ?? "unknown"}`, "", "", ""]));
     } else if (host.instances.length === 0) {
-      lines.push(row([host.name, "—", "—", "no snaps", "", ""]));
+      lines.push(row([host.name, "—", "—", "no snaps", "", "", ""]));
     }
     for (const instance of host.reachable ? host.instances : []) {
-      lines.push(row([host.name, instance.instance, instance.mode, ...PARTS.map((p) => cell(instance.parts[p]))]));
+      const heal = instance.selfHeal?.inSync === false ? `⚠️ ${describeSelfHeal(instance.selfHeal)}` : describeSelfHeal(instance.selfHeal);
+      lines.push(row([host.name, instance.instance, instance.mode, ...PARTS.map((p) => cell(instance.parts[p])), heal]));
     }
   }
   if (preview !== undefined) {

@@ -142,6 +142,29 @@ apparmor_enabled() {
   [ -d "$APPARMOR_SECURITYFS" ] && command -v apparmor_parser >/dev/null 2>&1
 }
 
+# wait_for_other_parsers: lets a running apparmor_parser finish first (up to 30 s). snapd
+# loads the profiles it has just rewritten: a self-heal triggered by that rewrite must load
+# its own after snapd's, or the kernel would keep snapd's profile while the file holds the
+# block. Builtins only: no process per /proc entry.
+wait_for_other_parsers() {
+  tries=0
+  while [ "$tries" -lt 300 ]; do
+    busy=
+    for comm in /proc/[0-9]*/comm; do
+      read -r process_name 2>/dev/null <"$comm" || continue
+      if [ "$process_name" = apparmor_parser ]; then
+        busy=yes
+        break
+      fi
+    done
+    [ -n "$busy" ] || return 0
+    [ "$tries" -gt 0 ] || note "waited for another apparmor_parser to finish before loading"
+    tries=$((tries + 1))
+    sleep 0.1
+  done
+  note "another apparmor_parser has run for over 30 s: loading anyway"
+}
+
 # apparmor_load PATH...: loads changed profiles the way snapd does, or says why not.
 apparmor_load() {
   [ $# -gt 0 ] || return 0
@@ -153,11 +176,31 @@ apparmor_load() {
   fi
   found apparmor '"enabled"'
   : >"$pending_mark"
+  wait_for_other_parsers
   if ! output=$(apparmor_parser --replace --write-cache --cache-loc="$APPARMOR_CACHE_DIR" --skip-read-cache "$@" 2>&1); then
     die "apparmor_parser --replace failed: $output (the files hold the new rules; the next apply loads them again)"
   fi
   rm -f "$pending_mark"
   changed "loaded $# profile(s) into the kernel"
+}
+
+# apparmor_check_all PATH=TEMP...: every new text through the real parser, in one call (it
+# compiles them in parallel); when it refuses, one at a time, to name the profile.
+apparmor_check_all() {
+  [ $# -gt 0 ] && command -v apparmor_parser >/dev/null 2>&1 || return 0
+  temps=""
+  for item in "$@"; do temps="$temps ${item#*=}"; done
+  # shellcheck disable=SC2086 # paths without spaces
+  apparmor_parser -QK $temps >/dev/null 2>&1 && return 0
+  for item in "$@"; do
+    path=${item%%=*}
+    temp=${item#*=}
+    if ! output=$(apparmor_parser -QK "$temp" 2>&1); then
+      # Name the profile, not the temporary file; drop the parser's cache notice.
+      reason=$(printf '%s\n' "$output" | grep -v '^Cache read/write disabled' | sed "s|$temp|$path|g")
+      die "apparmor_parser rejects the new $path: $reason; the old profile is kept"
+    fi
+  done
 }
 
 apparmor_apply() {
@@ -169,27 +212,26 @@ apparmor_apply() {
     path=$SNAPD_PROFILE_DIR/$name
     [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
     apparmor_body "$name"
+    # A profile in sync is only read: no temporary file beside it, no file time changed.
+    if ! state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1); then
+      die "cannot edit $path: ${state:-awk failed}; the file is left as it is"
+    fi
+    if [ "$state" = in-sync ]; then
+      states="$states${states:+,}\"$name\":\"in-sync\""
+      continue
+    fi
     new_temp "$path"
     if ! reason=$(apparmor_edit insert "$path" "$indent" "$body" 2>&1 >"$temp"); then
       die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
     fi
-    if cmp -s "$temp" "$path"; then
-      states="$states${states:+,}\"$name\":\"in-sync\""
-      continue
-    fi
-    if command -v apparmor_parser >/dev/null 2>&1; then
-      if ! output=$(apparmor_parser -QK "$temp" 2>&1); then
-        # Name the profile, not the temporary file; drop the parser's cache notice.
-        reason=$(printf '%s\n' "$output" | grep -v '^Cache read/write disabled' | sed "s|$temp|$path|g")
-        die "apparmor_parser rejects the new $path: $reason; the old profile is kept"
-      fi
-    else
+    command -v apparmor_parser >/dev/null 2>&1 ||
       note "apparmor_parser is not installed: $path was not checked before replacing it"
-    fi
     states="$states${states:+,}\"$name\":\"updated\""
     pending="$pending $path=$temp"
   done
   found profiles "{$states}"
+  # shellcheck disable=SC2086 # words
+  apparmor_check_all $pending
   # Every new text passed the parser; only now does any file change.
   reload=""
   for item in $pending; do

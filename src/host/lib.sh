@@ -29,6 +29,11 @@ result_notes=""
 result_error=""
 result_extra=""
 temp_files=""
+# How many changes this run made, and, for a self-heal run, the prefix that logs each one
+# to the journal as it is made.
+change_count=0
+log_changes=""
+instance_locked=""
 
 # json_string TEXT: TEXT as a JSON string literal.
 json_string() {
@@ -64,6 +69,8 @@ found() {
 # changed TEXT: records one change made to the host.
 changed() {
   result_changed="$result_changed${result_changed:+,}$(json_string "$1")"
+  change_count=$((change_count + 1))
+  [ -z "$log_changes" ] || printf '%s: %s\n' "$log_changes" "$1"
 }
 
 # note TEXT: records something worth saying that is not a change.
@@ -129,11 +136,15 @@ expect() {
   [ "$2" = "$3" ] || die "argument $1 is \"$2\"; for instance $instance it must be \"$3\""
 }
 
-# lock_instance: one writer per instance at a time.
+# lock_instance: one writer per instance at a time. A run that applies several parts (a
+# self-heal) holds it from the first to the last. Opened for appending, so taking it
+# changes no file time.
 lock_instance() {
+  [ -z "$instance_locked" ] || return 0
   mkdir -p "$SNAP_SHM_LOCK_DIR"
-  exec 9>"$SNAP_SHM_LOCK_DIR/$instance.lock"
+  exec 9>>"$SNAP_SHM_LOCK_DIR/$instance.lock"
   flock -w 120 9 || die "cannot lock $SNAP_SHM_LOCK_DIR/$instance.lock: another snap-shm run holds it for over 120 s"
+  instance_locked=yes
 }
 
 # new_temp TARGET: sets $temp to a new temporary file in TARGET's directory; it is removed
@@ -179,6 +190,7 @@ parse_args() {
       generation=*) arg_generation=$value ;;
       app-snippet-single-level=*) arg_app_snippet_single_level=$value ;;
       app-snippet-recursive=*) arg_app_snippet_recursive=$value ;;
+      self-heal=*) arg_self_heal=$value ;;
       *) die "unknown argument \"${pair%%=*}\"" ;;
     esac
   done

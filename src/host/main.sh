@@ -1,6 +1,11 @@
 # shellcheck shell=sh
 # Entry point, last on standard input: `sh -s -- PART ACTION key=value...`.
 
+# function_name PART: the part's name as its functions begin (self-heal: self_heal).
+function_name() {
+  printf '%s' "$1" | tr - _
+}
+
 # report_probe DIFFERENCE...: a probe's verdict; in sync when there is no difference.
 report_probe() {
   if [ $# -eq 0 ]; then
@@ -46,12 +51,13 @@ probe_instance() {
       managed | native) modes=$arg_operation_mode ;;
       *) die "argument operation-mode is \"$arg_operation_mode\"; it must be auto, managed or native" ;;
     esac
-    for probed in directory apparmor mount; do
+    for probed in directory apparmor mount self-heal; do
       for probed_mode in $modes; do
         (
           trap finish EXIT
           part=$probed
-          if [ "$probed_mode" = native ]; then "native_${probed}_probe"; else "${probed}_probe"; fi
+          probe=$(function_name "$probed")_probe
+          if [ "$probed_mode" = native ]; then "native_$probe"; else "$probe"; fi
           result mode "\"$probed_mode\""
           result revision "$(read_revision)"
         )
@@ -69,7 +75,8 @@ host_probe() {
       instance=*)
         [ -z "$instance" ] || probe_instance || note "could not probe instance $instance"
         unset arg_path arg_mode arg_owner arg_group arg_profiles arg_app_snippet arg_update_ns_snippet \
-          arg_profile arg_entry arg_generation arg_app_snippet_single_level arg_app_snippet_recursive arg_plug arg_operation_mode
+          arg_profile arg_entry arg_generation arg_app_snippet_single_level arg_app_snippet_recursive arg_plug arg_operation_mode \
+          arg_self_heal
         instance=${pair#instance=}
         ;;
       *) parse_args "$pair" ;;
@@ -95,19 +102,23 @@ instance=${arg_instance-}
 need "$instance" instance
 check_instance "$instance"
 case "$part $action" in
-  "directory apply" | "directory remove" | "apparmor apply" | "apparmor remove" | "mount apply" | "mount remove")
+  "directory apply" | "directory remove" | "apparmor apply" | "apparmor remove" | "mount apply" | "mount remove" | \
+    "self-heal apply" | "self-heal remove" | "self-heal run")
     require_root
     ;;
-  "directory probe" | "apparmor probe" | "mount probe" | "prerequisites check") ;;
+  "directory probe" | "apparmor probe" | "mount probe" | "self-heal probe" | "prerequisites check") ;;
   *) die "unknown operation \"$part $action\"" ;;
 esac
+operation=$(function_name "$part")_$action
 case ${arg_operation_mode-managed} in
-  managed) "${part}_$action" ;;
+  managed) "$operation" ;;
   native)
     case "$part $action" in
+      # Self-heal reads the mode itself: in native mode its apply takes away what it had installed.
+      "self-heal apply" | "self-heal remove" | "self-heal run") "$operation" ;;
       *" remove") native_remove ;;
       "prerequisites check") prerequisites_check ;;
-      *) "native_${part}_$action" ;;
+      *) "native_$operation" ;;
     esac
     ;;
   *) die "argument operation-mode is \"$arg_operation_mode\"; it must be managed or native" ;;

@@ -104,13 +104,14 @@ mount_apply() {
   refuse_symlinked_shm
   [ -d "$SNAPD_MOUNT_DIR" ] || die "no $SNAPD_MOUNT_DIR on this host: is snapd installed?"
   lock_instance
-  new_temp "$profile"
-  if ! reason=$(fstab_edit add "$profile" "$entry" 2>&1 >"$temp"); then
-    die "cannot add the entry to $profile: ${reason:-awk failed}; the file is left as it is"
-  fi
-  if [ -e "$profile" ] && cmp -s "$temp" "$profile"; then
+  # An entry in place is only read: no temporary file beside it, no file time changed.
+  if [ -e "$profile" ] && [ "$(fstab_edit check "$profile" "$entry")" = present ]; then
     found entry '"present"'
   else
+    new_temp "$profile"
+    if ! reason=$(fstab_edit add "$profile" "$entry" 2>&1 >"$temp"); then
+      die "cannot add the entry to $profile: ${reason:-awk failed}; the file is left as it is"
+    fi
     found entry '"missing"'
     replace_file "$profile" "$temp" 0644
     changed "added \"$entry\" to $profile"

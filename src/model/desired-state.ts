@@ -10,15 +10,19 @@ export const SHM_ROOT = "/dev/shm";
 export const MOUNT_PROFILE_DIR = "/var/lib/snapd/mount";
 export const APPARMOR_PROFILE_DIR = "/var/lib/snapd/apparmor/profiles";
 
+/** The private directory as snapd makes it. */
 export interface DesiredDirectory {
   /** `/dev/shm/snap.I`. */
   path: string;
   /** Octal mode without the leading zero: always `"1777"` (sticky, world-writable). */
   mode: "1777";
+  /** Always root. */
   owner: "root";
+  /** Always root. */
   group: "root";
 }
 
+/** snapd's mount profile entry for the private directory. */
 export interface DesiredMountProfile {
   /** snapd's desired mount profile, `/var/lib/snapd/mount/snap.I.fstab`. */
   path: string;
@@ -26,6 +30,7 @@ export interface DesiredMountProfile {
   entry: string;
 }
 
+/** The AppArmor rules snapd writes for a connected private plug. */
 export interface DesiredAppArmor {
   /** The rule snapd adds to every app and hook profile (its text depends on the snapd version). */
   appRule: string;
@@ -37,15 +42,23 @@ export interface DesiredAppArmor {
   profiles: string[];
 }
 
+/** What snapd writes for one instance with a connected private shared-memory plug. */
 export interface DesiredState {
+  /** The instance, `NAME` or `NAME_KEY`. */
   instance: string;
+  /** The snap name. */
   snap: string;
+  /** The instance key, or null. */
   instanceKey: string | null;
   /** The snapd version the state was computed for; `null` means the newest behaviour. */
   snapdVersion: string | null;
+  /** Which app rule that snapd version writes. */
   ruleGeneration: RuleGeneration;
+  /** The private directory. */
   directory: DesiredDirectory;
+  /** The mount profile entry. */
   mountProfile: DesiredMountProfile;
+  /** The AppArmor rules. */
   appArmor: DesiredAppArmor;
 }
 

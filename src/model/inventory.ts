@@ -24,6 +24,8 @@ export interface InventorySnap {
   snapdVersion?: string;
   purge?: boolean;
   mode?: RequestedMode;
+  /** Repair on the host through systemd whenever snapd undoes the work (default true). */
+  selfHeal?: boolean;
 }
 
 /** A connection as the inventory gives it: no secrets, a key file path at most. */

@@ -7,12 +7,16 @@ import { checkSharedMemory } from "./shared-memory";
 import { readSnapYaml } from "./snap-yaml";
 import { compareVersions, FIRST_PRIVATE_SHM_VERSION } from "./snapd-version";
 
+/** Who does the work on a host: snap-shm (`managed`) or snapd (`native`). */
 export type OperationMode = "managed" | "native";
+/** The mode asked for: one of the two, or `auto` to decide per host and snap. */
 export type RequestedMode = OperationMode | "auto";
 
 export const REQUESTED_MODES: readonly RequestedMode[] = ["auto", "managed", "native"];
 
+/** The mode chosen for one snap on one host. */
 export interface ModeDecision {
+  /** The mode the parts run in. */
   mode: OperationMode;
   /** The plug to connect in native mode: the snap's own private plug when it declares one. */
   plug: string;

@@ -21,7 +21,7 @@ export function deployInventory(name: string, inventory: Inventory, credentials:
         connection: connections[i],
         become: host.become,
         driftDetection: host.driftDetection,
-        snaps: host.snaps.map((snap) => ({ snap: configs.get(snap, opts), purge: snap.purge, mode: snap.mode })),
+        snaps: host.snaps.map((snap) => ({ snap: configs.get(snap, opts), purge: snap.purge, mode: snap.mode, selfHeal: snap.selfHeal })),
       })),
     },
     opts,

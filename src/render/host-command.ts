@@ -10,10 +10,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type HostPart = "prerequisites" | "directory" | "apparmor" | "mount";
+export type HostPart = "prerequisites" | "directory" | "apparmor" | "mount" | "self-heal";
 export type HostAction = "apply" | "remove" | "probe" | "check";
-/** A part's script, or `host`: every part, for probing all instances of a host in one run. */
-export type HostScript = HostPart | "host";
+/**
+ * A part's script; `host`: every part, for probing all instances of a host in one run;
+ * `heal`: the program a self-heal installs on the host (the directory, AppArmor and mount
+ * applies), which the self-heal part carries inside its own script.
+ */
+export type HostScript = HostPart | "host" | "heal";
 
 /** Where the .sh files are, from src/render/ or dist/render/ alike. */
 export const HOST_SCRIPT_DIR = join(__dirname, "..", "..", "src", "host");
@@ -23,8 +27,18 @@ const SCRIPT_FILES: Record<HostScript, string[]> = {
   directory: ["lib.sh", "directory.sh", "native.sh", "main.sh"],
   apparmor: ["lib.sh", "apparmor.sh", "native.sh", "main.sh"],
   mount: ["lib.sh", "mount.sh", "native.sh", "main.sh"],
-  host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "main.sh"],
+  // The heal program is sent inside this script (see HEAL_PROGRAM_END), just before main.sh.
+  "self-heal": ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"],
+  heal: ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"],
+  host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "self-heal.sh", "main.sh"],
 };
+
+/**
+ * The self-heal part writes the heal program into a file on the host, so its script carries
+ * that program as the body of a quoted here-document (no expansion: the text exactly), in a
+ * function `heal_program` that prints it. This line ends the here-document.
+ */
+export const HEAL_PROGRAM_END = "SNAP_SHM_HEAL_PROGRAM_END";
 
 /** The argument keys each operation takes, in the order they are written. */
 const ARGUMENT_KEYS = [
@@ -44,6 +58,7 @@ const ARGUMENT_KEYS = [
   "app-snippet-single-level",
   "app-snippet-recursive",
   "update-ns-snippet",
+  "self-heal",
   "revision",
 ] as const;
 export type HostArgumentKey = (typeof ARGUMENT_KEYS)[number];
@@ -66,16 +81,32 @@ const scriptCache = new Map<HostScript, string>();
 export function hostScript(part: HostScript): string {
   let script = scriptCache.get(part);
   if (script === undefined) {
-    script = SCRIPT_FILES[part]
-      .map((file) => readFileSync(join(HOST_SCRIPT_DIR, file), "utf8"))
-      .join("\n")
-      .split("\n")
-      .filter((line) => line.trim() !== "" && (!/^\s*#/.test(line) || /^\s*# shellcheck /.test(line)))
-      .join("\n")
-      .concat("\n");
+    const files = SCRIPT_FILES[part];
+    script =
+      part === "self-heal"
+        ? `${sentText(files.slice(0, -1))}${healProgramFunction()}${sentText(files.slice(-1))}`
+        : sentText(files);
     scriptCache.set(part, script);
   }
   return script;
+}
+
+/** The files as they are sent: blank lines and comment lines left out, shellcheck directives kept. */
+function sentText(files: string[]): string {
+  return files
+    .map((file) => readFileSync(join(HOST_SCRIPT_DIR, file), "utf8"))
+    .join("\n")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && (!/^\s*#/.test(line) || /^\s*# shellcheck /.test(line)))
+    .join("\n")
+    .concat("\n");
+}
+
+/** `heal_program`, printing the heal program exactly (see HEAL_PROGRAM_END). */
+function healProgramFunction(): string {
+  const program = hostScript("heal");
+  if (program.split("\n").includes(HEAL_PROGRAM_END)) throw new Error(`the heal program holds the line ${HEAL_PROGRAM_END}, which would end its here-document`);
+  return `heal_program() {\n  cat <<'${HEAL_PROGRAM_END}'\n${program}${HEAL_PROGRAM_END}\n}\n`;
 }
 
 /** A POSIX shell single-quoted word: the value exactly, whatever it holds. */

@@ -7,7 +7,21 @@ import { OperationResult, parseOperationResult } from "./operation-result";
 import { HostArguments, hostProbeCommandLine, shellQuote } from "./host-command";
 import { sshCommandLine, SshTarget } from "./ssh-command";
 
-export type ProbedPart = "directory" | "apparmor" | "mount";
+/** The parts the drift probe compares. */
+export type ProbedPart = "directory" | "apparmor" | "mount" | "self-heal";
+
+/** What the probe found of an instance's self-heal. */
+export interface SelfHealProbe {
+  /** Whether self-heal is as the configuration wants it (installed and watching, or absent). */
+  inSync: boolean;
+  differs: string[];
+  /** Whether systemd runs on the host (without it, self-heal is installed but never active). */
+  systemd: boolean;
+  /** When the heal last repaired something (ISO 8601, UTC); null when it never did. */
+  lastSelfHeal: string | null;
+  /** How many repairs the heal has made since it was installed. */
+  repairs: number;
+}
 
 /** One part's probe result, with the revision its last apply recorded on the host. */
 export interface PartProbe extends OperationResult {
@@ -24,6 +38,7 @@ export interface InstanceProbe {
   parts: Partial<Record<OperationMode, Partial<Record<ProbedPart, PartProbe>>>>;
 }
 
+/** What the drift probe found on one host. */
 export interface HostProbeReport {
   /** Whether the probe ran (the host was reached and the script finished). */
   ok: boolean;
@@ -36,6 +51,19 @@ export interface HostProbeReport {
 /** A part's probe in one mode, when the host was probed. */
 export function probedPart(report: HostProbeReport, instance: string, mode: OperationMode, part: ProbedPart): PartProbe | undefined {
   return report.ok ? report.instances[instance]?.parts[mode]?.[part] : undefined;
+}
+
+/** An instance's self-heal as the probe found it in one mode; undefined when it was not probed. */
+export function selfHealProbe(report: HostProbeReport, instance: string, mode: OperationMode): SelfHealProbe | undefined {
+  const found = probedPart(report, instance, mode, "self-heal");
+  if (found === undefined || !found.ok) return undefined;
+  return {
+    inSync: found.inSync === true,
+    differs: found.differs ?? [],
+    systemd: found.found.systemd === "running",
+    lastSelfHeal: typeof found.found.lastSelfHeal === "string" ? found.found.lastSelfHeal : null,
+    repairs: typeof found.found.repairs === "number" ? found.found.repairs : 0,
+  };
 }
 
 /** What the mode choice needs from the probe; undefined when the host was not probed. */
@@ -58,7 +86,7 @@ export function parseHostProbe(stdout: string | undefined, stderr = ""): HostPro
     } else if (result.part === "snap" && result.ok) {
       instance().snapYaml = (result.found.snapYaml as string | null | undefined) ?? null;
       instance().snapdVersion = (result.found.snapdVersion as string | null | undefined) || null;
-    } else if (result.part === "directory" || result.part === "apparmor" || result.part === "mount") {
+    } else if (result.part === "directory" || result.part === "apparmor" || result.part === "mount" || result.part === "self-heal") {
       const mode: OperationMode = result.mode === "native" ? "native" : "managed";
       (instance().parts[mode] ??= {})[result.part] = { ...result, revision: result.revision ?? 0 };
     } else if (!result.ok) {

@@ -3,8 +3,11 @@
 export interface OperationResult {
   /** Whether the operation succeeded. */
   ok: boolean;
+  /** The part (`directory`, `apparmor`, ...) or `host`. */
   part: string;
+  /** `apply`, `remove`, `probe` or `check`. */
   action: string;
+  /** The snap instance (empty for a whole host). */
   instance: string;
   /** Facts read on the host before changing anything (part-specific). */
   found: Record<string, unknown>;

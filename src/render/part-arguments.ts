@@ -46,10 +46,30 @@ export function mountArguments(state: DesiredState, mode: OperationMode = "manag
 }
 
 /**
+ * The self-heal part: the directory, AppArmor and mount apply arguments, which the heal
+ * script on the host is given (one set: the parts share `instance` and `operation-mode`).
+ * In native mode the apply takes away what self-heal had installed.
+ */
+export function selfHealArguments(state: DesiredState, profiles: string, generation: RuleGeneration, mode: OperationMode = "managed"): HostArguments {
+  return { ...directoryArguments(state, mode), ...appArmorArguments(state, profiles, generation, mode), ...mountArguments(state, mode) };
+}
+
+/** Removal needs only the instance: it takes away whatever self-heal installed, in any mode. */
+export function selfHealRemoveArguments(state: DesiredState): HostArguments {
+  return { instance: state.instance };
+}
+
+/**
  * Everything a host probe compares one instance against. With `auto` the probe picks the app
  * snippet for the snapd it finds, so both are sent.
  */
-export function probeArguments(state: DesiredState, profiles: string, generation: RuleGeneration | "auto", mode: RequestedMode = "managed"): HostArguments {
+export function probeArguments(
+  state: DesiredState,
+  profiles: string,
+  generation: RuleGeneration | "auto",
+  mode: RequestedMode = "managed",
+  selfHeal?: boolean,
+): HostArguments {
   const snippets: HostArguments =
     generation === "auto"
       ? { "app-snippet-single-level": appSnippet("single-level"), "app-snippet-recursive": appSnippet("recursive") }
@@ -62,5 +82,7 @@ export function probeArguments(state: DesiredState, profiles: string, generation
     generation,
     ...snippets,
     "update-ns-snippet": state.appArmor.updateNsSnippet,
+    // Whether self-heal should be installed: without it, the probe only reports what it finds.
+    ...(selfHeal === undefined ? {} : { "self-heal": selfHeal ? "yes" : "no" }),
   };
 }

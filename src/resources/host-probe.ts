@@ -16,16 +16,27 @@ export { HostProbeReport, InstanceProbe, PartProbe, ProbedPart, parseHostProbe }
 
 /** A connection with its values known (secrets included: it stays in this process). */
 export interface PlainConnection {
+  /** The host name or address. */
   host: string;
+  /** The SSH port (22). */
   port?: number;
+  /** The SSH user (root). */
   user?: string;
+  /** A password for password authentication, answered by an askpass helper. */
   password?: string;
+  /** A private key, loaded into an ssh-agent of the program's own. */
   privateKey?: string;
+  /** The private key's passphrase. */
   privateKeyPassword?: string;
+  /** An SSH agent's socket, used when no key is given. */
   agentSocketPath?: string;
+  /** The host's public key line, pinned in a known_hosts file. */
   hostKey?: string;
+  /** Connection attempts before giving up. */
   dialErrorLimit?: number;
+  /** Seconds per connection attempt. */
   perDialTimeout?: number;
+  /** A bastion to go through. */
   proxy?: PlainConnection;
 }
 

@@ -8,6 +8,7 @@ import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
+/** The arguments of `PrivateShmAppArmor`. */
 export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
   /** Apps whose profiles get the rule; omit with `hooks` for every app and hook profile on the host. */
   apps?: string[];
@@ -29,6 +30,7 @@ export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
  * one `apparmor_parser --replace` where AppArmor is enabled.
  */
 export class PrivateShmAppArmor extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:PrivateShmAppArmor";
 
   /** What the last apply found (each profile's state) and changed. */

@@ -18,6 +18,7 @@ export type PrivateShmBindMountArgs = PrivateShmPartArgs;
  * is undone; segments stay in the private directory.
  */
 export class PrivateShmBindMount extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:PrivateShmBindMount";
 
   /** What the last apply found (entry, namespace) and changed. */

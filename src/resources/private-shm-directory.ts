@@ -7,6 +7,7 @@ import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
 
+/** The arguments of `PrivateShmDirectory`. */
 export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
   /**
    * On delete, remove the directory even when it holds shared-memory segments. Default
@@ -21,6 +22,7 @@ export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
  * file or symlink stands there, and kept across reboots by `/etc/tmpfiles.d/snap-shm-I.conf`.
  */
 export class PrivateShmDirectory extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:PrivateShmDirectory";
 
   /** What the last apply found and changed. */

@@ -7,12 +7,14 @@ import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { partCommand } from "./part-command";
 import { decideOperationMode, ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
-import { HostProbeReport, modeFacts, probedPart, ProbedPart } from "../render/host-probe";
+import { HostProbeReport, modeFacts, probedPart, ProbedPart, SelfHealProbe, selfHealProbe } from "../render/host-probe";
 import { PrivateShmAppArmor } from "./private-shm-apparmor";
 import { PrivateShmBindMount } from "./private-shm-bind-mount";
 import { PrivateShmDirectory } from "./private-shm-directory";
+import { PrivateShmSelfHeal } from "./private-shm-self-heal";
 import { SnapSharedMemory } from "./snap-shared-memory";
 
+/** The arguments of `PrivateShm`: one snap on one host. */
 export interface PrivateShmArgs {
   /** The snap's shared-memory configuration. */
   snap: SnapSharedMemory;
@@ -30,6 +32,14 @@ export interface PrivateShmArgs {
    */
   mode?: RequestedMode;
   /**
+   * Install self-heal on the host: systemd units that run the directory, AppArmor and mount
+   * applies again whenever snapd rewrites the snap's profiles or mount profile (connect,
+   * disconnect, refresh, disable/enable, a new system key), and once at boot, so the snap is
+   * not left with the shared /dev/shm until the next `pulumi up`. Managed mode only (native
+   * mode installs nothing); inactive on a host where systemd does not run. Default true.
+   */
+  selfHeal?: boolean;
+  /**
    * The host's drift probe (from `SnapShmHost`): a part that differs on the host gets the
    * next revision, so the preview shows it as an update and `up` applies it again.
    */
@@ -38,15 +48,32 @@ export interface PrivateShmArgs {
 
 /** What one snap's private /dev/shm looks like on one host after the last run. */
 export interface PrivateShmSummary {
+  /** The snap instance. */
   instance: string;
   /** The mode the parts run in, and why. */
   mode: OperationMode;
+  /** Why that mode, in a sentence. */
   modeReason: string;
   /** The prerequisite check's findings: snapd version, rule generation, AppArmor, namespace. */
   host: Record<string, unknown>;
   /** Each part's changes, in the order they were applied. */
   changed: string[];
+  /** What the operations had to say (e.g. AppArmor not enabled on the host). */
   notes: string[];
+  /** Self-heal on this host. */
+  selfHeal: SelfHealSummary;
+}
+
+/** Self-heal on one host, for one snap: whether it watches, and how often it had to repair. */
+export interface SelfHealSummary {
+  /** Asked for (`selfHeal`, default true) and in managed mode. */
+  enabled: boolean;
+  /** Installed, enabled and watching, as the last install left it (false where systemd does not run). */
+  active: boolean;
+  /** When the heal last repaired what snapd undid (ISO 8601, UTC), as the drift probe read it; null when never. */
+  lastSelfHeal: string | null;
+  /** How many repairs since it was installed, as the drift probe read it. */
+  repairs: number;
 }
 
 /**
@@ -55,12 +82,20 @@ export interface PrivateShmSummary {
  * the rule text follows the snapd the prerequisite check finds on the host.
  */
 export class PrivateShm extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:PrivateShm";
 
+  /** The prerequisite check's result: snapd version, rule generation, AppArmor, namespace. */
   readonly prerequisites: pulumi.Output<OperationResult>;
+  /** The private directory part. */
   readonly directory: PrivateShmDirectory;
+  /** The AppArmor part. */
   readonly appArmor: PrivateShmAppArmor;
+  /** The bind mount part. */
   readonly mount: PrivateShmBindMount;
+  /** The self-heal part; undefined when `selfHeal` is false. */
+  readonly selfHeal?: PrivateShmSelfHeal;
+  /** What the last run found and changed, per part, with the mode. */
   readonly summary: pulumi.Output<PrivateShmSummary>;
   /** The mode the parts run in on this host, and why. */
   readonly modeDecision: pulumi.Output<ModeDecision>;
@@ -113,16 +148,49 @@ export class PrivateShm extends pulumi.ComponentResource {
       { instance, connection, become, operationMode, revision: revision("mount") },
       { parent: this, dependsOn: [this.appArmor] },
     );
+    // Last, so it is removed first: a heal left running would put back what the removal of
+    // the other parts takes away.
+    if (args.selfHeal !== false) {
+      this.selfHeal = new PrivateShmSelfHeal(
+        `${name}-self-heal`,
+        {
+          instance,
+          apps: snap.apps?.slice(),
+          hooks: snap.hooks?.slice(),
+          ruleGeneration,
+          connection,
+          become,
+          operationMode,
+          revision: revision("self-heal"),
+        },
+        { parent: this, dependsOn: [this.mount] },
+      );
+    }
+    const parts = [this.directory.result, this.appArmor.result, this.mount.result, ...(this.selfHeal ? [this.selfHeal.result] : [])];
+    // The probe runs on every preview and update: it knows the latest repair, the part's own
+    // result only what the last install saw.
+    const probedHeal: pulumi.Output<SelfHealProbe | undefined> = args.probe
+      ? pulumi.all([args.probe, decision]).apply(([report, chosen]) => selfHealProbe(report, instance, chosen.mode))
+      : pulumi.output<SelfHealProbe | undefined>(undefined);
     this.summary = pulumi
-      .all([decision, prerequisites.result, this.directory.result, this.appArmor.result, this.mount.result])
-      .apply(([chosen, pre, ...parts]): PrivateShmSummary => ({
-        instance,
-        mode: chosen.mode,
-        modeReason: chosen.reason,
-        host: pre.found as Record<string, unknown>,
-        changed: parts.flatMap((part) => part.changed),
-        notes: [pre, ...parts].flatMap((part) => part.notes),
-      }));
+      .all([decision, prerequisites.result, probedHeal, pulumi.all(parts)])
+      .apply(([chosen, pre, probed, results]): PrivateShmSummary => {
+        const healResult = this.selfHeal ? results[results.length - 1] : undefined;
+        return {
+          instance,
+          mode: chosen.mode,
+          modeReason: chosen.reason,
+          host: pre.found as Record<string, unknown>,
+          changed: results.flatMap((part) => part.changed),
+          notes: [pre, ...results].flatMap((part) => part.notes),
+          selfHeal: {
+            enabled: healResult !== undefined && chosen.mode === "managed",
+            active: healResult?.found.active === true,
+            lastSelfHeal: probed?.lastSelfHeal ?? (typeof healResult?.found.lastSelfHeal === "string" ? healResult.found.lastSelfHeal : null),
+            repairs: probed?.repairs ?? (typeof healResult?.found.repairs === "number" ? healResult.found.repairs : 0),
+          },
+        };
+      });
     this.registerOutputs({ summary: this.summary });
   }
 }

@@ -5,6 +5,7 @@ import { failIf, inContext } from "../model/input-error";
 import { checkPrivatePlug } from "../model/shared-memory";
 import { profileList } from "../render/part-arguments";
 
+/** The arguments of `SnapSharedMemory`: one snap's private shared-memory configuration. */
 export interface SnapSharedMemoryArgs {
   /**
    * The snap instance: `NAME`, or `NAME_KEY` for a parallel instance. Checked with snapd's
@@ -44,12 +45,18 @@ export interface SnapSharedMemoryArgs {
  * resource exists. Hosts take it through `SnapShmHost`, `SnapShmFleet` or `PrivateShm`.
  */
 export class SnapSharedMemory extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:SnapSharedMemory";
 
+  /** The snap instance, checked with snapd's rules. */
   readonly instance: string;
+  /** The apps whose profiles get the rule (undefined with `hooks`: every profile on the host). */
   readonly apps?: readonly string[];
+  /** The hooks whose profiles get the rule. */
   readonly hooks?: readonly string[];
+  /** The private plug's name (`shared-memory` unless configured). */
   readonly plugName: string;
+  /** The snapd version the rules are written for; undefined: detected on each host. */
   readonly snapdVersion?: string;
   /** What snapd writes for this instance (with the newest rules when no version is given). */
   readonly desired: DesiredState;

@@ -4,6 +4,7 @@ import { InputError } from "../model/input-error";
 import { batchesOf, checkRollout, planRollout, Rollout } from "../model/rollout";
 import { HostSummary, SnapShmHost, SnapShmHostArgs } from "./snap-shm-host";
 
+/** One host of a fleet: its name and `SnapShmHost`'s arguments. */
 export interface FleetHostArgs extends SnapShmHostArgs {
   /** The host's name in the fleet: letters, digits, `.`, `_` and `-`; unique in the fleet. */
   name: string;
@@ -24,6 +25,7 @@ export interface RolloutArgs extends Rollout {
   failureBudget?: number;
 }
 
+/** The arguments of `SnapShmFleet`. */
 export interface SnapShmFleetArgs {
   /** The hosts. Every host is checked before any resource is created. */
   hosts: FleetHostArgs[];
@@ -35,8 +37,10 @@ const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
 
 /** One `SnapShmHost` per host, named `<fleet>-<host>`. */
 export class SnapShmFleet extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:SnapShmFleet";
 
+  /** Each host's component, by host name. */
   readonly hosts: Record<string, SnapShmHost>;
   /** Per host, per snap instance: what was found and changed. */
   readonly summary: pulumi.Output<Record<string, HostSummary>>;

@@ -9,6 +9,7 @@ import { PrivateShm, PrivateShmSummary } from "./private-shm";
 import { SnapSharedMemory } from "./snap-shared-memory";
 
 /** A snap on a host, with what to do on removal. */
+/** One snap on a host, with its per-host settings. */
 export interface HostSnapArgs {
   /** The snap's shared-memory configuration. */
   snap: SnapSharedMemory;
@@ -16,8 +17,15 @@ export interface HostSnapArgs {
   purge?: boolean;
   /** `auto` (default), `managed` or `native`: see `PrivateShmArgs.mode`. */
   mode?: RequestedMode;
+  /**
+   * Repair on the host, through systemd, whenever snapd undoes the work (see
+   * `PrivateShmArgs.selfHeal`). Default true; false installs nothing and removes what an
+   * earlier run installed.
+   */
+  selfHeal?: boolean;
 }
 
+/** The arguments of `SnapShmHost`. */
 export interface SnapShmHostArgs {
   /** How to reach the host; keys and passwords only here. */
   connection: HostConnectionArgs;
@@ -38,9 +46,12 @@ export type HostSummary = Record<string, PrivateShmSummary>;
 
 /** One `PrivateShm` per snap, named `<host>-<instance>`, on one host. */
 export class SnapShmHost extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:SnapShmHost";
 
+  /** Each snap's component, by instance. */
   readonly instances: Record<string, PrivateShm>;
+  /** Per snap instance: what the last run found and changed. */
   readonly summary: pulumi.Output<HostSummary>;
   /** Whether the drift probe reached the host; undefined when drift detection is off. */
   readonly reachable: pulumi.Output<boolean | undefined>;
@@ -63,8 +74,8 @@ export class SnapShmHost extends pulumi.ComponentResource {
         ? undefined
         : probeHost(
             args.connection,
-            snaps.map(({ snap, mode }) =>
-              probeArguments(snap.desired, snap.profiles, snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto", mode ?? "auto"),
+            snaps.map(({ snap, mode, selfHeal }) =>
+              probeArguments(snap.desired, snap.profiles, snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto", mode ?? "auto", selfHeal !== false),
             ),
             args.become ?? false,
             { parent: this },
@@ -75,10 +86,10 @@ export class SnapShmHost extends pulumi.ComponentResource {
       return report;
     });
     this.instances = {};
-    for (const { snap, purge, mode } of snaps) {
+    for (const { snap, purge, mode, selfHeal } of snaps) {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
-        { snap, connection: args.connection, become: args.become, purge, mode, probe: reported },
+        { snap, connection: args.connection, become: args.become, purge, mode, selfHeal, probe: reported },
         // Children wait for what the host waits for (a rollout's previous batch).
         { parent: this, dependsOn: opts?.dependsOn },
       );

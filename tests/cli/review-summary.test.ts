@@ -18,31 +18,49 @@ const OUTCOME: CheckOutcome = {
       address: "10.20.0.11",
       reachable: true,
       instances: [
-        { instance: "chromium", mode: "managed", parts: { directory: { inSync: false, differs: ["mode=755"] }, apparmor: inSync, mount: { inSync: false, differs: ["entry=missing", "a|b"] } } },
+        {
+          instance: "chromium",
+          mode: "managed",
+          parts: { directory: { inSync: false, differs: ["mode=755"] }, apparmor: inSync, mount: { inSync: false, differs: ["entry=missing", "a|b"] } },
+          selfHeal: { enabled: true, inSync: true, differs: [], systemd: true, lastSelfHeal: "2026-12-04T23:49:17Z", repairs: 3 },
+        },
         { instance: "shmpriv", mode: "native", parts: { directory: inSync, apparmor: inSync, mount: null } },
       ],
     },
     { name: "kiosk-02", address: "10.20.0.12", reachable: false, error: "ssh: connect to host 10.20.0.12 port 22: Connection refused\nretrying", instances: [] },
-    { name: "kiosk-03", address: "10.20.0.13", reachable: true, instances: [{ instance: "chromium", mode: "managed", parts: { directory: inSync, apparmor: inSync, mount: inSync } }] },
+    {
+      name: "kiosk-03",
+      address: "10.20.0.13",
+      reachable: true,
+      instances: [
+        {
+          instance: "chromium",
+          mode: "managed",
+          parts: { directory: inSync, apparmor: inSync, mount: inSync },
+          selfHeal: { enabled: true, inSync: false, differs: ["units=missing"], systemd: true, lastSelfHeal: null, repairs: 0 },
+        },
+      ],
+    },
   ],
 };
 
 const TABLE = `## snap-shm review
 
-**Drift found, or a host could not be checked**: 1 of 3 host(s) in sync, 1 unreachable.
+**Drift found, or a host could not be checked**: 0 of 3 host(s) in sync, 1 unreachable.
 
-| Host | Snap | Mode | Directory | AppArmor | Mount |
-|---|---|---|---|---|---|
-| kiosk-01 | chromium | managed | ⚠️ drifted: mode=755 | ✅ in sync | ⚠️ drifted: entry=missing, a\\|b |
-| kiosk-01 | shmpriv | native | ✅ in sync | ✅ in sync | not probed |
-| kiosk-02 | — | — | ❌ unreachable: ssh: connect to host 10.20.0.12 port 22: Connection refused<br>retrying |  |  |
-| kiosk-03 | chromium | managed | ✅ in sync | ✅ in sync | ✅ in sync |
+| Host | Snap | Mode | Directory | AppArmor | Mount | Self-heal |
+|---|---|---|---|---|---|---|
+| kiosk-01 | chromium | managed | ⚠️ drifted: mode=755 | ✅ in sync | ⚠️ drifted: entry=missing, a\\|b | active, last repair 2026-12-04T23:49:17Z (3 in all) |
+| kiosk-01 | shmpriv | native | ✅ in sync | ✅ in sync | not probed | not probed |
+| kiosk-02 | — | — | ❌ unreachable: ssh: connect to host 10.20.0.12 port 22: Connection refused<br>retrying |  |  |  |
+| kiosk-03 | chromium | managed | ✅ in sync | ✅ in sync | ✅ in sync | ⚠️ drifted: units=missing |
 `;
 
 describe("snap-shm summary", () => {
   it("renders the verdict and one row per host and snap, escaping what would break the table", () => {
     assert.equal(reviewSummary(OUTCOME), TABLE);
-    assert.match(reviewSummary({ inSync: true, hosts: [OUTCOME.hosts[2]] }), /^\*\*In sync\*\*: every part of every host \(1 host\(s\)\)\.$/m);
+    const converged = { ...OUTCOME.hosts[2], instances: [{ ...OUTCOME.hosts[2].instances[0], selfHeal: null }] };
+    assert.match(reviewSummary({ inSync: true, hosts: [converged] }), /^\*\*In sync\*\*: every part of every host \(1 host\(s\)\)\.$/m);
   });
 
   it("adds the preview in a collapsed diff block, colours stripped, fenced past any backticks in it", () => {

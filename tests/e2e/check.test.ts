@@ -73,9 +73,10 @@ describe("snap-shm check over SSH", function () {
     const { status, stdout } = await snapShm("check", inventory);
     assert.equal(status, 1);
     const lines = stdout.split("\n");
-    assert.match(lines[0], /^HOST +INSTANCE +MODE +DIRECTORY +APPARMOR +MOUNT$/);
-    assert.match(lines[1], /^alpha +shmtest_foo +managed +in sync +in sync +in sync$/);
-    assert.match(lines[2], /^beta +shmtest_foo +managed +in sync +in sync +in sync$/);
+    assert.match(lines[0], /^HOST +INSTANCE +MODE +DIRECTORY +APPARMOR +MOUNT +SELF-HEAL$/);
+    // Self-heal is installed; the test hosts run no systemd, so it is not active there.
+    assert.match(lines[1], /^alpha +shmtest_foo +managed +in sync +in sync +in sync +not active \(no systemd\), no repair yet$/);
+    assert.match(lines[2], /^beta +shmtest_foo +managed +in sync +in sync +in sync +not active \(no systemd\), no repair yet$/);
     assert.match(lines[3], /^gone +- +- +unreachable: ssh to 127\.0\.0\.1 failed with exit status 255: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused$/);
     assert.equal(lines[5], "drift found, or a host could not be checked");
   });
@@ -95,6 +96,7 @@ describe("snap-shm check over SSH", function () {
           instance: "shmtest_foo",
           mode: "managed",
           parts: { directory: { inSync: false, differs: ["mode=755"] }, apparmor: { inSync: true, differs: [] }, mount: { inSync: false, differs: ["entry=missing"] } },
+          selfHeal: { enabled: true, inSync: true, differs: [], systemd: false, lastSelfHeal: null, repairs: 0 },
         },
       ],
     });

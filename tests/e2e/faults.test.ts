@@ -53,7 +53,11 @@ describe("faults over SSH (engine stand-in)", function () {
     assert.ok(fleet.get("alpha").host.readFile("/var/lib/snapd/mount/snap.shmtest_foo.fstab"));
     await beta.host.startSshd(fleet.key.publicKey, beta.connection.port);
     const later = await completesLater(engine, ["alpha", "beta"]);
-    assert.deepEqual(later.executions.map((e) => e.name).sort(), ["fleet-beta-shmtest_foo-apparmor-command", "fleet-beta-shmtest_foo-mount-command"]);
+    assert.deepEqual(later.executions.map((e) => e.name).sort(), [
+      "fleet-beta-shmtest_foo-apparmor-command",
+      "fleet-beta-shmtest_foo-mount-command",
+      "fleet-beta-shmtest_foo-self-heal-command",
+    ]);
   });
 
   it("an unreachable host with small dial limits fails fast and alone", async () => {
@@ -75,7 +79,7 @@ describe("faults over SSH (engine stand-in)", function () {
       const ghost = result.executions.find((e) => e.name === "ghost-shmtest_foo-prerequisites")!;
       assert.ok(ghost.endedAt - ghost.startedAt < 6_000, `failed in ${ghost.endedAt - ghost.startedAt} ms`);
       assert.ok(result.warnings.some((w) => w.startsWith("host ghost: the drift probe failed (ssh to 127.0.0.1 failed with exit status 255")));
-      assert.equal(result.executions.filter((e) => e.name.startsWith("fleet-alpha") && e.status === 0).length, 4, "alpha completes");
+      assert.equal(result.executions.filter((e) => e.name.startsWith("fleet-alpha") && e.status === 0).length, 5, "alpha completes");
     } finally {
       silent.close();
     }

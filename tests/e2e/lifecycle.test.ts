@@ -11,7 +11,7 @@ import { EngineStandIn } from "../support/engine-stand-in";
 import { TestFleet } from "../support/test-fleet";
 import { fleetProgram } from "./fleet-program";
 
-const FOLDERS = ["/var/lib/snapd", "/etc/tmpfiles.d", "/var/lib/snap-shm", "/var/cache/apparmor"];
+const FOLDERS = ["/var/lib/snapd", "/etc/tmpfiles.d", "/var/lib/snap-shm", "/var/cache/apparmor", "/etc/systemd/system"];
 const BOTH = ["shmtest_foo", "shmother"];
 
 describe("a fleet's lifecycle over SSH (engine stand-in)", function () {
@@ -38,7 +38,8 @@ describe("a fleet's lifecycle over SSH (engine stand-in)", function () {
     const result = await engine.up(fleetProgram(fleet, everywhere));
     assert.deepEqual(result.errors, []);
     assert.deepEqual(result.warnings, [], "every drift probe ran");
-    assert.equal(result.executions.filter((e) => e.op === "create").length, 3 * 2 * 4);
+    // Per snap: the prerequisite check, directory, AppArmor, mount and self-heal.
+    assert.equal(result.executions.filter((e) => e.op === "create").length, 3 * 2 * 5);
     assert.equal(result.invokes, 3, "one drift probe per host");
     for (const { name, host } of fleet.hosts) {
       for (const instance of BOTH) {
@@ -74,15 +75,19 @@ describe("a fleet's lifecycle over SSH (engine stand-in)", function () {
     assert.ok(preview.steps.every((s) => s.step === "same"), "and a preview shows no change");
   });
 
-  it("a change of one snap's rule generation updates only that snap's AppArmor part, on the hosts that have it", async () => {
+  it("a change of one snap's rule generation updates only that snap's AppArmor and self-heal parts, on the hosts that have it", async () => {
     const twoHosts = { snaps: { alpha: BOTH, beta: ["shmtest_foo"], gamma: BOTH }, snapdVersions: { shmother: "2.61.3" } };
-    // beta drops shmother in the same change: its parts go; the others' AppArmor parts update.
+    // beta drops shmother in the same change: its parts go; the others' AppArmor parts update, and
+    // their self-heal parts, whose heal script carries the rule.
     const preview = await engine.preview(fleetProgram(fleet, { ...twoHosts, snaps: { ...twoHosts.snaps, beta: BOTH } }));
     const changes = preview.steps.filter((s) => s.step !== "same");
     assert.deepEqual(changes.map((s) => `${s.name}:${s.step}:${s.changed.join(",")}`).sort(), [
       "fleet-alpha-shmother-apparmor-command:update:create",
+      "fleet-alpha-shmother-self-heal-command:update:create",
       "fleet-beta-shmother-apparmor-command:update:create",
+      "fleet-beta-shmother-self-heal-command:update:create",
       "fleet-gamma-shmother-apparmor-command:update:create",
+      "fleet-gamma-shmother-self-heal-command:update:create",
     ]);
     const result = await engine.up(fleetProgram(fleet, { ...twoHosts, snaps: { ...twoHosts.snaps, beta: BOTH } }));
     assert.deepEqual(result.executions.map((e) => `${e.name}:${e.op}`).sort(), changes.map((s) => `${s.name}:update`).sort());
@@ -100,6 +105,7 @@ describe("a fleet's lifecycle over SSH (engine stand-in)", function () {
     assert.deepEqual(result.errors, []);
     assert.deepEqual(result.warnings, [], "every drift probe ran");
     assert.deepEqual(result.executions.map((e) => `${e.name}:${e.op}`), [
+      "fleet-beta-shmother-self-heal-command:delete",
       "fleet-beta-shmother-mount-command:delete",
       "fleet-beta-shmother-apparmor-command:delete",
       "fleet-beta-shmother-directory-command:delete",

@@ -50,7 +50,12 @@ describe("native mode over SSH (engine stand-in, snap command stand-in)", functi
     assert.equal(alpha.exists(`/etc/tmpfiles.d/snap-shm-${P}.conf`), true);
 
     const preview = await engine.preview(fleetProgram(fleet, options()));
-    assert.deepEqual(changes(preview), [`fleet-alpha-${P}-apparmor-command:update`, `fleet-alpha-${P}-directory-command:update`, `fleet-alpha-${P}-mount-command:update`]);
+    assert.deepEqual(changes(preview), [
+      `fleet-alpha-${P}-apparmor-command:update`,
+      `fleet-alpha-${P}-directory-command:update`,
+      `fleet-alpha-${P}-mount-command:update`,
+      `fleet-alpha-${P}-self-heal-command:update`,
+    ]);
     const up = await engine.up(fleetProgram(fleet, options()));
     assert.deepEqual(up.errors, []);
     const summary = await summaryOf(up);
@@ -67,6 +72,7 @@ describe("native mode over SSH (engine stand-in, snap command stand-in)", functi
     assert.ok(!profile.includes("snap-shm"), "managed mode's block is gone");
     assert.equal(alpha.readFile(FSTAB), `/dev/shm/snap.${P} /dev/shm none bind,rw 0 0\n`);
     assert.equal(alpha.exists(`/etc/tmpfiles.d/snap-shm-${P}.conf`), false, "snapd creates the directory in native mode");
+    assert.equal(alpha.exists(`/etc/systemd/system/snap-shm-heal-${P}.path`), false, "no self-heal in native mode: snapd keeps its own rules");
     assert.deepEqual(alpha.stat(`/dev/shm/snap.${P}`), { type: "directory", mode: "1777", owner: "root", group: "root" });
     assert.equal(alpha.shmMounts(P).at(-1)?.split(" ")[3], `/snap.${P}`, "the running snap has its private /dev/shm live");
     // The other snap stays managed.

@@ -39,16 +39,18 @@ describe("resources under mocks", function () {
       "command:remote:Command kiosk-1-chromium-directory-command <- kiosk-1-chromium-directory",
       "command:remote:Command kiosk-1-chromium-mount-command <- kiosk-1-chromium-mount",
       "command:remote:Command kiosk-1-chromium-prerequisites <- kiosk-1-chromium",
+      "command:remote:Command kiosk-1-chromium-self-heal-command <- kiosk-1-chromium-self-heal",
       "snap-shm:index:PrivateShm kiosk-1-chromium <- kiosk-1",
       "snap-shm:index:PrivateShmAppArmor kiosk-1-chromium-apparmor <- kiosk-1-chromium",
       "snap-shm:index:PrivateShmBindMount kiosk-1-chromium-mount <- kiosk-1-chromium",
       "snap-shm:index:PrivateShmDirectory kiosk-1-chromium-directory <- kiosk-1-chromium",
+      "snap-shm:index:PrivateShmSelfHeal kiosk-1-chromium-self-heal <- kiosk-1-chromium",
       "snap-shm:index:SnapSharedMemory chromium <- ",
       "snap-shm:index:SnapShmHost kiosk-1 <- ",
     ]);
   });
 
-  it("orders the parts prerequisites → directory → AppArmor → mount, each replaced delete-first", async () => {
+  it("orders the parts prerequisites → directory → AppArmor → mount → self-heal, each replaced delete-first", async () => {
     const { registrations } = await runUnderMocks(async () => {
       const r = await resources();
       const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest_foo" });
@@ -60,7 +62,9 @@ describe("resources under mocks", function () {
     assert.deepEqual(deps("h-shmtest_foo-directory-command"), [urn("h-shmtest_foo-prerequisites")]);
     assert.ok(deps("h-shmtest_foo-apparmor-command").includes(urn("h-shmtest_foo-directory-command")));
     assert.deepEqual(deps("h-shmtest_foo-mount-command"), [urn("h-shmtest_foo-apparmor-command")]);
-    assert.equal(ofType(registrations, COMMAND).length, 4);
+    // Self-heal last, so it is removed first: a heal left watching would undo the removal of the others.
+    assert.ok(deps("h-shmtest_foo-self-heal-command").includes(urn("h-shmtest_foo-mount-command")));
+    assert.equal(ofType(registrations, COMMAND).length, 5);
     for (const command of ofType(registrations, COMMAND)) {
       assert.equal(command.deleteBeforeReplace, true, command.name);
       const i = inputs(command);
@@ -82,7 +86,7 @@ describe("resources under mocks", function () {
         ],
       });
     });
-    assert.equal(ofType(registrations, COMMAND).length, 8);
+    assert.equal(ofType(registrations, COMMAND).length, 10);
     for (const command of ofType(registrations, COMMAND)) {
       const raw = command.inputs.connection as Record<string, unknown>;
       assert.equal(raw[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${command.name}: connection is a secret`);
@@ -123,9 +127,9 @@ describe("resources under mocks", function () {
       });
     });
     const urns = registrations.map((r) => r.urn);
-    assert.equal(urns.length, 1 + 2 + 50 * (1 + 2 * 8));
+    assert.equal(urns.length, 1 + 2 + 50 * (1 + 2 * 10));
     assert.equal(new Set(urns).size, urns.length);
-    assert.equal(ofType(registrations, COMMAND).length, 50 * 2 * 4);
+    assert.equal(ofType(registrations, COMMAND).length, 50 * 2 * 5);
   });
 
   it("puts every rendered value into the commands, one quoted line each", async () => {
@@ -193,7 +197,7 @@ describe("resources under mocks", function () {
       },
       {
         newResource: (args) => {
-          const part = /-(prerequisites|directory|apparmor|mount)(-command)?$/.exec(args.name)?.[1] ?? "";
+          const part = /-(prerequisites|directory|apparmor|mount|self-heal)(-command)?$/.exec(args.name)?.[1] ?? "";
           return { ...args.inputs, stdout: args.type === COMMAND ? line(part, part === "prerequisites" ? [] : [`${part} changed`]) : "" };
         },
       },
@@ -205,8 +209,9 @@ describe("resources under mocks", function () {
         mode: "managed",
         modeReason: "auto: the host's snapd version is unknown, so snap-shm manages it",
         host: { snapdVersion: "2.61.3" },
-        changed: ["directory changed", "apparmor changed", "mount changed"],
+        changed: ["directory changed", "apparmor changed", "mount changed", "self-heal changed"],
         notes: [],
+        selfHeal: { enabled: true, active: false, lastSelfHeal: null, repairs: 0 },
       },
     });
   });

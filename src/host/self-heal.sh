@@ -1,0 +1,374 @@
+# shellcheck shell=sh
+# Self-heal: snapd rewrites a snap's AppArmor profiles and mount profile (on connect or
+# disconnect of any of its interfaces, refresh, disable and enable, a new system key),
+# dropping what snap-shm added and unmounting the live bind. This part installs, per
+# instance, a heal script (the directory, AppArmor and mount applies with their arguments
+# baked in) and two systemd units: a .path unit watching the files snapd rewrites, and a
+# oneshot .service that runs the heal, once at boot too. Removal takes all of it away.
+
+SELF_HEAL_UNIT_DIR=/etc/systemd/system
+# systemd makes this folder when it runs as init (what sd_booted() looks for).
+SYSTEMD_RUNTIME_DIR=/run/systemd/system
+# snapd rewrites a snap's files a few times per event; a heal fighting another writer in a
+# loop is stopped instead (the path unit fails, visible to `systemctl --failed` and to the
+# drift probe, and the next apply starts it again).
+SELF_HEAL_LIMIT_INTERVAL=10min
+SELF_HEAL_LIMIT_BURST=60
+# systemd does not watch while the heal runs: a round that changed something is followed by
+# another, so a rewrite landing during a round is still repaired by the same run.
+SELF_HEAL_ROUNDS=3
+
+# self_heal_unit SUFFIX: the unit's name (instance names are valid in unit names as they are).
+self_heal_unit() {
+  printf 'snap-shm-heal-%s.%s' "$instance" "$1"
+}
+
+self_heal_script() {
+  printf '%s/%s/heal.sh' "$SNAP_SHM_STATE_DIR" "$instance"
+}
+
+# The time and count of repairs the heal made, outside every path the .path unit watches.
+self_heal_record() {
+  printf '%s/%s/last-self-heal' "$SNAP_SHM_STATE_DIR" "$instance"
+}
+
+systemd_running() {
+  [ -d "$SYSTEMD_RUNTIME_DIR" ] && command -v systemctl >/dev/null 2>&1
+}
+
+# shell_quote WORD: WORD as one single-quoted sh word, whatever it holds (newlines too).
+shell_quote() {
+  rest=$1
+  quoted=
+  while :; do
+    case $rest in
+      *"'"*)
+        quoted="$quoted${rest%%"'"*}'\\''"
+        rest=${rest#*"'"}
+        ;;
+      *) break ;;
+    esac
+  done
+  printf "'%s%s'" "$quoted" "$rest"
+}
+
+# self_heal_args: checks every argument the heal will be given, as the applies would.
+self_heal_args() {
+  directory_args
+  apparmor_args
+  mount_args
+}
+
+# The heal script: the applies' arguments, then the program (heal_program, sent with this part).
+self_heal_script_text() {
+  printf '#!/bin/sh\n'
+  printf '# snap-shm self-heal of the private /dev/shm of snap %s, run by %s.\n' "$instance" "$(self_heal_unit service)"
+  printf '# Written by snap-shm with the arguments of its last apply; removed with the instance. Do not edit.\n'
+  printf 'set -- %s %s' "$(shell_quote self-heal)" "$(shell_quote run)"
+  for pair in "instance=$instance" "operation-mode=managed" "path=$arg_path" "mode=$arg_mode" "owner=$arg_owner" \
+    "group=$arg_group" "profiles=$arg_profiles" "profile=$arg_profile" "entry=$arg_entry" \
+    "app-snippet=$arg_app_snippet" "update-ns-snippet=$arg_update_ns_snippet"; do
+    printf ' \\\n  %s' "$(shell_quote "$pair")"
+  done
+  printf '\n'
+  heal_program
+}
+
+# The unit texts are printed line by line: the sender drops comment and blank lines from
+# these files, here-documents included.
+self_heal_service_text() {
+  printf '%s\n' \
+    "# Written by snap-shm; removed with the instance. Do not edit." \
+    "[Unit]" \
+    "Description=snap-shm: repair the private /dev/shm of snap $instance after snapd rewrites it" \
+    "# At boot, after snapd has loaded the profiles and, on a new system key, rewritten them." \
+    "After=snapd.apparmor.service snapd.service" \
+    "StartLimitIntervalSec=$SELF_HEAL_LIMIT_INTERVAL" \
+    "StartLimitBurst=$SELF_HEAL_LIMIT_BURST" \
+    "" \
+    "[Service]" \
+    "# No RemainAfterExit: inactive again after each run, so the .path unit can start it again." \
+    "Type=oneshot" \
+    "ExecStart=/bin/sh $(self_heal_script)" \
+    "SyslogIdentifier=snap-shm-heal-$instance" \
+    "TimeoutStartSec=5min" \
+    "" \
+    "[Install]" \
+    "WantedBy=multi-user.target"
+}
+
+# The files snapd rewrites: its mount profile and every profile the block goes into (a
+# snapd rewrite of the snap always rewrites snap-update-ns.I, which holds a block too).
+self_heal_path_text() {
+  printf '%s\n' \
+    "# Written by snap-shm; removed with the instance. Do not edit." \
+    "[Unit]" \
+    "Description=snap-shm: watch what snapd rewrites for snap $instance" \
+    "" \
+    "[Path]" \
+    "# Each file itself: snapd replaces it by a rename, or deletes it (the mount profile)." \
+    "PathChanged=$profile"
+  for name in $profile_names; do
+    printf 'PathChanged=%s/%s\n' "$SNAPD_PROFILE_DIR" "$name"
+  done
+  printf '%s\n' \
+    "Unit=$(self_heal_unit service)" \
+    "TriggerLimitIntervalSec=$SELF_HEAL_LIMIT_INTERVAL" \
+    "TriggerLimitBurst=$SELF_HEAL_LIMIT_BURST" \
+    "" \
+    "[Install]" \
+    "WantedBy=paths.target"
+}
+
+# install_text TARGET TEXT: puts TEXT in TARGET (mode 0644) when it differs; true when it wrote.
+# The comparison comes first, so a file in sync is not touched (no temporary file either).
+install_text() {
+  if [ -f "$1" ]; then
+    existing=$(cat "$1"; printf x)
+    [ "${existing%x}" != "$2" ] || return 1
+  fi
+  mkdir -p "${1%/*}"
+  new_temp "$1"
+  printf '%s' "$2" >"$temp" || die "cannot write $temp"
+  replace_file "$1" "$temp" 0644
+  changed "wrote $1"
+}
+
+# self_heal_activate: enables both units and starts the .path unit where systemd runs.
+self_heal_activate() {
+  path_unit=$(self_heal_unit path)
+  service_unit=$(self_heal_unit service)
+  if ! systemd_running; then
+    found systemd '"absent"'
+    found active false
+    note "systemd is not running on this host (no $SYSTEMD_RUNTIME_DIR): the heal script and units are written but not enabled, so self-heal is not active here"
+    return 0
+  fi
+  found systemd '"running"'
+  if [ -n "$units_written" ]; then
+    output=$(systemctl daemon-reload 2>&1) || die "systemctl daemon-reload failed: $output"
+  fi
+  for unit in "$service_unit" "$path_unit"; do
+    systemctl is-enabled --quiet "$unit" 2>/dev/null && continue
+    output=$(systemctl enable "$unit" 2>&1) || die "systemctl enable $unit failed: $output"
+    changed "enabled $unit"
+  done
+  if ! systemctl is-active --quiet "$path_unit"; then
+    state=$(systemctl is-active "$path_unit" 2>/dev/null || true)
+    # A path unit that hit its trigger limit stays failed until reset.
+    systemctl reset-failed "$path_unit" "$service_unit" >/dev/null 2>&1 || true
+    output=$(systemctl start "$path_unit" 2>&1) || die "systemctl start $path_unit failed: $output"
+    changed "started $path_unit (it was ${state:-inactive})"
+  elif [ -n "$path_written" ]; then
+    output=$(systemctl restart "$path_unit" 2>&1) || die "systemctl restart $path_unit failed: $output"
+    changed "restarted $path_unit to watch the new paths"
+  fi
+  found active true
+}
+
+# self_heal_uninstall: stops and disables the units, removes them, the heal script and the
+# record; what is already gone is left alone.
+self_heal_uninstall() {
+  path_unit=$(self_heal_unit path)
+  service_unit=$(self_heal_unit service)
+  if systemd_running; then
+    # The .path unit first, so no new heal starts while the rest goes.
+    for unit in "$path_unit" "$service_unit"; do
+      if systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+        output=$(systemctl disable "$unit" 2>&1) || die "systemctl disable $unit failed: $output"
+        changed "disabled $unit"
+      fi
+      if systemctl is-active --quiet "$unit" 2>/dev/null; then
+        output=$(systemctl stop "$unit" 2>&1) || die "systemctl stop $unit failed: $output"
+        changed "stopped $unit"
+      fi
+    done
+  fi
+  # Links left by a systemd that is not running now.
+  for link in "$SELF_HEAL_UNIT_DIR"/*.wants/"$path_unit" "$SELF_HEAL_UNIT_DIR"/*.wants/"$service_unit"; do
+    [ -L "$link" ] || continue
+    rm -f "$link" || die "cannot remove $link"
+    rmdir "${link%/*}" 2>/dev/null || true
+    changed "removed $link"
+  done
+  units_removed=
+  for file in "$SELF_HEAL_UNIT_DIR/$path_unit" "$SELF_HEAL_UNIT_DIR/$service_unit" "$(self_heal_script)" "$(self_heal_record)"; do
+    [ -e "$file" ] || continue
+    rm -f "$file" || die "cannot remove $file"
+    changed "removed $file"
+    case $file in "$SELF_HEAL_UNIT_DIR"/*) units_removed=yes ;; esac
+  done
+  if systemd_running && [ -n "$units_removed" ]; then
+    output=$(systemctl daemon-reload 2>&1) || die "systemctl daemon-reload failed: $output"
+    systemctl reset-failed "$path_unit" "$service_unit" >/dev/null 2>&1 || true
+  fi
+}
+
+# self_heal_repair: the directory, AppArmor and mount applies under the instance lock, in
+# rounds: a round that changed something is followed by another, since systemd does not
+# watch while the heal runs. A host in sync is only read. What the first round found is
+# reported (what snapd had left), with the number of rounds.
+self_heal_repair() {
+  round=0
+  repair_found=
+  while :; do
+    round=$((round + 1))
+    before=$change_count
+    for repair_part in directory apparmor mount; do
+      outer_found=$result_found
+      result_found=
+      "${repair_part}_apply"
+      [ "$round" -gt 1 ] || repair_found="$repair_found${repair_found:+,}\"$repair_part\":{$result_found}"
+      result_found=$outer_found
+    done
+    if [ "$change_count" -eq "$before" ] || [ "$round" -ge "$SELF_HEAL_ROUNDS" ]; then break; fi
+  done
+  found repair "{$repair_found,\"rounds\":$round}"
+}
+
+# self_heal_record_repair: the time of this repair and how many there were, for the probe.
+self_heal_record_repair() {
+  heal_record=$(self_heal_record)
+  repairs=0
+  if [ -f "$heal_record" ]; then
+    read -r _ repairs <"$heal_record" || true
+    case $repairs in '' | *[!0-9]*) repairs=0 ;; esac
+  fi
+  repairs=$((repairs + 1))
+  when=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  mkdir -p "${heal_record%/*}"
+  new_temp "$heal_record"
+  printf '%s %s\n' "$when" "$repairs" >"$temp" || die "cannot write $temp"
+  replace_file "$heal_record" "$temp" 0644
+  found lastSelfHeal "\"$when\""
+  found repairs "$repairs"
+}
+
+# self_heal_found_record: the last repair's time and the count, as the record says.
+self_heal_found_record() {
+  heal_record=$(self_heal_record)
+  when=
+  repairs=0
+  if [ -f "$heal_record" ]; then
+    read -r when repairs <"$heal_record" || true
+    case $when in *[!0-9TZ:-]*) when= ;; esac
+    case $repairs in '' | *[!0-9]*) repairs=0 ;; esac
+  fi
+  found lastSelfHeal "$(if [ -n "$when" ]; then printf '"%s"' "$when"; else printf null; fi)"
+  found repairs "$repairs"
+}
+
+self_heal_apply() {
+  lock_instance
+  if [ "${arg_operation_mode-managed}" = native ]; then
+    # snapd writes its own rules and entry in native mode and keeps them across its rewrites;
+    # a heal would only fight it.
+    self_heal_uninstall
+    found active false
+    note "native mode: snapd keeps its own rules and entry across its rewrites, so self-heal is not installed"
+    return 0
+  fi
+  self_heal_args
+  script_text=$(self_heal_script_text; printf x)
+  service_text=$(self_heal_service_text; printf x)
+  path_text=$(self_heal_path_text; printf x)
+  script_written=
+  units_written=
+  path_written=
+  if install_text "$(self_heal_script)" "${script_text%x}"; then script_written=yes; fi
+  if install_text "$SELF_HEAL_UNIT_DIR/$(self_heal_unit service)" "${service_text%x}"; then units_written=yes; fi
+  if install_text "$SELF_HEAL_UNIT_DIR/$(self_heal_unit path)" "${path_text%x}"; then units_written=yes path_written=yes; fi
+  # A heal started while the other parts were being updated ran with their old arguments:
+  # the new ones win, once, now.
+  [ -z "$script_written" ] || self_heal_repair
+  self_heal_activate
+  self_heal_found_record
+}
+
+self_heal_remove() {
+  lock_instance
+  self_heal_uninstall
+}
+
+# snapd_serves_natively: snapd's own private-shm mount rule is in snap-update-ns.I outside
+# snap-shm's block, so snapd has the private plug connected (the instance is moving to native
+# mode, whose apply takes snap-shm's blocks away): a heal must not put them back.
+# shellcheck disable=SC2016 # awk source, not shell
+snapd_serves_natively() {
+  awk -v rule="mount options=(bind, rw) /dev/shm/snap.$instance/ -> /dev/shm/," '
+    { line = $0; sub(/^[ \t]+/, "", line); sub(/[ \t]+$/, "", line) }
+    line == "# BEGIN snap-shm private-shm" { inside = 1; next }
+    line == "# END snap-shm private-shm" { inside = 0; next }
+    !inside && line == rule { found = 1 }
+    END { exit !found }' "$SNAPD_PROFILE_DIR/snap-update-ns.$instance"
+}
+
+# self_heal_run: what the service runs. Each change goes to the journal as it is made.
+self_heal_run() {
+  [ "${arg_operation_mode-managed}" = managed ] || die "self-heal runs in managed mode only, not \"$arg_operation_mode\""
+  log_changes="snap-shm self-heal of $instance"
+  self_heal_args
+  # systemd names the path that started the run, best effort (documented with systemd 252).
+  if [ -n "${TRIGGER_PATH-}" ]; then
+    found trigger "$(json_string "$TRIGGER_PATH")"
+    printf '%s: started by a change of %s\n' "$log_changes" "$TRIGGER_PATH"
+  fi
+  lock_instance
+  if [ ! -f "$SNAPD_PROFILE_DIR/snap-update-ns.$instance" ]; then
+    note "snap $instance has no profiles now (disabled or removed): nothing to repair until snapd sets it up again"
+    printf '%s: no profiles (disabled or removed), nothing to repair\n' "$log_changes"
+    return 0
+  fi
+  if snapd_serves_natively; then
+    note "snapd itself gives snap $instance its private /dev/shm now (its own rules are in the profiles): nothing for self-heal to do"
+    printf '%s: snapd serves the private plug itself, nothing to repair\n' "$log_changes"
+    return 0
+  fi
+  self_heal_repair
+  if [ "$change_count" -eq 0 ]; then
+    printf '%s: in sync, nothing to repair\n' "$log_changes"
+    self_heal_found_record
+  else
+    self_heal_record_repair
+    printf '%s: repaired after a rewrite (%s change(s), %s round(s)); repair %s since install\n' "$log_changes" "$change_count" "$round" "$repairs"
+  fi
+}
+
+# self_heal_compare MODE: the probe. Installed and, where systemd runs, watching, is what
+# managed mode with self-heal wants; nothing installed is what native mode wants.
+self_heal_compare() {
+  path_unit=$(self_heal_unit path)
+  service_unit=$(self_heal_unit service)
+  if [ -f "$(self_heal_script)" ]; then script=present; else script=missing; fi
+  if [ -f "$SELF_HEAL_UNIT_DIR/$path_unit" ] && [ -f "$SELF_HEAL_UNIT_DIR/$service_unit" ]; then units=present; else units=missing; fi
+  found script "\"$script\""
+  found units "\"$units\""
+  path_state=
+  if systemd_running; then
+    found systemd '"running"'
+    path_state=$(systemctl is-active "$path_unit" 2>/dev/null || true)
+    found path "$(json_string "${path_state:-unknown}")"
+  else
+    found systemd '"absent"'
+  fi
+  self_heal_found_record
+  differs=""
+  if [ "${arg_self_heal-}" = yes ] && [ "$1" = managed ]; then
+    [ "$script" = present ] || differs="script=missing"
+    [ "$units" = present ] || differs="$differs units=missing"
+    [ -z "$path_state" ] || [ "$path_state" = active ] || differs="$differs path=$path_state"
+  elif [ "${arg_self_heal-}" = yes ]; then
+    [ "$script" = missing ] || differs="script=present"
+    [ "$units" = missing ] || differs="$differs units=present"
+  fi
+  # shellcheck disable=SC2086 # words
+  report_probe $differs
+}
+
+self_heal_probe() {
+  self_heal_compare managed
+}
+
+native_self_heal_probe() {
+  self_heal_compare native
+}

@@ -1,0 +1,68 @@
+/** Self-heal on the host: the instance's repair, run by systemd whenever snapd rewrites its files. */
+import * as pulumi from "@pulumi/pulumi";
+import { desiredState } from "../model/desired-state";
+import { inContext, InputError } from "../model/input-error";
+import { RuleGeneration } from "../model/snapd-version";
+import { profileList, selfHealArguments, selfHealRemoveArguments } from "../render/part-arguments";
+import { checkHostConnection } from "./connection";
+import { OperationResult } from "../render/operation-result";
+import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+
+/** The arguments of `PrivateShmSelfHeal`. */
+export interface PrivateShmSelfHealArgs extends PrivateShmPartArgs {
+  /** Apps whose profiles the heal keeps the rule in; omit with `hooks` for every app and hook profile. */
+  apps?: string[];
+  /** Hooks whose profiles the heal keeps the rule in. */
+  hooks?: string[];
+  /**
+   * The rule the heal writes: `single-level` (`"/dev/shm/*"`, snapd before 2.60.2) or
+   * `recursive` (`"/dev/shm/**"`). Default `recursive`. The same as the AppArmor part's.
+   */
+  ruleGeneration?: pulumi.Input<RuleGeneration>;
+}
+
+/**
+ * Installs on the host, with names snap-shm owns: the heal script
+ * `/var/lib/snap-shm/I/heal.sh` (the directory, AppArmor and mount applies, the parts'
+ * arguments baked in, so a change of inputs updates it), `snap-shm-heal-I.path` watching
+ * snapd's mount profile and the instance's AppArmor profiles, and the oneshot
+ * `snap-shm-heal-I.service` running the heal, at boot too; enabled and started where
+ * systemd runs. A heal that finds the host in sync writes nothing; each repair is logged to
+ * the journal and its time recorded for the drift probe. In native mode it installs nothing
+ * (snapd keeps its own rules across its rewrites) and takes away what it had installed. On
+ * delete, everything goes.
+ */
+export class PrivateShmSelfHeal extends pulumi.ComponentResource {
+  /** The Pulumi type token. */
+  static readonly TYPE = "snap-shm:index:PrivateShmSelfHeal";
+
+  /** What the last install found (systemd, whether self-heal is active, the last repair) and changed. */
+  readonly result: pulumi.Output<OperationResult>;
+
+  constructor(name: string, args: PrivateShmSelfHealArgs, opts?: pulumi.ComponentResourceOptions) {
+    const context = `PrivateShmSelfHeal "${name}" args.`;
+    const desired = inContext(context, () => desiredState(args.instance, args));
+    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    super(PrivateShmSelfHeal.TYPE, name, {}, opts);
+    const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
+    const apply = pulumi.all([args.ruleGeneration ?? "recursive", modeOf(args)]).apply(([generation, mode]) => {
+      if (generation !== "recursive" && generation !== "single-level") {
+        throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
+      }
+      return selfHealArguments(desired, profiles, generation, mode);
+    });
+    const { result } = partCommand(
+      `${name}-command`,
+      {
+        part: "self-heal",
+        apply: withRevision(apply, args.revision),
+        remove: selfHealRemoveArguments(desired),
+        connection: args.connection,
+        become: args.become ?? false,
+      },
+      { parent: this, dependsOn: opts?.dependsOn },
+    );
+    this.result = result;
+    this.registerOutputs({ result });
+  }
+}
