@@ -1,0 +1,223 @@
+/**
+ * Construction under mocks: a fleet of N hosts × 2 snaps built by snap-shm and by a
+ * hand-written baseline, each measurement in a fresh Node process of its own
+ * (construction-child.ts), the two taking turns. Reports wall time, peak memory (the
+ * process's maximum resident set), what was registered, and the ratios.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { median } from "./stats";
+
+export type Impl = "snap-shm" | "baseline";
+
+/** One command snap-shm registers for a host: the baseline registers one like it. */
+export interface CommandShape {
+  /** The name after the host's (`<instance>-<part>[-command]`). */
+  suffix: string;
+  instance: string;
+  part: string;
+  /** Characters of create, delete (0: none) and stdin. */
+  create: number;
+  delete: number;
+  stdin: number;
+}
+
+export interface Measurement {
+  impl: Impl;
+  hosts: number;
+  snapsPerHost: number;
+  wallMs: number;
+  peakRssMb: number;
+  heapUsedMb: number;
+  registered: { components: number; commands: number; invokes: number; total: number };
+  perHostSnap: number;
+  commandChars: number;
+  promisesPerHost?: number;
+  /** calibrate only: the commands registered for the one host. */
+  shape?: CommandShape[];
+}
+
+export interface ConstructionSide {
+  /** Medians over the runs. */
+  wallMs: number;
+  peakRssMb: number;
+  runs: Array<{ wallMs: number; peakRssMb: number }>;
+  registered: Measurement["registered"];
+  /** Resources (components and commands) per host and snap. */
+  perHostSnap: number;
+  /** Invokes (the drift probe) per host. */
+  invokesPerHost: number;
+  /** Stack-capturing promises the Pulumi SDK made, per host (a separate counting run). */
+  promisesPerHost?: number;
+  error?: string;
+  /** Stopped for taking longer than the bench's limit: after how long, and the peak memory by then. */
+  stoppedAfterS?: number;
+  peakRssMbWhenStopped?: number;
+}
+
+export interface ConstructionRow {
+  hosts: number;
+  snapsPerHost: number;
+  snapShm: ConstructionSide;
+  baseline: ConstructionSide;
+  timeRatio: number;
+  memoryRatio: number;
+}
+
+export interface ConstructionResult {
+  rows: ConstructionRow[];
+  nodeFlags: string[];
+  /** The commands snap-shm registers per host (and the baseline copies), with their sizes. */
+  commandsPerHost: CommandShape[];
+}
+
+const PART_ORDER = ["prerequisites", "directory", "apparmor", "mount"];
+
+const CHILD = join(__dirname, "construction-child.js");
+
+/** A child that did not finish in time: stopped, with the peak memory it had reached. */
+export class ChildTimeout extends Error {
+  constructor(
+    readonly seconds: number,
+    readonly peakRssMb: number,
+  ) {
+    super(`did not finish within ${seconds} s (stopped; peak resident memory so far ${Math.round(peakRssMb)} MB)`);
+  }
+}
+
+function peakRssOf(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+function runChild(impl: Impl | "calibrate", hosts: number, flags: string[], env: NodeJS.ProcessEnv = {}, timeoutS = Infinity): Promise<Measurement> {
+  return new Promise((resolve, reject) => {
+    // A process group of its own: stopping it also stops the ssh-agent its probe started;
+    // a temporary folder of its own (the probe's known_hosts files and agent socket), removed
+    // however it ends.
+    const scratch = mkdtempSync(join(tmpdir(), "snap-shm-bench-child-"));
+    const child = spawn(process.execPath, [...flags, CHILD, impl, String(hosts)], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env, TMPDIR: scratch },
+      detached: true,
+    });
+    let out = "";
+    let err = "";
+    let timedOut: ChildTimeout | undefined;
+    const timer = Number.isFinite(timeoutS)
+      ? setTimeout(() => {
+          timedOut = new ChildTimeout(timeoutS, peakRssOf(child.pid));
+          process.kill(-child.pid!, "SIGKILL");
+        }, timeoutS * 1000)
+      : undefined;
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+    child.on("close", (status, signal) => {
+      if (timer) clearTimeout(timer);
+      rmSync(scratch, { recursive: true, force: true });
+      const line = out.trim().split("\n").pop() ?? "";
+      if (timedOut) reject(timedOut);
+      else if (status === 0 && line.startsWith("{")) resolve(JSON.parse(line) as Measurement);
+      else reject(new Error(`exit ${status ?? signal}: ${err.trim().split("\n").slice(-3).join(" ").slice(0, 500)}`));
+    });
+  });
+}
+
+/** Runs per size: small sizes are repeated (the median is kept), big ones run once. */
+export function defaultRuns(hosts: number): number {
+  return hosts <= 200 ? 3 : 1;
+}
+
+export async function constructionSection(options: { sizes: number[]; runs?: number; timeoutS: number; log: (line: string) => void }): Promise<ConstructionResult> {
+  // Room for the biggest fleet's heap: three quarters of the machine's memory (the rest for everything else).
+  const flags = [`--max-old-space-size=${Math.floor((totalmem() / 2 ** 20) * 0.75)}`];
+  const rows: ConstructionRow[] = [];
+  // The baseline's shape: what snap-shm registers for one host, in each snap's order.
+  const rank = (part: string) => (PART_ORDER.includes(part) ? PART_ORDER.indexOf(part) : PART_ORDER.length);
+  const commandsPerHost = ((await runChild("calibrate", 1, flags)).shape ?? []).sort(
+    (a, b) => a.instance.localeCompare(b.instance) || rank(a.part) - rank(b.part) || a.part.localeCompare(b.part),
+  );
+  const shapeDir = mkdtempSync(join(tmpdir(), "snap-shm-bench-shape-"));
+  const shapeFile = join(shapeDir, "shape.json");
+  writeFileSync(shapeFile, JSON.stringify(commandsPerHost));
+  const childEnv = { BENCH_BASELINE_SHAPE: shapeFile };
+  options.log(`construction: snap-shm registers ${commandsPerHost.length} commands per host: ${commandsPerHost.map((c) => c.suffix).join(", ")}`);
+  try {
+    for (const hosts of options.sizes) {
+      const runs = options.runs ?? defaultRuns(hosts);
+      const measured: Record<Impl, Measurement[]> = { "snap-shm": [], baseline: [] };
+      const errors: Partial<Record<Impl, string>> = {};
+      const stopped: Partial<Record<Impl, number>> = {};
+      for (let i = 0; i < runs; i++) {
+        // Take turns, starting with each side in turn.
+        const order: Impl[] = i % 2 === 0 ? ["snap-shm", "baseline"] : ["baseline", "snap-shm"];
+        for (const impl of order) {
+          if (errors[impl]) continue;
+          try {
+            const m = await runChild(impl, hosts, flags, childEnv, options.timeoutS);
+            measured[impl].push(m);
+            options.log(`construction: ${impl}, ${hosts} hosts: ${m.wallMs.toFixed(0)} ms, peak ${m.peakRssMb.toFixed(0)} MB`);
+          } catch (error) {
+            errors[impl] = (error as Error).message;
+            if (error instanceof ChildTimeout) stopped[impl] = error.peakRssMb;
+            options.log(`construction: ${impl}, ${hosts} hosts failed: ${errors[impl]}`);
+          }
+        }
+      }
+      // Where the time goes: promises per host, counted in a separate (untimed) run on a small fleet.
+      const counted: Partial<Record<Impl, number>> = {};
+      for (const impl of ["snap-shm", "baseline"] as Impl[]) {
+        if (hosts > 200) break;
+        try {
+          counted[impl] = (await runChild(impl, hosts, flags, { ...childEnv, BENCH_COUNT_PROMISES: "1" })).promisesPerHost;
+        } catch {
+          // Only a diagnostic.
+        }
+      }
+      const side = (impl: Impl): ConstructionSide => {
+        const ms = measured[impl];
+        if (ms.length === 0) {
+          return {
+            wallMs: NaN,
+            peakRssMb: NaN,
+            runs: [],
+            registered: { components: 0, commands: 0, invokes: 0, total: 0 },
+            perHostSnap: NaN,
+            invokesPerHost: NaN,
+            error: errors[impl],
+            ...(stopped[impl] !== undefined ? { stoppedAfterS: options.timeoutS, peakRssMbWhenStopped: stopped[impl] } : {}),
+          };
+        }
+        return {
+          wallMs: median(ms.map((m) => m.wallMs)),
+          peakRssMb: median(ms.map((m) => m.peakRssMb)),
+          runs: ms.map((m) => ({ wallMs: m.wallMs, peakRssMb: m.peakRssMb })),
+          registered: ms[0].registered,
+          perHostSnap: ms[0].perHostSnap,
+          invokesPerHost: ms[0].registered.invokes / hosts,
+          ...(counted[impl] !== undefined ? { promisesPerHost: counted[impl] } : {}),
+          ...(errors[impl] ? { error: errors[impl] } : {}),
+        };
+      };
+      const snapShm = side("snap-shm");
+      const baseline = side("baseline");
+      rows.push({
+        hosts,
+        snapsPerHost: 2,
+        snapShm,
+        baseline,
+        timeRatio: snapShm.wallMs / baseline.wallMs,
+        memoryRatio: snapShm.peakRssMb / baseline.peakRssMb,
+      });
+    }
+  } finally {
+    rmSync(shapeDir, { recursive: true, force: true });
+  }
+  return { rows, nodeFlags: flags, commandsPerHost };
+}

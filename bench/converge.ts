@@ -1,0 +1,158 @@
+/**
+ * Converge over SSH, side by side: snap-shm (through the engine stand-in) and Ansible (the
+ * playbook in bench/ansible/, defaults and with pipelining), each on its own identical
+ * loopback test hosts: first apply, no-op re-apply, drift repair (snapd refreshing the
+ * running snap). Timed two ways: one host per run (the median over the hosts), and all the
+ * hosts in one run, one host at a time (stand-in parallelism 1, Ansible forks 1), divided by
+ * the number of hosts, which spreads each tool's start-up over the fleet. SSH connections
+ * and sessions are counted by each host's sshd. Tools take turns phase by phase, so a
+ * change in the machine's load falls on all of them.
+ */
+import { EngineStandIn } from "../tests/support/engine-stand-in";
+import { AnsibleWorkspace } from "./ansible-runner";
+import { convergedState, isConverged, snapdRefreshDrift } from "./host-state";
+import { upOnce } from "./snap-shm-runner";
+import { BenchHost, countsSince, startHosts, stopHosts } from "./ssh-hosts";
+import { median, Summary } from "./stats";
+import { sshFloor } from "./ssh-floor";
+
+export type Tool = "snap-shm" | "ansible" | "ansible+pipelining";
+export type Phase = "first apply" | "no-op re-apply" | "drift repair";
+export type RunShape = "one host per run" | "all hosts in one run";
+
+export const PHASES: Phase[] = ["first apply", "no-op re-apply", "drift repair"];
+
+export interface ConvergeRow {
+  tool: Tool;
+  phase: Phase;
+  shape: RunShape;
+  hosts: number;
+  /** Per host: the median of the runs (one host per run), or the run's time / hosts. */
+  perHostMs: number;
+  /** Wall time of each run. */
+  runsMs: number[];
+  /** Per host, mean over the hosts: TCP connections (SSH handshakes) and sessions. */
+  connectionsPerHost: number;
+  sessionsPerHost: number;
+  /** Per host: operations snap-shm executed, or tasks Ansible reported changed. */
+  changesPerHost: number;
+}
+
+/** One bare SSH connection (`ssh ... true`), as the stand-in opens one per operation. */
+export interface SshFloor {
+  /** The key exchange asked for; OpenSSH's default list when absent. */
+  kex?: string;
+  connections: number;
+  wallMs: Summary;
+  /** Per connection: the OpenSSH client's CPU, and the server's (sshd and the login shell). */
+  clientCpuMs: number;
+  serverCpuMs: number;
+}
+
+export interface ConvergeResult {
+  hostsPerGroup: number;
+  sshFloor?: SshFloor;
+  /** The same with curve25519-sha256 only, the key exchange Go's SSH client (the command provider's) prefers. */
+  sshFloorCurve25519?: SshFloor;
+  tools: Tool[];
+  rows: ConvergeRow[];
+  /** Whether every host of every tool ended each phase in the same converged state. */
+  sameEndState: boolean;
+  endStateNote: string;
+  ansibleSkipped?: string;
+}
+
+interface Group {
+  tool: Tool;
+  shape: RunShape;
+  hosts: BenchHost[];
+  /** snap-shm: one stand-in (one stack) per host for single runs, one for the fleet. */
+  engines: Map<string, EngineStandIn>;
+}
+
+export async function convergeSection(options: { hosts: number; ansible: boolean; privateKey: string; publicKey: string; log: (line: string) => void }): Promise<ConvergeResult> {
+  const tools: Tool[] = options.ansible ? ["snap-shm", "ansible", "ansible+pipelining"] : ["snap-shm"];
+  const shapes: RunShape[] = ["one host per run", "all hosts in one run"];
+  const groups: Group[] = [];
+  const workspace = options.ansible ? new AnsibleWorkspace(options.privateKey) : undefined;
+  const rows: ConvergeRow[] = [];
+  let sameEndState = true;
+  let endStateNote = "";
+  let floor: SshFloor | undefined;
+  let floorCurve: SshFloor | undefined;
+  try {
+    let index = 0;
+    for (const tool of tools) {
+      for (const shape of shapes) {
+        const prefix = `${tool === "snap-shm" ? "s" : tool === "ansible" ? "a" : "p"}${shape === "one host per run" ? "1" : "n"}-h`;
+        const hosts = await startHosts(prefix, options.hosts, options.publicKey);
+        groups.push({ tool, shape, hosts, engines: new Map() });
+        index++;
+      }
+    }
+    options.log(`converge: ${index} groups of ${options.hosts} test hosts started`);
+    floor = await sshFloor(groups[0].hosts[0], options.privateKey, 20);
+    floorCurve = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "curve25519-sha256");
+    options.log(`converge: a bare SSH connection: median ${floor.wallMs.median.toFixed(0)} ms, client CPU ${floor.clientCpuMs.toFixed(0)} ms, server CPU ${floor.serverCpuMs.toFixed(0)} ms; with curve25519-sha256 only: median ${floorCurve.wallMs.median.toFixed(0)} ms, client CPU ${floorCurve.clientCpuMs.toFixed(0)} ms`);
+
+    const runOn = async (group: Group, hosts: BenchHost[]): Promise<{ wallMs: number; changes: number }> => {
+      if (group.tool === "snap-shm") {
+        const key = hosts.map((h) => h.name).join(",");
+        let engine = group.engines.get(key);
+        if (!engine) group.engines.set(key, (engine = new EngineStandIn()));
+        const { wallMs, report } = await upOnce(engine, hosts, options.privateKey, 1);
+        return { wallMs, changes: report.executions.length };
+      }
+      const run = await workspace!.run(hosts, { pipelining: group.tool === "ansible+pipelining", forks: 1 });
+      const bad = hosts.filter((h) => !run.recap[h.name] || run.recap[h.name].failed > 0 || run.recap[h.name].unreachable > 0);
+      if (run.status !== 0 || bad.length > 0) throw new Error(`ansible-playbook failed (status ${run.status}):\n${run.output.slice(-4000)}`);
+      return { wallMs: run.wallMs, changes: hosts.reduce((sum, h) => sum + run.recap[h.name].changed, 0) };
+    };
+
+    for (const phase of PHASES) {
+      const phaseStates: string[] = [];
+      for (const group of groups) {
+        if (phase === "drift repair") for (const h of group.hosts) snapdRefreshDrift(h.host);
+        const before = group.hosts.map((h) => h.counts());
+        const runsMs: number[] = [];
+        let changes = 0;
+        if (group.shape === "one host per run") {
+          for (const h of group.hosts) {
+            const run = await runOn(group, [h]);
+            runsMs.push(run.wallMs);
+            changes += run.changes;
+          }
+        } else {
+          const run = await runOn(group, group.hosts);
+          runsMs.push(run.wallMs);
+          changes += run.changes;
+        }
+        const counted = group.hosts.map((h, i) => countsSince(before[i], h.counts()));
+        const n = group.hosts.length;
+        rows.push({
+          tool: group.tool,
+          phase,
+          shape: group.shape,
+          hosts: n,
+          perHostMs: group.shape === "one host per run" ? median(runsMs) : runsMs[0] / n,
+          runsMs,
+          connectionsPerHost: counted.reduce((s, c) => s + c.connections, 0) / n,
+          sessionsPerHost: counted.reduce((s, c) => s + c.sessions, 0) / n,
+          changesPerHost: changes / n,
+        });
+        for (const h of group.hosts) phaseStates.push(convergedState(h.host));
+        options.log(`converge: ${phase}, ${group.tool}, ${group.shape}: ${runsMs.map((ms) => ms.toFixed(0)).join(" ")} ms`);
+      }
+      const distinct = [...new Set(phaseStates)];
+      if (distinct.length !== 1 || !isConverged(distinct[0])) {
+        sameEndState = false;
+        endStateNote += `After ${phase}: ${distinct.length} different end states${distinct.some((s) => !isConverged(s)) ? ", some not converged" : ""}\n${distinct.join("---\n")}`;
+      }
+    }
+    if (sameEndState) endStateNote = "Every host of every tool ended each phase in the same state (files byte for byte, modes, directories, the live bind)";
+  } finally {
+    await stopHosts(groups.flatMap((g) => g.hosts));
+    workspace?.remove();
+  }
+  return { hostsPerGroup: options.hosts, sshFloor: floor, sshFloorCurve25519: floorCurve, tools, rows, sameEndState, endStateNote, ...(options.ansible ? {} : { ansibleSkipped: "Ansible not run" }) };
+}

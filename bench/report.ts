@@ -1,0 +1,288 @@
+/**
+ * The benchmark's results: their shape, the goals they are held to, and the Markdown that
+ * shows them. Pure (no I/O), so tests/bench can check it.
+ */
+import type { ConstructionResult, ConstructionRow, ConstructionSide } from "./construction";
+import type { ConvergeResult, ConvergeRow, Phase, RunShape, Tool } from "./converge";
+import type { FleetScaleResult } from "./fleet-scale";
+import type { HostCostResult } from "./host-cost";
+import { fmt, ratio, verdict } from "./stats";
+
+export interface MachineFacts {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  kernel: string;
+  os: string;
+  node: string;
+  openssh: string;
+  ansible: string;
+  /** The commit measured, and how many files under src/ differ from it (uncommitted work). */
+  git: string;
+  /** 1-minute load average when the run started and ended (other work on the machine). */
+  loadStart: number;
+  loadEnd?: number;
+}
+
+export interface BenchResults {
+  command: string;
+  startedAt: string;
+  durationS: number;
+  machine: MachineFacts;
+  construction?: ConstructionResult;
+  converge?: ConvergeResult;
+  hostCost?: HostCostResult;
+  fleetScale?: FleetScaleResult;
+  /** Sections that failed (the others ran). */
+  sectionErrors?: Array<{ section: string; error: string }>;
+  goals: Goal[];
+}
+
+export interface Goal {
+  section: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+  verdict: string;
+}
+
+export const GOALS = {
+  constructionRatio: 1.5,
+  convergeSpeedup: 10,
+  noOpConnections: 1,
+  noOpApplyMs: 20,
+  scalingEfficiency: 0.8,
+} as const;
+
+/** Per phase and run shape, Ansible's time per host over snap-shm's. */
+export function convergeRatio(rows: ConvergeRow[], tool: Exclude<Tool, "snap-shm">, phase: Phase, shape: RunShape): number {
+  const ours = rows.find((r) => r.tool === "snap-shm" && r.phase === phase && r.shape === shape);
+  const theirs = rows.find((r) => r.tool === tool && r.phase === phase && r.shape === shape);
+  return ours && theirs ? ratio(theirs.perHostMs, ours.perHostMs) : Number.NaN;
+}
+
+/** Every goal of issue 6 the results can answer, met or missed by how much. */
+export function evaluateGoals(results: Omit<BenchResults, "goals">): Goal[] {
+  const goals: Goal[] = [];
+  const add = (section: string, what: string, value: number, bound: number, kind: "at most" | "at least", unit: string, digits = 2) => {
+    const v = verdict(value, bound, kind, unit, digits);
+    goals.push({ section, goal: `${what} ${v.goal}`, measured: `${fmt(value, digits)}${unit}`, met: v.met, verdict: v.text });
+  };
+  for (const row of results.construction?.rows ?? []) {
+    const label = `construction, ${row.hosts} hosts × ${row.snapsPerHost} snaps`;
+    if (row.snapShm.runs.length > 0 && row.baseline.runs.length > 0) {
+      add(label, "time ÷ baseline", row.timeRatio, GOALS.constructionRatio, "at most", "×");
+      add(label, "peak memory ÷ baseline", row.memoryRatio, GOALS.constructionRatio, "at most", "×");
+      continue;
+    }
+    // A side that did not finish: the ratios are lower bounds when snap-shm was stopped.
+    const bounds = constructionBounds(row);
+    const who = row.snapShm.runs.length === 0 ? "snap-shm" : "the baseline";
+    const side = row.snapShm.runs.length === 0 ? row.snapShm : row.baseline;
+    const why = side.stoppedAfterS !== undefined ? `${who} did not finish within ${side.stoppedAfterS} s` : `${who} failed: ${side.error ?? "no result"}`;
+    for (const [what, bound] of [["time ÷ baseline", bounds.time], ["peak memory ÷ baseline", bounds.memory]] as const) {
+      goals.push({
+        section: label,
+        goal: `${what} ≤ ${fmt(GOALS.constructionRatio)}×`,
+        measured: Number.isFinite(bound) ? `> ${fmt(bound)}×` : "n/a",
+        met: false,
+        verdict: Number.isFinite(bound) ? `missed: ${why}, so more than ${fmt(bound)}× (${fmt(bound / GOALS.constructionRatio)}× the goal at least)` : `not measured: ${why}`,
+      });
+    }
+  }
+  const converge = results.converge;
+  if (converge) {
+    if (converge.tools.includes("ansible+pipelining")) {
+      for (const shape of ["one host per run", "all hosts in one run"] as RunShape[]) {
+        for (const phase of ["first apply", "no-op re-apply", "drift repair"] as Phase[]) {
+          const value = convergeRatio(converge.rows, "ansible+pipelining", phase, shape);
+          if (Number.isNaN(value)) continue;
+          add(`converge, ${phase}, ${shape}`, "Ansible with pipelining ÷ snap-shm, per host", value, GOALS.convergeSpeedup, "at least", "×", 1);
+        }
+      }
+    }
+    for (const row of converge.rows.filter((r) => r.tool === "snap-shm" && r.phase === "no-op re-apply")) {
+      add(`converge, no-op re-apply, ${row.shape}`, "snap-shm SSH connections per host", row.connectionsPerHost, GOALS.noOpConnections, "at most", "", 1);
+    }
+  }
+  for (const row of results.hostCost?.rows ?? []) {
+    if (row.operation.startsWith("probe")) continue;
+    add(`host-side cost, ${row.operation}`, "median of a no-op apply", row.ms.median, GOALS.noOpApplyMs, "at most", " ms", 1);
+  }
+  const scale = results.fleetScale;
+  if (scale) {
+    for (const row of scale.rows.filter((r) => r.parallel > 1)) {
+      add(
+        `fleet scale, parallel ${row.parallel}`,
+        `speed-up ÷ min(parallel, ${scale.cores} cores)`,
+        row.efficiency,
+        GOALS.scalingEfficiency,
+        "at least",
+        "",
+      );
+    }
+  }
+  return goals;
+}
+
+/** When snap-shm was stopped and the baseline finished: the ratios it had exceeded by then. */
+export function constructionBounds(row: ConstructionRow): { time: number; memory: number } {
+  const stopped = row.snapShm.runs.length === 0 && row.snapShm.stoppedAfterS !== undefined && row.baseline.runs.length > 0;
+  if (!stopped) return { time: Number.NaN, memory: Number.NaN };
+  return {
+    time: ratio(row.snapShm.stoppedAfterS! * 1000, row.baseline.wallMs),
+    memory: ratio(row.snapShm.peakRssMbWhenStopped ?? Number.NaN, row.baseline.peakRssMb),
+  };
+}
+
+function timeCell(side: ConstructionSide): string {
+  if (side.runs.length > 0) return ms(side.wallMs);
+  if (side.stoppedAfterS !== undefined) return `> ${side.stoppedAfterS} s (stopped)`;
+  return `failed: ${(side.error ?? "").split("\n")[0]}`;
+}
+
+function memoryCell(side: ConstructionSide): string {
+  if (side.runs.length > 0) return mb(side.peakRssMb);
+  if (side.peakRssMbWhenStopped !== undefined) return `≥ ${mb(side.peakRssMbWhenStopped)} when stopped`;
+  return "n/a";
+}
+
+function table(head: string[], rows: string[][], align?: string[]): string {
+  const sep = head.map((_, i) => (align?.[i] === "r" ? "---:" : "---"));
+  return [head, sep, ...rows].map((cells) => `| ${cells.join(" | ")} |`).join("\n");
+}
+
+const ms = (value: number) => (Number.isFinite(value) ? (value >= 10_000 ? `${fmt(value / 1000, 1)} s` : `${fmt(value, value < 100 ? 1 : 0)} ms`) : "n/a");
+const mb = (value: number) => (Number.isFinite(value) ? `${fmt(value, 0)} MB` : "n/a");
+const x = (value: number, digits = 2) => (Number.isFinite(value) ? `${fmt(value, digits)}×` : "n/a");
+
+/** The whole report as Markdown: machine, goals, then one table per section. */
+export function renderMarkdown(results: BenchResults): string {
+  const out: string[] = [];
+  const m = results.machine;
+  out.push(
+    `Command: \`${results.command}\`, started ${results.startedAt}, took ${fmt(results.durationS, 0)} s.`,
+    "",
+    `Code: ${m.git}.`,
+    "",
+    `Machine: ${m.cpu}, ${m.cores} cores, ${fmt(m.memoryGiB, 1)} GiB; ${m.os}, kernel ${m.kernel}; Node ${m.node}; ${m.openssh}; ${m.ansible}. ` +
+      `Load average (1 min) ${fmt(m.loadStart, 2)} at the start${m.loadEnd !== undefined ? `, ${fmt(m.loadEnd, 2)} at the end` : ""}.`,
+    "",
+    ...(results.sectionErrors?.length
+      ? [`**Sections that failed:** ${results.sectionErrors.map((e) => `${e.section} (${e.error.split("\n")[0]})`).join("; ")}.`, ""]
+      : []),
+    "### Goals",
+    "",
+    table(
+      ["section", "goal", "measured", "verdict"],
+      results.goals.map((g) => [g.section, g.goal, g.measured, `${g.met ? "✅" : "❌"} ${g.verdict}`]),
+    ),
+  );
+
+  const c = results.construction;
+  if (c) {
+    out.push(
+      "",
+      "### Construction under mocks",
+      "",
+      `Each figure a fresh \`node ${c.nodeFlags.join(" ")}\` process; time from the first resource to the last registration settled; memory is the process's peak resident set; medians of the runs listed. Per host, snap-shm registers ${c.commandsPerHost.length} commands (${c.commandsPerHost.map((s) => s.suffix).join(", ")}); the baseline registers as many, with strings of the same sizes.`,
+      "",
+      table(
+        ["hosts × snaps", "snap-shm time", "baseline time", "time ratio", "snap-shm peak memory", "baseline peak memory", "memory ratio", "resources per host and snap (snap-shm / baseline)", "probe invokes per host", "promises per host (snap-shm / baseline)", "runs"],
+        c.rows.map((r) => [
+          `${r.hosts} × ${r.snapsPerHost}`,
+          timeCell(r.snapShm),
+          timeCell(r.baseline),
+          Number.isFinite(r.timeRatio) ? x(r.timeRatio) : Number.isFinite(constructionBounds(r).time) ? `> ${x(constructionBounds(r).time)}` : "n/a",
+          memoryCell(r.snapShm),
+          memoryCell(r.baseline),
+          Number.isFinite(r.memoryRatio) ? x(r.memoryRatio) : Number.isFinite(constructionBounds(r).memory) ? `> ${x(constructionBounds(r).memory)}` : "n/a",
+          `${Number.isFinite(r.snapShm.perHostSnap) ? fmt(r.snapShm.perHostSnap, 1) : "–"} / ${Number.isFinite(r.baseline.perHostSnap) ? fmt(r.baseline.perHostSnap, 1) : "–"}`,
+          Number.isFinite(r.snapShm.invokesPerHost) ? fmt(r.snapShm.invokesPerHost, 0) : "–",
+          r.snapShm.promisesPerHost !== undefined && r.baseline.promisesPerHost !== undefined ? `${fmt(r.snapShm.promisesPerHost, 0)} / ${fmt(r.baseline.promisesPerHost, 0)}` : "–",
+          `${r.snapShm.runs.length} / ${r.baseline.runs.length}`,
+        ]),
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+      ),
+    );
+  }
+
+  const v = results.converge;
+  if (v) {
+    out.push(
+      "",
+      "### Converge over SSH",
+      "",
+      `${v.hostsPerGroup} fresh test hosts per tool and run shape, 2 snaps each. Per host: the median of the one-host runs, or one run over all the hosts (one at a time: stand-in parallelism 1, Ansible forks 1) divided by the hosts. Connections and sessions are counted by each host's sshd. ${v.endStateNote.split("\n")[0]}.${v.ansibleSkipped ? ` ${v.ansibleSkipped}.` : ""}` +
+        (v.sshFloor
+          ? ` One bare SSH connection (\`ssh ... true\` as the stand-in runs an operation, ${v.sshFloor.connections} times): median ${ms(v.sshFloor.wallMs.median)}, p95 ${ms(v.sshFloor.wallMs.p95)}; CPU per connection ${fmt(v.sshFloor.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloor.serverCpuMs, 0)} ms in the server.` +
+            (v.sshFloorCurve25519
+              ? ` With \`KexAlgorithms=curve25519-sha256\` (what Go's SSH client, the command provider's, negotiates; OpenSSH 9.2 prefers sntrup761x25519): median ${ms(v.sshFloorCurve25519.wallMs.median)}, client CPU ${fmt(v.sshFloorCurve25519.clientCpuMs, 0)} ms.`
+              : "")
+          : ""),
+      "",
+      table(
+        ["phase", "runs", "tool", "per host", "SSH connections per host", "SSH sessions per host", "changes per host", "Ansible ÷ snap-shm", "Ansible with pipelining ÷ snap-shm"],
+        v.rows.map((r) => [
+          r.phase,
+          r.shape,
+          r.tool,
+          ms(r.perHostMs),
+          fmt(r.connectionsPerHost, 1),
+          fmt(r.sessionsPerHost, 1),
+          fmt(r.changesPerHost, 1),
+          r.tool === "snap-shm" && v.tools.includes("ansible") ? x(convergeRatio(v.rows, "ansible", r.phase, r.shape), 1) : "",
+          r.tool === "snap-shm" && v.tools.includes("ansible+pipelining") ? x(convergeRatio(v.rows, "ansible+pipelining", r.phase, r.shape), 1) : "",
+        ]),
+        ["l", "l", "l", "r", "r", "r", "r", "r", "r"],
+      ),
+    );
+  }
+
+  const h = results.hostCost;
+  if (h) {
+    out.push(
+      "",
+      "### Host-side cost",
+      "",
+      `Each operation as registered for a no-op re-apply, run ${h.runs} times directly on a converged test host (nsenter, then \`sh -c\` with the script on standard input, no SSH). Floor (nsenter + \`sh -c :\`): median ${ms(h.floorMs.median)}, p95 ${ms(h.floorMs.p95)}, included in every figure. Processes: forked by the run, the floor's subtracted${h.straceAvailable ? "" : " (strace not installed: not counted)"}. A whole host re-applied without drift detection (every apply, medians added): ${ms(h.wholeHostApplyMs)}. ` +
+        `A whole first apply of a fresh host the same way, each operation once in order: ${ms(h.firstApplyDirectMs)} (${h.firstApplyDirect.map((r) => `${r.operation} ${ms(r.ms)}`).join(", ")}).`,
+      "",
+      table(
+        ["operation", "median", "p95", "min", "max", "processes", "programs executed"],
+        h.rows.map((r) => [
+          r.operation,
+          ms(r.ms.median),
+          ms(r.ms.p95),
+          ms(r.ms.min),
+          ms(r.ms.max),
+          r.processes ? String(r.processes.forks) : "–",
+          r.processes
+            ? Object.entries(r.processes.programs)
+                .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+                .map(([name, n]) => `${name} ${n}`)
+                .join(", ")
+            : "–",
+        ]),
+        ["l", "r", "r", "r", "r", "r", "l"],
+      ),
+    );
+  }
+
+  const s = results.fleetScale;
+  if (s) {
+    out.push(
+      "",
+      "### Fleet scale",
+      "",
+      `First apply of ${s.hosts} fresh test hosts × 2 snaps through the stand-in, on ${s.cores} cores. Efficiency is the speed-up over parallelism 1 divided by min(parallelism, cores); busy cores is the machine's mean busy CPU over the run.`,
+      "",
+      table(
+        ["parallel", "hosts", "wall time", "per host", "speed-up", "efficiency", "busy cores", "operations"],
+        s.rows.map((r) => [String(r.parallel), String(r.hosts), ms(r.wallMs), ms(r.wallMs / r.hosts), x(r.speedup), fmt(r.efficiency, 2), fmt(r.busyCores, 2), String(r.operations)]),
+        ["r", "r", "r", "r", "r", "r", "r", "r"],
+      ),
+    );
+  }
+  return `${out.join("\n")}\n`;
+}
