@@ -128,19 +128,11 @@ export class PrivateShm extends pulumi.ComponentResource {
       { instance, connection, become, purge: args.purge, operationMode, revision: revision("directory") },
       { parent: this, dependsOn: [prerequisites.command] },
     );
+    // The AppArmor part and the self-heal part work on the same profiles.
+    const profileArgs = { instance, apps: snap.apps?.slice(), hooks: snap.hooks?.slice(), ruleGeneration, connection, become, operationMode };
     this.appArmor = new PrivateShmAppArmor(
       `${name}-apparmor`,
-      {
-        instance,
-        apps: snap.apps?.slice(),
-        hooks: snap.hooks?.slice(),
-        ruleGeneration,
-        connection,
-        become,
-        operationMode,
-        plug: decision.apply((d) => d.plug),
-        revision: revision("apparmor"),
-      },
+      { ...profileArgs, plug: decision.apply((d) => d.plug), revision: revision("apparmor") },
       { parent: this, dependsOn: [this.directory] },
     );
     this.mount = new PrivateShmBindMount(
@@ -153,16 +145,7 @@ export class PrivateShm extends pulumi.ComponentResource {
     if (args.selfHeal !== false) {
       this.selfHeal = new PrivateShmSelfHeal(
         `${name}-self-heal`,
-        {
-          instance,
-          apps: snap.apps?.slice(),
-          hooks: snap.hooks?.slice(),
-          ruleGeneration,
-          connection,
-          become,
-          operationMode,
-          revision: revision("self-heal"),
-        },
+        { ...profileArgs, revision: revision("self-heal") },
         { parent: this, dependsOn: [this.mount] },
       );
     }
