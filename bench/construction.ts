@@ -52,9 +52,10 @@ export interface ConstructionSide {
   /** Stack-capturing promises the Pulumi SDK made, per host (a separate counting run). */
   promisesPerHost?: number;
   error?: string;
-  /** Stopped for taking longer than the bench's limit: after how long, and the peak memory by then. */
+  /** Did not finish (stopped at the bench's time limit, or out of memory): after how long, the peak memory by then, and why. */
   stoppedAfterS?: number;
   peakRssMbWhenStopped?: number;
+  stoppedBecause?: "timeout" | "out of memory";
 }
 
 export interface ConstructionRow {
@@ -77,13 +78,19 @@ const PART_ORDER = ["prerequisites", "directory", "apparmor", "mount"];
 
 const CHILD = join(__dirname, "construction-child.js");
 
-/** A child that did not finish in time: stopped, with the peak memory it had reached. */
-export class ChildTimeout extends Error {
+/** A child that did not finish: stopped for taking too long, or out of memory; when, and the peak memory it had reached. */
+export class ChildStopped extends Error {
   constructor(
+    readonly reason: "timeout" | "out of memory",
     readonly seconds: number,
     readonly peakRssMb: number,
+    heapLimitMb: number,
   ) {
-    super(`did not finish within ${seconds} s (stopped; peak resident memory so far ${Math.round(peakRssMb)} MB)`);
+    super(
+      reason === "timeout"
+        ? `did not finish within ${Math.round(seconds)} s (stopped; peak resident memory so far ${Math.round(peakRssMb)} MB)`
+        : `ran out of memory after ${Math.round(seconds)} s (the V8 heap limit of ${heapLimitMb} MB; peak resident memory ${Math.round(peakRssMb)} MB)`,
+    );
   }
 }
 
@@ -102,6 +109,7 @@ function runChild(impl: Impl | "calibrate", hosts: number, flags: string[], env:
     // a temporary folder of its own (the probe's known_hosts files and agent socket), removed
     // however it ends.
     const scratch = mkdtempSync(join(tmpdir(), "snap-shm-bench-child-"));
+    const started = Date.now();
     const child = spawn(process.execPath, [...flags, CHILD, impl, String(hosts)], {
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env, TMPDIR: scratch },
@@ -109,10 +117,14 @@ function runChild(impl: Impl | "calibrate", hosts: number, flags: string[], env:
     });
     let out = "";
     let err = "";
-    let timedOut: ChildTimeout | undefined;
+    let timedOut = false;
+    // The peak so far, for a child that does not finish (its /proc entry goes with it).
+    let peakRssMb = 0;
+    const poll = setInterval(() => (peakRssMb = Math.max(peakRssMb, peakRssOf(child.pid) || 0)), 1000);
     const timer = Number.isFinite(timeoutS)
       ? setTimeout(() => {
-          timedOut = new ChildTimeout(timeoutS, peakRssOf(child.pid));
+          timedOut = true;
+          peakRssMb = Math.max(peakRssMb, peakRssOf(child.pid) || 0);
           process.kill(-child.pid!, "SIGKILL");
         }, timeoutS * 1000)
       : undefined;
@@ -120,11 +132,20 @@ function runChild(impl: Impl | "calibrate", hosts: number, flags: string[], env:
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     child.on("close", (status, signal) => {
       if (timer) clearTimeout(timer);
+      clearInterval(poll);
+      try {
+        process.kill(-child.pid!, "SIGKILL"); // whatever is left of its group (its ssh-agent)
+      } catch {
+        // nothing left
+      }
       rmSync(scratch, { recursive: true, force: true });
+      const seconds = (Date.now() - started) / 1000;
+      const heapLimitMb = Number(/--max-old-space-size=(\d+)/.exec(flags.join(" "))?.[1] ?? NaN);
       const line = out.trim().split("\n").pop() ?? "";
-      if (timedOut) reject(timedOut);
+      if (timedOut) reject(new ChildStopped("timeout", timeoutS, peakRssMb, heapLimitMb));
       else if (status === 0 && line.startsWith("{")) resolve(JSON.parse(line) as Measurement);
-      else reject(new Error(`exit ${status ?? signal}: ${err.trim().split("\n").slice(-3).join(" ").slice(0, 500)}`));
+      else if (/heap out of memory|Reached heap limit|allocation failed/i.test(err)) reject(new ChildStopped("out of memory", seconds, peakRssMb, heapLimitMb));
+      else reject(new Error(`exit ${status ?? signal}: ${err.trim().split("\n").slice(0, 3).join(" ").slice(0, 500)}`));
     });
   });
 }
@@ -153,7 +174,7 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
       const runs = options.runs ?? defaultRuns(hosts);
       const measured: Record<Impl, Measurement[]> = { "snap-shm": [], baseline: [] };
       const errors: Partial<Record<Impl, string>> = {};
-      const stopped: Partial<Record<Impl, number>> = {};
+      const stopped: Partial<Record<Impl, { seconds: number; peakRssMb: number; reason: ChildStopped["reason"] }>> = {};
       for (let i = 0; i < runs; i++) {
         // Take turns, starting with each side in turn.
         const order: Impl[] = i % 2 === 0 ? ["snap-shm", "baseline"] : ["baseline", "snap-shm"];
@@ -165,7 +186,7 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
             options.log(`construction: ${impl}, ${hosts} hosts: ${m.wallMs.toFixed(0)} ms, peak ${m.peakRssMb.toFixed(0)} MB`);
           } catch (error) {
             errors[impl] = (error as Error).message;
-            if (error instanceof ChildTimeout) stopped[impl] = error.peakRssMb;
+            if (error instanceof ChildStopped) stopped[impl] = { seconds: error.seconds, peakRssMb: error.peakRssMb, reason: error.reason };
             options.log(`construction: ${impl}, ${hosts} hosts failed: ${errors[impl]}`);
           }
         }
@@ -191,7 +212,7 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
             perHostSnap: NaN,
             invokesPerHost: NaN,
             error: errors[impl],
-            ...(stopped[impl] !== undefined ? { stoppedAfterS: options.timeoutS, peakRssMbWhenStopped: stopped[impl] } : {}),
+            ...(stopped[impl] !== undefined ? { stoppedAfterS: stopped[impl]!.seconds, peakRssMbWhenStopped: stopped[impl]!.peakRssMb, stoppedBecause: stopped[impl]!.reason } : {}),
           };
         }
         return {

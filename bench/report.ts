@@ -79,7 +79,12 @@ export function evaluateGoals(results: Omit<BenchResults, "goals">): Goal[] {
     const bounds = constructionBounds(row);
     const who = row.snapShm.runs.length === 0 ? "snap-shm" : "the baseline";
     const side = row.snapShm.runs.length === 0 ? row.snapShm : row.baseline;
-    const why = side.stoppedAfterS !== undefined ? `${who} did not finish within ${side.stoppedAfterS} s` : `${who} failed: ${side.error ?? "no result"}`;
+    const why =
+      side.stoppedAfterS === undefined
+        ? `${who} failed: ${side.error ?? "no result"}`
+        : side.stoppedBecause === "out of memory"
+          ? `${who} ran out of memory after ${fmt(side.stoppedAfterS, 0)} s`
+          : `${who} did not finish within ${fmt(side.stoppedAfterS, 0)} s`;
     for (const [what, bound] of [["time ÷ baseline", bounds.time], ["peak memory ÷ baseline", bounds.memory]] as const) {
       goals.push({
         section: label,
@@ -137,13 +142,13 @@ export function constructionBounds(row: ConstructionRow): { time: number; memory
 
 function timeCell(side: ConstructionSide): string {
   if (side.runs.length > 0) return ms(side.wallMs);
-  if (side.stoppedAfterS !== undefined) return `> ${side.stoppedAfterS} s (stopped)`;
+  if (side.stoppedAfterS !== undefined) return `> ${fmt(side.stoppedAfterS, 0)} s (${side.stoppedBecause === "out of memory" ? "out of memory" : "stopped"})`;
   return `failed: ${(side.error ?? "").split("\n")[0]}`;
 }
 
 function memoryCell(side: ConstructionSide): string {
   if (side.runs.length > 0) return mb(side.peakRssMb);
-  if (side.peakRssMbWhenStopped !== undefined) return `≥ ${mb(side.peakRssMbWhenStopped)} when stopped`;
+  if (side.peakRssMbWhenStopped !== undefined) return `≥ ${mb(side.peakRssMbWhenStopped)} ${side.stoppedBecause === "out of memory" ? "when out of memory" : "when stopped"}`;
   return "n/a";
 }
 

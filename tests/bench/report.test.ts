@@ -188,6 +188,23 @@ describe("bench: goals and the Markdown report", () => {
     assert.ok(markdown.includes("| 5000 × 2 | > 600 s (stopped) | 150.0 s | > 4.00× | ≥ 16000 MB when stopped | 8000 MB | > 2.00× | – / 5.5 | – | – | 0 / 1 |"), markdown);
   });
 
+  it("a construction run out of memory says so", () => {
+    const partial = results();
+    const baseline = partial.construction!.rows[0].baseline;
+    partial.construction!.rows.push({
+      hosts: 5000,
+      snapsPerHost: 2,
+      snapShm: { wallMs: NaN, peakRssMb: NaN, runs: [], registered: { components: 0, commands: 0, invokes: 0, total: 0 }, perHostSnap: NaN, invokesPerHost: NaN, stoppedAfterS: 520.4, peakRssMbWhenStopped: 17_000, stoppedBecause: "out of memory" },
+      baseline: { ...baseline, wallMs: 200_000, peakRssMb: 12_000, runs: [{ wallMs: 200_000, peakRssMb: 12_000 }] },
+      timeRatio: NaN,
+      memoryRatio: NaN,
+    });
+    const goal = evaluateGoals(partial).find((g) => g.section === "construction, 5000 hosts × 2 snaps")!;
+    assert.equal(goal.verdict, "missed: snap-shm ran out of memory after 520 s, so more than 2.60× (1.73× the goal at least)");
+    const markdown = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
+    assert.ok(markdown.includes("| 5000 × 2 | > 520 s (out of memory) | 200.0 s | > 2.60× | ≥ 17000 MB when out of memory | 12000 MB | > 1.42× |"), markdown);
+  });
+
   it("leaves out the sections that did not run", () => {
     const { construction, converge, hostCost, fleetScale, ...rest } = results();
     void [construction, converge, hostCost, fleetScale];
