@@ -14,7 +14,7 @@ import { appArmorArguments, directoryArguments, mountArguments, probeArguments, 
 import { parseHostProbe } from "../../src/resources/host-probe";
 import { parseOperationResult } from "../../src/render/operation-result";
 import { appProfile } from "../fixtures/snapd-profiles";
-import { registeredCommands, RegisteredCommand, runOperation, runOperationAsync } from "../support/registered-commands";
+import { applyParts, registeredCommands, RegisteredCommand, runOperation, runOperationAsync, snapPartCommands } from "../support/registered-commands";
 import { quote, TestHost } from "../support/test-host";
 
 const I = "shmtest_foo";
@@ -26,22 +26,12 @@ const PARTS = ["prerequisites", "directory-command", "apparmor-command", "mount-
 
 type Commands = Record<(typeof PARTS)[number], RegisteredCommand>;
 
-async function commandsFor(host: TestHost, options: { purge?: boolean; apps?: string[]; snapdVersion?: string } = {}): Promise<Commands> {
-  const registered = await registeredCommands(async () => {
-    const r = await import("../../src/resources");
-    const snap = new r.SnapSharedMemory("s", { instance: I, apps: options.apps, snapdVersion: options.snapdVersion });
-    return new r.SnapShmHost("h", { connection: { host: "h" }, snaps: [{ snap, purge: options.purge }] });
-  }, host);
-  return Object.fromEntries(PARTS.map((part) => [part, registered.get(`h-${I}-${part}`)!])) as Commands;
+function commandsFor(host: TestHost, options: { purge?: boolean; apps?: string[]; snapdVersion?: string } = {}): Promise<Commands> {
+  return snapPartCommands(host, I, PARTS, options);
 }
 
 function applyAll(host: TestHost, commands: Commands) {
-  return PARTS.map((part) => {
-    const run = runOperation(host, commands[part]);
-    assert.equal(run.status, 0, `${part}: ${run.stderr}`);
-    assert.equal(run.result.ok, true, part);
-    return run.result;
-  });
+  return applyParts(host, commands, PARTS);
 }
 
 function removeAll(host: TestHost, commands: Commands) {

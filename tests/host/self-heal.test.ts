@@ -17,7 +17,7 @@ import { parseHostProbe, selfHealProbe } from "../../src/render/host-probe";
 import { parseOperationResult } from "../../src/render/operation-result";
 import { probeArguments, profileList } from "../../src/render/part-arguments";
 import { appProfile, updateNsProfile } from "../fixtures/snapd-profiles";
-import { registeredCommands, RegisteredCommand, runOperation } from "../support/registered-commands";
+import { applyParts, RegisteredCommand, runOperation, snapPartCommands } from "../support/registered-commands";
 import { TestHost } from "../support/test-host";
 
 const I = "shmtest_foo";
@@ -36,21 +36,12 @@ const FOLDERS = ["/var/lib/snapd", "/etc/tmpfiles.d", UNITS, "/var/lib/snap-shm"
 
 type Commands = Record<(typeof PARTS)[number], RegisteredCommand>;
 
-async function commandsFor(host: TestHost, options: { mode?: "managed" | "native"; apps?: string[] } = {}): Promise<Commands> {
-  const registered = await registeredCommands(async () => {
-    const r = await import("../../src/resources");
-    const snap = new r.SnapSharedMemory("s", { instance: I, apps: options.apps });
-    return new r.SnapShmHost("h", { connection: { host: "h" }, snaps: [{ snap, mode: options.mode ?? "managed" }] });
-  }, host);
-  return Object.fromEntries(PARTS.map((part) => [part, registered.get(`h-${I}-${part}`)!])) as Commands;
+function commandsFor(host: TestHost, options: { mode?: "managed" | "native"; apps?: string[] } = {}): Promise<Commands> {
+  return snapPartCommands(host, I, PARTS, { ...options, mode: options.mode ?? "managed" });
 }
 
 function applyAll(host: TestHost, commands: Commands) {
-  return PARTS.map((part) => {
-    const run = runOperation(host, commands[part]);
-    assert.equal(run.status, 0, `${part}: ${run.stderr}`);
-    return run.result;
-  });
+  return applyParts(host, commands, PARTS);
 }
 
 /** The service's ExecStart line, as systemd would run it (no quoting in it: it is two plain words). */

@@ -2,6 +2,7 @@
  * The exact commands a program registers, taken from its mocked registrations, so host
  * tests run what a `pulumi up` would send, byte for byte.
  */
+import { strict as assert } from "node:assert";
 import { parseOperationResult, OperationResult } from "../../src/render/operation-result";
 import { runUnderMocks, unsecret } from "./pulumi-mocks";
 import { RunResult, TestHost } from "./test-host";
@@ -54,4 +55,40 @@ export function runOperation(host: TestHost, command: RegisteredCommand, which: 
 export async function runOperationAsync(host: TestHost, command: RegisteredCommand): Promise<OperationRun> {
   const run = await host.shAsync(command.create, command.stdin);
   return { ...run, result: parseOperationResult(run.stdout) };
+}
+
+/** The configuration and per-host settings of the one snap `snapPartCommands` registers. */
+export interface SnapPartOptions {
+  apps?: string[];
+  snapdVersion?: string;
+  purge?: boolean;
+  mode?: "auto" | "managed" | "native";
+}
+
+/**
+ * The commands a `SnapShmHost` "h" with one snap `instance` registers, for the named parts
+ * (`prerequisites`, `directory-command`, ...), each prerequisite check run on `host`.
+ */
+export async function snapPartCommands<P extends string>(
+  host: TestHost,
+  instance: string,
+  parts: readonly P[],
+  options: SnapPartOptions = {},
+): Promise<Record<P, RegisteredCommand>> {
+  const registered = await registeredCommands(async () => {
+    const r = await import("../../src/resources");
+    const snap = new r.SnapSharedMemory("s", { instance, apps: options.apps, snapdVersion: options.snapdVersion });
+    return new r.SnapShmHost("h", { connection: { host: "h" }, snaps: [{ snap, purge: options.purge, mode: options.mode }] });
+  }, host);
+  return Object.fromEntries(parts.map((part) => [part, registered.get(`h-${instance}-${part}`)!])) as Record<P, RegisteredCommand>;
+}
+
+/** Runs the parts' creates in order; each must exit 0 and report ok. */
+export function applyParts<P extends string>(host: TestHost, commands: Record<P, RegisteredCommand>, parts: readonly P[]): OperationResult[] {
+  return parts.map((part) => {
+    const run = runOperation(host, commands[part]);
+    assert.equal(run.status, 0, `${part}: ${run.stderr}`);
+    assert.equal(run.result.ok, true, part);
+    return run.result;
+  });
 }
