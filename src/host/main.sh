@@ -26,8 +26,7 @@ probe_instance() {
     check_instance "$instance"
     case ${arg_generation-} in
       auto)
-        version=$(snapd_version)
-        if [ -n "$version" ] && [ "$(version_compare "$version" "$RECURSIVE_RULE_VERSION")" -lt 0 ]; then
+        if [ -n "$host_snapd_version" ] && [ "$(version_compare "$host_snapd_version" "$RECURSIVE_RULE_VERSION")" -lt 0 ]; then
           arg_app_snippet=${arg_app_snippet_single_level-}
         else
           arg_app_snippet=${arg_app_snippet_recursive-}
@@ -42,8 +41,7 @@ probe_instance() {
       part=snap
       yaml="/snap/$instance/current/meta/snap.yaml"
       if [ -r "$yaml" ]; then found snapYaml "$(json_string "$(cat "$yaml")")"; else found snapYaml null; fi
-      version=$(snapd_version)
-      if [ -n "$version" ]; then found snapdVersion "$(json_string "$version")"; else found snapdVersion null; fi
+      if [ -n "$host_snapd_version" ]; then found snapdVersion "$(json_string "$host_snapd_version")"; else found snapdVersion null; fi
     )
     case ${arg_operation_mode-auto} in
       # Only an installed snap can declare a plug snapd would serve natively.
@@ -70,6 +68,8 @@ probe_instance() {
 # host_probe GROUP...: probes every instance on the host in one run; each `instance=`
 # argument starts the next instance's arguments.
 host_probe() {
+  # Read once for every instance: `snap version` may wait on a daemon that does not answer.
+  host_snapd_version=$(snapd_version)
   for pair in "$@"; do
     case $pair in
       instance=*)
