@@ -141,7 +141,7 @@ expect() {
 # changes no file time.
 lock_instance() {
   [ -z "$instance_locked" ] || return 0
-  mkdir -p "$SNAP_SHM_LOCK_DIR"
+  [ -d "$SNAP_SHM_LOCK_DIR" ] || mkdir -p "$SNAP_SHM_LOCK_DIR"
   exec 9>>"$SNAP_SHM_LOCK_DIR/$instance.lock"
   flock -w 120 9 || die "cannot lock $SNAP_SHM_LOCK_DIR/$instance.lock: another snap-shm run holds it for over 120 s"
   instance_locked=yes
@@ -224,35 +224,30 @@ namespace_preserved() {
 
 # The revision of a part: a number each apply records when asked, which drift-aware
 # previews read back (a drifted part is applied again with the next number).
-revision_file() {
-  printf '%s/%s/%s.revision' "$SNAP_SHM_STATE_DIR" "$instance" "$part"
-}
-
-# read_revision: the recorded revision of this part, 0 when none.
+# read_revision: sets $revision_file to this part's record and $part_revision to the revision
+# recorded in it, 0 when none; in variables, as the probe reads it for every part.
 read_revision() {
-  file=$(revision_file)
-  if [ -f "$file" ]; then
-    IFS= read -r recorded <"$file" || true
-    case $recorded in '' | *[!0-9]*) printf 0 ;; *) printf '%s' "$recorded" ;; esac
-  else
-    printf 0
-  fi
+  revision_file=$SNAP_SHM_STATE_DIR/$instance/$part.revision
+  part_revision=0
+  [ -f "$revision_file" ] || return 0
+  IFS= read -r recorded <"$revision_file" || true
+  case $recorded in '' | *[!0-9]*) ;; *) part_revision=$recorded ;; esac
 }
 
 # record_revision: after a successful apply, keeps the revision it was given.
 record_revision() {
   [ -n "${arg_revision-}" ] || return 0
   case $arg_revision in *[!0-9]*) die "argument revision is \"$arg_revision\"; it must be a whole number" ;; esac
-  [ "$(read_revision)" != "$arg_revision" ] || return 0
-  file=$(revision_file)
-  mkdir -p "${file%/*}"
-  new_temp "$file"
+  read_revision
+  [ "$part_revision" != "$arg_revision" ] || return 0
+  mkdir -p "${revision_file%/*}"
+  new_temp "$revision_file"
   printf '%s\n' "$arg_revision" >"$temp" || die "cannot write $temp"
-  replace_file "$file" "$temp" 0644
+  replace_file "$revision_file" "$temp" 0644
 }
 
 # forget_revision: after a removal, nothing of the part is left in the state folder.
 forget_revision() {
-  rm -f "$(revision_file)"
+  rm -f "$SNAP_SHM_STATE_DIR/$instance/$part.revision"
   rmdir "$SNAP_SHM_STATE_DIR/$instance" "$SNAP_SHM_STATE_DIR" 2>/dev/null || true
 }

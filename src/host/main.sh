@@ -1,9 +1,16 @@
 # shellcheck shell=sh
 # Entry point, last on standard input: `sh -s -- PART ACTION key=value...`.
 
-# function_name PART: the part's name as its functions begin (self-heal: self_heal).
+# function_name PART: sets $function_name to the part's name as its functions begin
+# (self-heal: self_heal); parameter expansion, no subshell, as the probe does it per part.
 function_name() {
-  printf '%s' "$1" | tr - _
+  function_name=$1
+  while :; do
+    case $function_name in
+      *-*) function_name=${function_name%%-*}_${function_name#*-} ;;
+      *) break ;;
+    esac
+  done
 }
 
 # report_probe DIFFERENCE...: a probe's verdict; in sync when there is no difference.
@@ -54,10 +61,12 @@ probe_instance() {
         (
           trap finish EXIT
           part=$probed
-          probe=$(function_name "$probed")_probe
+          function_name "$probed"
+          probe=${function_name}_probe
           if [ "$probed_mode" = native ]; then "native_$probe"; else "$probe"; fi
           result mode "\"$probed_mode\""
-          result revision "$(read_revision)"
+          read_revision
+          result revision "$part_revision"
         )
       done
     done
@@ -109,7 +118,8 @@ case "$part $action" in
   "directory probe" | "apparmor probe" | "mount probe" | "self-heal probe" | "prerequisites check") ;;
   *) die "unknown operation \"$part $action\"" ;;
 esac
-operation=$(function_name "$part")_$action
+function_name "$part"
+operation=${function_name}_$action
 case ${arg_operation_mode-managed} in
   managed) "$operation" ;;
   native)

@@ -18,25 +18,22 @@ SELF_HEAL_LIMIT_BURST=60
 # another, so a rewrite landing during a round is still repaired by the same run.
 SELF_HEAL_ROUNDS=3
 
-# self_heal_unit SUFFIX: the unit's name (instance names are valid in unit names as they are).
-self_heal_unit() {
-  printf 'snap-shm-heal-%s.%s' "$instance" "$1"
-}
-
-self_heal_script() {
-  printf '%s/%s/heal.sh' "$SNAP_SHM_STATE_DIR" "$instance"
-}
-
-# The time and count of repairs the heal made, outside every path the .path unit watches.
-self_heal_record() {
-  printf '%s/%s/last-self-heal' "$SNAP_SHM_STATE_DIR" "$instance"
+# self_heal_names: the instance's unit names (instance names are valid in unit names as
+# they are), its heal script, and the record of the repairs the heal made (outside every
+# path the .path unit watches). Set once per run, in variables: no subshell per use.
+self_heal_names() {
+  heal_service=snap-shm-heal-$instance.service
+  heal_path_unit=snap-shm-heal-$instance.path
+  heal_script=$SNAP_SHM_STATE_DIR/$instance/heal.sh
+  heal_record=$SNAP_SHM_STATE_DIR/$instance/last-self-heal
 }
 
 systemd_running() {
   [ -d "$SYSTEMD_RUNTIME_DIR" ] && command -v systemctl >/dev/null 2>&1
 }
 
-# shell_quote WORD: WORD as one single-quoted sh word, whatever it holds (newlines too).
+# shell_quote WORD: sets $quoted to WORD as one single-quoted sh word, whatever it holds
+# (newlines too).
 shell_quote() {
   rest=$1
   quoted=
@@ -49,7 +46,7 @@ shell_quote() {
       *) break ;;
     esac
   done
-  printf "'%s%s'" "$quoted" "$rest"
+  quoted="'$quoted$rest'"
 }
 
 # self_heal_args: checks every argument the heal will be given, as the applies would.
@@ -62,13 +59,14 @@ self_heal_args() {
 # The heal script: the applies' arguments, then the program (heal_program, sent with this part).
 self_heal_script_text() {
   printf '#!/bin/sh\n'
-  printf '# snap-shm self-heal of the private /dev/shm of snap %s, run by %s.\n' "$instance" "$(self_heal_unit service)"
+  printf '# snap-shm self-heal of the private /dev/shm of snap %s, run by %s.\n' "$instance" "$heal_service"
   printf '# Written by snap-shm with the arguments of its last apply; removed with the instance. Do not edit.\n'
-  printf 'set -- %s %s' "$(shell_quote self-heal)" "$(shell_quote run)"
+  printf "set -- 'self-heal' 'run'"
   for pair in "instance=$instance" "operation-mode=managed" "path=$arg_path" "mode=$arg_mode" "owner=$arg_owner" \
     "group=$arg_group" "profiles=$arg_profiles" "profile=$arg_profile" "entry=$arg_entry" \
     "app-snippet=$arg_app_snippet" "update-ns-snippet=$arg_update_ns_snippet"; do
-    printf ' \\\n  %s' "$(shell_quote "$pair")"
+    shell_quote "$pair"
+    printf ' \\\n  %s' "$quoted"
   done
   printf '\n'
   heal_program
@@ -89,7 +87,7 @@ self_heal_service_text() {
     "[Service]" \
     "# No RemainAfterExit: inactive again after each run, so the .path unit can start it again." \
     "Type=oneshot" \
-    "ExecStart=/bin/sh $(self_heal_script)" \
+    "ExecStart=/bin/sh $heal_script" \
     "SyslogIdentifier=snap-shm-heal-$instance" \
     "TimeoutStartSec=5min" \
     "" \
@@ -112,7 +110,7 @@ self_heal_path_text() {
     printf 'PathChanged=%s/%s\n' "$SNAPD_PROFILE_DIR" "$name"
   done
   printf '%s\n' \
-    "Unit=$(self_heal_unit service)" \
+    "Unit=$heal_service" \
     "TriggerLimitIntervalSec=$SELF_HEAL_LIMIT_INTERVAL" \
     "TriggerLimitBurst=$SELF_HEAL_LIMIT_BURST" \
     "" \
@@ -136,8 +134,6 @@ install_text() {
 
 # self_heal_activate: enables both units and starts the .path unit where systemd runs.
 self_heal_activate() {
-  path_unit=$(self_heal_unit path)
-  service_unit=$(self_heal_unit service)
   if ! systemd_running; then
     found systemd '"absent"'
     found active false
@@ -148,20 +144,20 @@ self_heal_activate() {
   if [ -n "$units_written" ]; then
     output=$(systemctl daemon-reload 2>&1) || die "systemctl daemon-reload failed: $output"
   fi
-  for unit in "$service_unit" "$path_unit"; do
+  for unit in "$heal_service" "$heal_path_unit"; do
     systemctl is-enabled --quiet "$unit" 2>/dev/null && continue
     output=$(systemctl enable "$unit" 2>&1) || die "systemctl enable $unit failed: $output"
     changed "enabled $unit"
   done
-  if ! systemctl is-active --quiet "$path_unit"; then
-    state=$(systemctl is-active "$path_unit" 2>/dev/null || true)
+  if ! systemctl is-active --quiet "$heal_path_unit"; then
+    state=$(systemctl is-active "$heal_path_unit" 2>/dev/null || true)
     # A path unit that hit its trigger limit stays failed until reset.
-    systemctl reset-failed "$path_unit" "$service_unit" >/dev/null 2>&1 || true
-    output=$(systemctl start "$path_unit" 2>&1) || die "systemctl start $path_unit failed: $output"
-    changed "started $path_unit (it was ${state:-inactive})"
+    systemctl reset-failed "$heal_path_unit" "$heal_service" >/dev/null 2>&1 || true
+    output=$(systemctl start "$heal_path_unit" 2>&1) || die "systemctl start $heal_path_unit failed: $output"
+    changed "started $heal_path_unit (it was ${state:-inactive})"
   elif [ -n "$path_written" ]; then
-    output=$(systemctl restart "$path_unit" 2>&1) || die "systemctl restart $path_unit failed: $output"
-    changed "restarted $path_unit to watch the new paths"
+    output=$(systemctl restart "$heal_path_unit" 2>&1) || die "systemctl restart $heal_path_unit failed: $output"
+    changed "restarted $heal_path_unit to watch the new paths"
   fi
   found active true
 }
@@ -169,11 +165,9 @@ self_heal_activate() {
 # self_heal_uninstall: stops and disables the units, removes them, the heal script and the
 # record; what is already gone is left alone.
 self_heal_uninstall() {
-  path_unit=$(self_heal_unit path)
-  service_unit=$(self_heal_unit service)
   if systemd_running; then
     # The .path unit first, so no new heal starts while the rest goes.
-    for unit in "$path_unit" "$service_unit"; do
+    for unit in "$heal_path_unit" "$heal_service"; do
       if systemctl is-enabled --quiet "$unit" 2>/dev/null; then
         output=$(systemctl disable "$unit" 2>&1) || die "systemctl disable $unit failed: $output"
         changed "disabled $unit"
@@ -185,14 +179,14 @@ self_heal_uninstall() {
     done
   fi
   # Links left by a systemd that is not running now.
-  for link in "$SELF_HEAL_UNIT_DIR"/*.wants/"$path_unit" "$SELF_HEAL_UNIT_DIR"/*.wants/"$service_unit"; do
+  for link in "$SELF_HEAL_UNIT_DIR"/*.wants/"$heal_path_unit" "$SELF_HEAL_UNIT_DIR"/*.wants/"$heal_service"; do
     [ -L "$link" ] || continue
     rm -f "$link" || die "cannot remove $link"
     rmdir "${link%/*}" 2>/dev/null || true
     changed "removed $link"
   done
   units_removed=
-  for file in "$SELF_HEAL_UNIT_DIR/$path_unit" "$SELF_HEAL_UNIT_DIR/$service_unit" "$(self_heal_script)" "$(self_heal_record)"; do
+  for file in "$SELF_HEAL_UNIT_DIR/$heal_path_unit" "$SELF_HEAL_UNIT_DIR/$heal_service" "$heal_script" "$heal_record"; do
     [ -e "$file" ] || continue
     rm -f "$file" || die "cannot remove $file"
     changed "removed $file"
@@ -200,7 +194,7 @@ self_heal_uninstall() {
   done
   if systemd_running && [ -n "$units_removed" ]; then
     output=$(systemctl daemon-reload 2>&1) || die "systemctl daemon-reload failed: $output"
-    systemctl reset-failed "$path_unit" "$service_unit" >/dev/null 2>&1 || true
+    systemctl reset-failed "$heal_path_unit" "$heal_service" >/dev/null 2>&1 || true
   fi
 }
 
@@ -228,7 +222,6 @@ self_heal_repair() {
 
 # self_heal_record_repair: the time of this repair and how many there were, for the probe.
 self_heal_record_repair() {
-  heal_record=$(self_heal_record)
   repairs=0
   if [ -f "$heal_record" ]; then
     read -r _ repairs <"$heal_record" || true
@@ -246,7 +239,6 @@ self_heal_record_repair() {
 
 # self_heal_found_record: the last repair's time and the count, as the record says.
 self_heal_found_record() {
-  heal_record=$(self_heal_record)
   when=
   repairs=0
   if [ -f "$heal_record" ]; then
@@ -259,6 +251,7 @@ self_heal_found_record() {
 }
 
 self_heal_apply() {
+  self_heal_names
   lock_instance
   if [ "${arg_operation_mode-managed}" = native ]; then
     # snapd writes its own rules and entry in native mode and keeps them across its rewrites;
@@ -275,9 +268,9 @@ self_heal_apply() {
   script_written=
   units_written=
   path_written=
-  if install_text "$(self_heal_script)" "${script_text%x}"; then script_written=yes; fi
-  if install_text "$SELF_HEAL_UNIT_DIR/$(self_heal_unit service)" "${service_text%x}"; then units_written=yes; fi
-  if install_text "$SELF_HEAL_UNIT_DIR/$(self_heal_unit path)" "${path_text%x}"; then units_written=yes path_written=yes; fi
+  if install_text "$heal_script" "${script_text%x}"; then script_written=yes; fi
+  if install_text "$SELF_HEAL_UNIT_DIR/$heal_service" "${service_text%x}"; then units_written=yes; fi
+  if install_text "$SELF_HEAL_UNIT_DIR/$heal_path_unit" "${path_text%x}"; then units_written=yes path_written=yes; fi
   # A heal started while the other parts were being updated ran with their old arguments:
   # the new ones win, once, now.
   [ -z "$script_written" ] || self_heal_repair
@@ -286,6 +279,7 @@ self_heal_apply() {
 }
 
 self_heal_remove() {
+  self_heal_names
   lock_instance
   self_heal_uninstall
 }
@@ -307,6 +301,7 @@ snapd_serves_natively() {
 self_heal_run() {
   [ "${arg_operation_mode-managed}" = managed ] || die "self-heal runs in managed mode only, not \"$arg_operation_mode\""
   log_changes="snap-shm self-heal of $instance"
+  self_heal_names
   self_heal_args
   # systemd names the path that started the run, best effort (documented with systemd 252).
   if [ -n "${TRIGGER_PATH-}" ]; then
@@ -337,16 +332,15 @@ self_heal_run() {
 # self_heal_compare MODE: the probe. Installed and, where systemd runs, watching, is what
 # managed mode with self-heal wants; nothing installed is what native mode wants.
 self_heal_compare() {
-  path_unit=$(self_heal_unit path)
-  service_unit=$(self_heal_unit service)
-  if [ -f "$(self_heal_script)" ]; then script=present; else script=missing; fi
-  if [ -f "$SELF_HEAL_UNIT_DIR/$path_unit" ] && [ -f "$SELF_HEAL_UNIT_DIR/$service_unit" ]; then units=present; else units=missing; fi
+  self_heal_names
+  if [ -f "$heal_script" ]; then script=present; else script=missing; fi
+  if [ -f "$SELF_HEAL_UNIT_DIR/$heal_path_unit" ] && [ -f "$SELF_HEAL_UNIT_DIR/$heal_service" ]; then units=present; else units=missing; fi
   found script "\"$script\""
   found units "\"$units\""
   path_state=
   if systemd_running; then
     found systemd '"running"'
-    path_state=$(systemctl is-active "$path_unit" 2>/dev/null || true)
+    path_state=$(systemctl is-active "$heal_path_unit" 2>/dev/null || true)
     found path "$(json_string "${path_state:-unknown}")"
   else
     found systemd '"absent"'

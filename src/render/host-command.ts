@@ -27,7 +27,7 @@ const SCRIPT_FILES: Record<HostScript, string[]> = {
   directory: ["lib.sh", "directory.sh", "native.sh", "main.sh"],
   apparmor: ["lib.sh", "apparmor.sh", "native.sh", "main.sh"],
   mount: ["lib.sh", "mount.sh", "native.sh", "main.sh"],
-  // The heal program is sent inside this script (see HEAL_PROGRAM_END), just before main.sh.
+  // The heal program is sent inside this script (see healProgramFunction), just before main.sh.
   "self-heal": ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"],
   heal: ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"],
   host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "self-heal.sh", "main.sh"],
@@ -35,11 +35,10 @@ const SCRIPT_FILES: Record<HostScript, string[]> = {
 
 /**
  * The self-heal part writes the heal program into a file on the host, so its script carries
- * that program as the body of a quoted here-document (no expansion: the text exactly), in a
- * function `heal_program` that prints it. This line ends the here-document.
+ * that program as one single-quoted word (no expansion: the text exactly) in a function
+ * `heal_program` that prints it with the shell's own `printf`: no `cat`, and no process
+ * writing a here-document, on every apply.
  */
-export const HEAL_PROGRAM_END = "SNAP_SHM_HEAL_PROGRAM_END";
-
 /** The argument keys each operation takes, in the order they are written. */
 const ARGUMENT_KEYS = [
   "instance",
@@ -102,11 +101,9 @@ function sentText(files: string[]): string {
     .concat("\n");
 }
 
-/** `heal_program`, printing the heal program exactly (see HEAL_PROGRAM_END). */
+/** `heal_program`, printing the heal program exactly. */
 function healProgramFunction(): string {
-  const program = hostScript("heal");
-  if (program.split("\n").includes(HEAL_PROGRAM_END)) throw new Error(`the heal program holds the line ${HEAL_PROGRAM_END}, which would end its here-document`);
-  return `heal_program() {\n  cat <<'${HEAL_PROGRAM_END}'\n${program}${HEAL_PROGRAM_END}\n}\n`;
+  return `heal_program() {\n  # shellcheck disable=SC1003,SC2016 # a program's text, printed as it is\n  printf '%s' ${shellQuote(hostScript("heal"))}\n}\n`;
 }
 
 /** A POSIX shell single-quoted word: the value exactly, whatever it holds. */

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { desiredState } from "../../src/model/desired-state";
-import { HEAL_PROGRAM_END, hostCommand, hostScript } from "../../src/render/host-command";
+import { hostCommand, hostScript, shellQuote } from "../../src/render/host-command";
 import {
   appArmorArguments,
   directoryArguments,
@@ -50,15 +50,15 @@ describe("the self-heal part as text", () => {
     assert.equal("self-heal" in probeArguments(state, profiles, "auto"), false);
   });
 
-  it("carries the heal program as a quoted here-document, given back byte for byte", () => {
+  it("carries the heal program as one quoted word, given back byte for byte", () => {
     const script = hostScript("self-heal");
     const program = hostScript("heal");
-    const opening = `heal_program() {\n  cat <<'${HEAL_PROGRAM_END}'\n`;
-    assert.equal(script.split(opening).length, 2, "one here-document");
-    assert.ok(script.includes(`${opening}${program}${HEAL_PROGRAM_END}\n}\n`));
-    assert.ok(!program.split("\n").includes(HEAL_PROGRAM_END), "the program never ends the here-document early");
+    const opening = "heal_program() {\n  # shellcheck disable=SC1003,SC2016 # a program's text, printed as it is\n  printf '%s' ";
+    assert.equal(script.split(opening).length, 2, "one definition");
+    assert.ok(script.includes(`${opening}${shellQuote(program)}\n}\n`));
     // The script as sh reads it: defining the function and calling it prints the program exactly.
-    const definition = script.slice(script.indexOf(opening), script.indexOf(`${HEAL_PROGRAM_END}\n}\n`) + HEAL_PROGRAM_END.length + 3);
+    const start = script.indexOf(opening);
+    const definition = script.slice(start, script.indexOf("\n}\n", start + opening.length + program.length) + 3);
     const printed = spawnSync("sh", ["-c", `${definition}heal_program`], { encoding: "utf8" });
     assert.equal(printed.status, 0, printed.stderr);
     assert.equal(printed.stdout, program);

@@ -18,7 +18,7 @@ const FUNCTIONS = ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-he
 /** Runs the host's self-heal functions with these apply arguments, then `body`. */
 function withHealArguments(args: HostArguments, body: string): string {
   const words = Object.entries(args).map(([key, value]) => shellQuote(`${key}=${value}`));
-  const run = spawnSync("sh", ["-c", `${FUNCTIONS}\nparse_args ${words.join(" ")}\ninstance=$arg_instance\naction=apply\nself_heal_args\n${body}`], { encoding: "utf8" });
+  const run = spawnSync("sh", ["-c", `${FUNCTIONS}\nparse_args ${words.join(" ")}\ninstance=$arg_instance\naction=apply\nself_heal_args\nself_heal_names\n${body}`], { encoding: "utf8" });
   assert.equal(run.status, 0, run.stderr);
   return run.stdout;
 }
@@ -138,7 +138,7 @@ describe("the self-heal units and heal script as written on a host", function ()
 
   it("shell_quote gives back any word through sh", () => {
     for (const word of ["", "'", "''", "a'b", "it's 'quoted'", "$(id) `id` \\ \"", "line\nbreak\n", "\n\n", "tab\there"]) {
-      const run = spawnSync("sh", ["-c", `${FUNCTIONS}\neval "set -- $(shell_quote "$1")"\nprintf '%s' "$1"`, "sh", word], { encoding: "utf8" });
+      const run = spawnSync("sh", ["-c", `${FUNCTIONS}\nshell_quote "$1"\neval "set -- $quoted"\nprintf '%s' "$1"`, "sh", word], { encoding: "utf8" });
       assert.equal(run.stdout, word, JSON.stringify(word));
     }
   });
