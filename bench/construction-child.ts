@@ -188,10 +188,7 @@ async function main(): Promise<void> {
     ...(mode === "calibrate" ? { shape } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
-  // The probe's ssh-agent is unref'ed: keep the loop alive until it has gone.
-  const keepAlive = setInterval(() => undefined, 1000);
   await stop();
-  clearInterval(keepAlive);
 }
 
 /** The hand-written program's one component per host. */

@@ -217,10 +217,7 @@ async function main(): Promise<void> {
     const { fleetScaleSection } = await import("./fleet-scale");
     partial.fleetScale = await fleetScaleSection({ hosts: options.scaleHosts, levels: options.parallel, privateKey: key.privateKey, publicKey: key.publicKey, log });
   });
-  // The probe's ssh-agent is unref'ed: keep the loop alive until it has gone.
-  const keepAlive = setInterval(() => undefined, 1000);
   await (await import("../src/resources/probe-credentials")).stopProbeCredentials();
-  clearInterval(keepAlive);
 
   partial.durationS = (Date.now() - started) / 1000;
   partial.machine.loadEnd = loadavg()[0];

@@ -61,14 +61,25 @@ export async function agentSocketFor(privateKey: string, passphrase?: string): P
   if (passphrase !== undefined) Object.assign(env, { SSH_ASKPASS: askpassHelper(passphrase), SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" });
   const added = spawnSync("ssh-add", ["-q", "-"], { input: privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, env, encoding: "utf8" });
   if (added.status !== 0) {
-    await new Promise<void>((resolve) => {
-      agent.once("exit", () => resolve());
-      agent.kill();
-    });
+    await stopAgent(agent);
     agents.delete(id);
     throw new Error(`snap-shm: ssh-add refused the connection's private key: ${added.stderr.trim()}`);
   }
   return socket;
+}
+
+/**
+ * Stops an agent and waits until it has gone. Agents are unref'ed so that they never keep a
+ * program alive; while it is waited for, the agent is ref'ed again, or a caller with nothing
+ * else pending would see its process end in the middle of the wait.
+ */
+function stopAgent(agent: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (agent.exitCode !== null || agent.signalCode !== null) return resolve();
+    agent.ref();
+    agent.once("exit", () => resolve());
+    agent.kill();
+  });
 }
 
 /** Stops the agents this process started and removes its folder (also done at exit). */
@@ -76,16 +87,7 @@ export async function stopProbeCredentials(): Promise<void> {
   const running = [...agents.values()];
   agents.clear();
   askpassHelpers.clear();
-  await Promise.all(
-    running.map(
-      (agent) =>
-        new Promise<void>((resolve) => {
-          if (agent.process.exitCode !== null || agent.process.signalCode !== null) return resolve();
-          agent.process.once("exit", () => resolve());
-          agent.process.kill();
-        }),
-    ),
-  );
+  await Promise.all(running.map((agent) => stopAgent(agent.process)));
   if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
   privateDir = undefined;
 }

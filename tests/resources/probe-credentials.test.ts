@@ -1,0 +1,48 @@
+/**
+ * The drift probe's credentials in a program of their own: stopping them is awaited to the
+ * end even when nothing else keeps the program alive (its ssh-agents are unref'ed), and
+ * nothing of them is left behind.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { makeKeyPair } from "../support/ssh-keys";
+
+const CREDENTIALS = join(__dirname, "../../src/resources/probe-credentials");
+
+/** Runs `body` in a fresh node (ts-node) with the credentials module as `c`; its stdout lines. */
+function inOwnProgram(body: string, input: string): { status: number | null; lines: string[]; stderr: string } {
+  const program = `
+    const c = require(${JSON.stringify(CREDENTIALS)});
+    const input = require("node:fs").readFileSync(0, "utf8");
+    (async () => { ${body} })().catch((e) => { console.log("error: " + e.message); });`;
+  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { input, encoding: "utf8", timeout: 30_000 });
+  return { status: run.status, lines: run.stdout.split("\n").filter((l) => l !== ""), stderr: run.stderr };
+}
+
+describe("probe credentials", function () {
+  this.timeout(60_000);
+
+  it("stopProbeCredentials finishes in a program with nothing else pending, and its agent is gone", () => {
+    const key = makeKeyPair();
+    const run = inOwnProgram(
+      `const socket = await c.agentSocketFor(input);
+       console.log("socket " + socket);
+       await c.stopProbeCredentials();
+       console.log("stopped");`,
+      key.privateKey,
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.lines.slice(1), ["stopped"], "the code after the await ran");
+    const socket = run.lines[0].replace(/^socket /, "");
+    assert.equal(existsSync(socket), false, "the agent's socket and folder are gone");
+  });
+
+  it("a key ssh-agent refuses is an error the program gets to see, not a silent exit", () => {
+    const run = inOwnProgram(`await c.agentSocketFor(input); console.log("accepted");`, "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n");
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.lines.length, 1, run.lines.join("\n"));
+    assert.match(run.lines[0], /^error: snap-shm: ssh-add refused the connection's private key/);
+  });
+});
