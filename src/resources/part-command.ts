@@ -4,6 +4,7 @@ import { remote } from "@pulumi/command";
 import { OperationMode } from "../model/operation-mode";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
 import { HostConnectionArgs, hostIdentity } from "./connection";
+import { combine } from "./combine";
 import { OperationResult, parseOperationResult } from "../render/operation-result";
 
 /** What every part needs: which instance, on which host, as whom. */
@@ -27,20 +28,12 @@ export interface PrivateShmPartArgs {
   revision?: pulumi.Input<number | undefined>;
 }
 
-/** The part's operation mode as an output (managed unless told otherwise). */
-export function modeOf(args: PrivateShmPartArgs): pulumi.Output<OperationMode> {
-  return pulumi.output(args.operationMode ?? "managed");
-}
-
-/** Apply arguments with the revision line, when there is a revision. */
-export function withRevision(apply: pulumi.Input<HostArguments>, revision: pulumi.Input<number | undefined> | undefined): pulumi.Output<HostArguments> {
-  return pulumi.all([apply, revision]).apply(([args, r]) => (r === undefined ? args : { ...args, revision: String(r) }));
-}
-
 export interface PartCommandArgs {
   part: HostPart;
   /** Arguments of the operation run on create and update (`apply`, or `check` for prerequisites). */
   apply: pulumi.Input<HostArguments>;
+  /** The revision line added to `apply`'s arguments (see `PrivateShmPartArgs.revision`). */
+  revision?: pulumi.Input<number | undefined>;
   /** Arguments of `remove`, run on delete; none for a part with nothing to undo. */
   remove?: pulumi.Input<HostArguments>;
   connection: HostConnectionArgs;
@@ -60,12 +53,16 @@ export interface PartCommand {
  */
 export function partCommand(name: string, args: PartCommandArgs, opts: pulumi.CustomResourceOptions): PartCommand {
   const action = args.part === "prerequisites" ? "check" : "apply";
+  const create = combine([args.apply, args.revision], (apply: HostArguments, revision: number | undefined) =>
+    hostCommandLine(args.part, action, revision === undefined ? apply : { ...apply, revision: String(revision) }, args.become),
+  );
+  const remove = args.remove === undefined ? undefined : combine([args.remove], (remove: HostArguments) => hostCommandLine(args.part, "remove", remove, args.become));
   const command = new remote.Command(
     name,
     {
       connection: args.connection,
-      create: pulumi.output(args.apply).apply((apply) => hostCommandLine(args.part, action, apply, args.become)),
-      delete: args.remove ? pulumi.output(args.remove).apply((remove) => hostCommandLine(args.part, "remove", remove, args.become)) : undefined,
+      create,
+      delete: remove,
       stdin: hostScript(args.part),
       triggers: hostIdentity(args.connection),
       addPreviousOutputInEnv: false,

@@ -6,7 +6,8 @@ import { RuleGeneration } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+import { combine } from "./combine";
+import { partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmAppArmor`. */
 export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
@@ -42,7 +43,7 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmAppArmor.TYPE, name, {}, opts);
     const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
-    const apply = pulumi.all([args.ruleGeneration ?? "recursive", modeOf(args), args.plug ?? "shared-memory"]).apply(([generation, mode, plug]) => {
+    const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed", args.plug ?? "shared-memory"], (generation, mode, plug) => {
       if (generation !== "recursive" && generation !== "single-level") {
         throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
       }
@@ -52,14 +53,17 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
       `${name}-command`,
       {
         part: "apparmor",
-        apply: withRevision(apply, args.revision),
-        remove: modeOf(args).apply((mode) => appArmorRemoveArguments(desired, profiles, mode)),
+        apply,
+        revision: args.revision,
+        remove: combine([args.operationMode ?? "managed"], (mode) => appArmorRemoveArguments(desired, profiles, mode)),
         connection: args.connection,
         become: args.become ?? false,
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.result = result;
-    this.registerOutputs({ result });
+    // The result is in the command's own state (its stdout); registered here too, it would
+    // be stored twice, and serialized once more per part on every run.
+    this.registerOutputs({});
   }
 }

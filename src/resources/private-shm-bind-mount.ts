@@ -5,7 +5,8 @@ import { inContext } from "../model/input-error";
 import { mountArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+import { combine } from "./combine";
+import { partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The bind mount needs nothing beyond what every part takes. */
 export type PrivateShmBindMountArgs = PrivateShmPartArgs;
@@ -29,13 +30,15 @@ export class PrivateShmBindMount extends pulumi.ComponentResource {
     const state = inContext(context, () => desiredState(args.instance));
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmBindMount.TYPE, name, {}, opts);
-    const mountArgs = modeOf(args).apply((mode) => mountArguments(state, mode));
+    const mountArgs = combine([args.operationMode ?? "managed"], (mode) => mountArguments(state, mode));
     const { result } = partCommand(
       `${name}-command`,
-      { part: "mount", apply: withRevision(mountArgs, args.revision), remove: mountArgs, connection: args.connection, become: args.become ?? false },
+      { part: "mount", apply: mountArgs, revision: args.revision, remove: mountArgs, connection: args.connection, become: args.become ?? false },
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.result = result;
-    this.registerOutputs({ result });
+    // The result is in the command's own state (its stdout); registered here too, it would
+    // be stored twice, and serialized once more per part on every run.
+    this.registerOutputs({});
   }
 }

@@ -5,7 +5,8 @@ import { inContext } from "../model/input-error";
 import { directoryArguments, directoryRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+import { combine } from "./combine";
+import { partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmDirectory`. */
 export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
@@ -33,18 +34,22 @@ export class PrivateShmDirectory extends pulumi.ComponentResource {
     const state = inContext(context, () => desiredState(args.instance));
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmDirectory.TYPE, name, {}, opts);
+    const mode = args.operationMode ?? "managed";
     const { result } = partCommand(
       `${name}-command`,
       {
         part: "directory",
-        apply: withRevision(modeOf(args).apply((mode) => directoryArguments(state, mode)), args.revision),
-        remove: modeOf(args).apply((mode) => directoryRemoveArguments(state, args.purge ?? false, mode)),
+        apply: combine([mode], (m) => directoryArguments(state, m)),
+        revision: args.revision,
+        remove: combine([mode], (m) => directoryRemoveArguments(state, args.purge ?? false, m)),
         connection: args.connection,
         become: args.become ?? false,
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.result = result;
-    this.registerOutputs({ result });
+    // The result is in the command's own state (its stdout); registered here too, it would
+    // be stored twice, and serialized once more per part on every run.
+    this.registerOutputs({});
   }
 }

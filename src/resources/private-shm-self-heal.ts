@@ -6,7 +6,8 @@ import { RuleGeneration } from "../model/snapd-version";
 import { profileList, selfHealArguments, selfHealRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { modeOf, partCommand, PrivateShmPartArgs, withRevision } from "./part-command";
+import { combine } from "./combine";
+import { partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmSelfHeal`. */
 export interface PrivateShmSelfHealArgs extends PrivateShmPartArgs {
@@ -45,7 +46,7 @@ export class PrivateShmSelfHeal extends pulumi.ComponentResource {
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmSelfHeal.TYPE, name, {}, opts);
     const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
-    const apply = pulumi.all([args.ruleGeneration ?? "recursive", modeOf(args)]).apply(([generation, mode]) => {
+    const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed"], (generation, mode) => {
       if (generation !== "recursive" && generation !== "single-level") {
         throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
       }
@@ -55,7 +56,8 @@ export class PrivateShmSelfHeal extends pulumi.ComponentResource {
       `${name}-command`,
       {
         part: "self-heal",
-        apply: withRevision(apply, args.revision),
+        apply,
+        revision: args.revision,
         remove: selfHealRemoveArguments(desired),
         connection: args.connection,
         become: args.become ?? false,
@@ -63,6 +65,8 @@ export class PrivateShmSelfHeal extends pulumi.ComponentResource {
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.result = result;
-    this.registerOutputs({ result });
+    // The result is in the command's own state (its stdout); registered here too, it would
+    // be stored twice, and serialized once more per part on every run.
+    this.registerOutputs({});
   }
 }

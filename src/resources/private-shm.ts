@@ -6,6 +6,7 @@ import { prerequisitesArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { partCommand } from "./part-command";
+import { combine } from "./combine";
 import { decideOperationMode, ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
 import { HostProbeReport, modeFacts, probedPart, ProbedPart, SelfHealProbe, selfHealProbe } from "../render/host-probe";
 import { PrivateShmAppArmor } from "./private-shm-apparmor";
@@ -117,12 +118,16 @@ export class PrivateShm extends pulumi.ComponentResource {
         ? snap.desired.ruleGeneration
         : prerequisites.result.apply((r) => (r.found.ruleGeneration === "single-level" ? "single-level" : "recursive"));
     const requested = args.mode ?? "auto";
-    const decision: pulumi.Output<ModeDecision> = args.probe
-      ? args.probe.apply((report) => decideOperationMode(requested, modeFacts(report, instance), snap.plugName))
+    const parts: ProbedPart[] = ["directory", "apparmor", "mount", ...(args.selfHeal !== false ? (["self-heal"] as const) : [])];
+    // What the probe says about this snap, read from the report once: everything below
+    // applies this one Output (a `pulumi.all` with the report would copy all of it per use).
+    const probed = args.probe?.apply((report) => readProbe(report, requested, snap.plugName, instance, parts, name, this));
+    const decision: pulumi.Output<ModeDecision> = probed
+      ? probed.apply((found) => found.decision)
       : pulumi.output(decideOperationMode(requested, undefined, snap.plugName));
     this.modeDecision = decision;
     const operationMode = decision.apply((d) => d.mode);
-    const revision = (part: ProbedPart) => (args.probe ? revisionFromProbe(args.probe, decision, instance, part, name, this) : undefined);
+    const revision = (part: ProbedPart) => probed?.apply((found) => found.revisions[part]);
     this.directory = new PrivateShmDirectory(
       `${name}-directory`,
       { instance, connection, become, purge: args.purge, operationMode, revision: revision("directory") },
@@ -149,56 +154,64 @@ export class PrivateShm extends pulumi.ComponentResource {
         { parent: this, dependsOn: [this.mount] },
       );
     }
-    const parts = [this.directory.result, this.appArmor.result, this.mount.result, ...(this.selfHeal ? [this.selfHeal.result] : [])];
+    const results = [this.directory.result, this.appArmor.result, this.mount.result, ...(this.selfHeal ? [this.selfHeal.result] : [])];
     // The probe runs on every preview and update: it knows the latest repair, the part's own
     // result only what the last install saw.
-    const probedHeal: pulumi.Output<SelfHealProbe | undefined> = args.probe
-      ? pulumi.all([args.probe, decision]).apply(([report, chosen]) => selfHealProbe(report, instance, chosen.mode))
-      : pulumi.output<SelfHealProbe | undefined>(undefined);
-    this.summary = pulumi
-      .all([decision, prerequisites.result, probedHeal, pulumi.all(parts)])
-      .apply(([chosen, pre, probed, results]): PrivateShmSummary => {
-        const healResult = this.selfHeal ? results[results.length - 1] : undefined;
-        return {
-          instance,
-          mode: chosen.mode,
-          modeReason: chosen.reason,
-          host: pre.found as Record<string, unknown>,
-          changed: results.flatMap((part) => part.changed),
-          notes: [pre, ...results].flatMap((part) => part.notes),
-          selfHeal: {
-            enabled: healResult !== undefined && chosen.mode === "managed",
-            active: healResult?.found.active === true,
-            lastSelfHeal: probed?.lastSelfHeal ?? (typeof healResult?.found.lastSelfHeal === "string" ? healResult.found.lastSelfHeal : null),
-            repairs: probed?.repairs ?? (typeof healResult?.found.repairs === "number" ? healResult.found.repairs : 0),
-          },
-        };
-      });
+    const probedHeal: pulumi.Input<SelfHealProbe | undefined> = probed?.apply((found) => found.selfHeal);
+    // Always an Output: the decision is one.
+    this.summary = combine([decision, probedHeal, prerequisites.result, ...results] as pulumi.Input<unknown>[], (...values): PrivateShmSummary => {
+      const [chosen, heal, pre, ...partResults] = values as [ModeDecision, SelfHealProbe | undefined, OperationResult, ...OperationResult[]];
+      const healResult = this.selfHeal ? partResults[partResults.length - 1] : undefined;
+      return {
+        instance,
+        mode: chosen.mode,
+        modeReason: chosen.reason,
+        host: pre.found as Record<string, unknown>,
+        changed: partResults.flatMap((part) => part.changed),
+        notes: [pre, ...partResults].flatMap((part) => part.notes),
+        selfHeal: {
+          enabled: healResult !== undefined && chosen.mode === "managed",
+          active: healResult?.found.active === true,
+          lastSelfHeal: heal?.lastSelfHeal ?? (typeof healResult?.found.lastSelfHeal === "string" ? healResult.found.lastSelfHeal : null),
+          repairs: heal?.repairs ?? (typeof healResult?.found.repairs === "number" ? healResult.found.repairs : 0),
+        },
+      };
+    }) as pulumi.Output<PrivateShmSummary>;
     this.registerOutputs({ summary: this.summary });
   }
 }
 
+/** What the probe says about one snap: the mode, the revision of each part in use, self-heal. */
+interface ProbedSnap {
+  decision: ModeDecision;
+  revisions: Partial<Record<ProbedPart, number>>;
+  selfHeal: SelfHealProbe | undefined;
+}
+
 /**
- * A part's revision from the host's probe: the recorded one while the part is as it should
- * be, the next one when it differs (and a note saying what differs, for parts applied
- * before). Nothing when the probe could not run: the part is then applied again.
+ * Reads one snap from the host's probe. A part's revision is the recorded one while the part
+ * is as it should be, the next one when it differs (with a warning saying what differs, for
+ * parts applied before), and none when the probe could not run: the part is then applied again.
  */
-function revisionFromProbe(
-  probe: pulumi.Output<HostProbeReport>,
-  decision: pulumi.Output<ModeDecision>,
+function readProbe(
+  report: HostProbeReport,
+  requested: RequestedMode,
+  plugName: string,
   instance: string,
-  part: ProbedPart,
+  parts: ProbedPart[],
   label: string,
   resource: pulumi.Resource,
-): pulumi.Output<number | undefined> {
-  return pulumi.all([probe, decision]).apply(([report, { mode }]) => {
-    const found = probedPart(report, instance, mode, part);
-    if (found === undefined) return undefined;
-    if (found.inSync === true) return found.revision;
-    if (found.revision > 0) {
+): ProbedSnap {
+  const decision = decideOperationMode(requested, modeFacts(report, instance), plugName);
+  const revisions: Partial<Record<ProbedPart, number>> = {};
+  for (const part of parts) {
+    const found = probedPart(report, instance, decision.mode, part);
+    if (found === undefined) continue;
+    if (found.inSync !== true && found.revision > 0) {
       const what = found.differs?.length ? found.differs.join(", ") : (found.error ?? "unknown");
       void pulumi.log.warn(`${label}: the ${part} part differs on the host (${what}); up applies it again`, resource);
     }
-    return found.revision + 1;
-  });
+    revisions[part] = found.inSync === true ? found.revision : found.revision + 1;
+  }
+  return { decision, revisions, selfHeal: selfHealProbe(report, instance, decision.mode) };
 }
