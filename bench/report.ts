@@ -220,9 +220,9 @@ export function renderMarkdown(results: BenchResults): string {
       "",
       `${v.hostsPerGroup} fresh test hosts per tool and run shape, 2 snaps each. Per host: the median of the one-host runs, or one run over all the hosts (one at a time: stand-in parallelism 1, Ansible forks 1) divided by the hosts. Connections and sessions are counted by each host's sshd. ${v.endStateNote.split("\n")[0]}.${v.ansibleSkipped ? ` ${v.ansibleSkipped}.` : ""}` +
         (v.sshFloor
-          ? ` One bare SSH connection (\`ssh ... true\` as the stand-in runs an operation, ${v.sshFloor.connections} times): median ${ms(v.sshFloor.wallMs.median)}, p95 ${ms(v.sshFloor.wallMs.p95)}; CPU per connection ${fmt(v.sshFloor.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloor.serverCpuMs, 0)} ms in the server.` +
+          ? ` One bare SSH connection (\`ssh ... true\`, ${v.sshFloor.connections} times) with OpenSSH's default key exchange (sntrup761x25519, as Ansible and snap-shm's probe connect): median ${ms(v.sshFloor.wallMs.median)}, p95 ${ms(v.sshFloor.wallMs.p95)}; CPU per connection ${fmt(v.sshFloor.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloor.serverCpuMs, 0)} ms in the server.` +
             (v.sshFloorCurve25519
-              ? ` With \`KexAlgorithms=curve25519-sha256\` (what Go's SSH client, the command provider's, negotiates; OpenSSH 9.2 prefers sntrup761x25519): median ${ms(v.sshFloorCurve25519.wallMs.median)}, client CPU ${fmt(v.sshFloorCurve25519.clientCpuMs, 0)} ms.`
+              ? ` With \`KexAlgorithms=curve25519-sha256\` (what Go's SSH client, the command provider's, negotiates with OpenSSH 9.2, and so the stand-in's operations): median ${ms(v.sshFloorCurve25519.wallMs.median)}, client CPU ${fmt(v.sshFloorCurve25519.clientCpuMs, 0)} ms.`
               : "")
           : ""),
       "",

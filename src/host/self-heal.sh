@@ -122,7 +122,12 @@ self_heal_path_text() {
 # The comparison comes first, so a file in sync is not touched (no temporary file either).
 install_text() {
   if [ -f "$1" ]; then
-    existing=$(cat "$1"; printf x)
+    # The file, then an x (from the here-document) that keeps its trailing newlines: one
+    # process, since cat is the substitution's only command.
+    existing=$(cat -- "$1" - <<'END'
+x
+END
+)
     [ "${existing%x}" != "$2" ] || return 1
   fi
   mkdir -p "${1%/*}"
