@@ -27,18 +27,12 @@ const SCRIPT_FILES: Record<HostScript, string[]> = {
   directory: ["lib.sh", "directory.sh", "native.sh", "main.sh"],
   apparmor: ["lib.sh", "apparmor.sh", "native.sh", "main.sh"],
   mount: ["lib.sh", "mount.sh", "native.sh", "main.sh"],
-  // The heal program is sent inside this script (see healProgramFunction), just before main.sh.
+  // The same files as the heal program, sent the way selfHealScript puts them.
   "self-heal": ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"],
   heal: ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"],
   host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "self-heal.sh", "main.sh"],
 };
 
-/**
- * The self-heal part writes the heal program into a file on the host, so its script carries
- * that program as one single-quoted word (no expansion: the text exactly) in a function
- * `heal_program` that prints it with the shell's own `printf`: no `cat`, and no process
- * writing a here-document, on every apply.
- */
 /** The argument keys each operation takes, in the order they are written. */
 const ARGUMENT_KEYS = [
   "instance",
@@ -81,10 +75,7 @@ export function hostScript(part: HostScript): string {
   let script = scriptCache.get(part);
   if (script === undefined) {
     const files = SCRIPT_FILES[part];
-    script =
-      part === "self-heal"
-        ? `${sentText(files.slice(0, -1))}${healProgramFunction()}${sentText(files.slice(-1))}`
-        : sentText(files);
+    script = part === "self-heal" ? selfHealScript(files) : sentText(files);
     scriptCache.set(part, script);
   }
   return script;
@@ -101,9 +92,28 @@ function sentText(files: string[]): string {
     .concat("\n");
 }
 
-/** `heal_program`, printing the heal program exactly. */
-function healProgramFunction(): string {
-  return `heal_program() {\n  # shellcheck disable=SC1003,SC2016 # a program's text, printed as it is\n  printf '%s' ${shellQuote(hostScript("heal"))}\n}\n`;
+/**
+ * The self-heal part writes the heal program (these same files) into a file on the host, and
+ * runs their functions itself. Its script carries the text once, as two single-quoted words
+ * (no expansion: the text exactly): it defines the functions and runs the entry point from
+ * them with `eval`, and `heal_program` prints them back with the shell's own `printf`.
+ * Sending the functions a second time as code would double what every self-heal command
+ * stores in the stack's state (its standard input is kept there, twice).
+ */
+function selfHealScript(files: string[]): string {
+  const directive = "# shellcheck disable=SC1003,SC2016 # a program's text, kept as it is";
+  return [
+    directive,
+    `heal_functions=${shellQuote(sentText(files.slice(0, -1)))}`,
+    directive,
+    `heal_entry=${shellQuote(sentText(files.slice(-1)))}`,
+    "heal_program() {",
+    `  printf '%s%s' "$heal_functions" "$heal_entry"`,
+    "}",
+    'eval "$heal_functions"',
+    'eval "$heal_entry"',
+    "",
+  ].join("\n");
 }
 
 /** A POSIX shell single-quoted word: the value exactly, whatever it holds. */
