@@ -80,5 +80,5 @@ export function probeHost(connection: HostConnectionArgs, instances: HostArgumen
   // The command names an agent socket and helper paths, never a secret; it is not marked secret
   // so a preview can show it, but the connection it came from was, hence unsecret.
   const run = local.runOutput({ command: pulumi.unsecret(command), stdin: hostScript("host"), logging: "none" }, opts);
-  return pulumi.all([run.stdout, run.stderr]).apply(([stdout, stderr]) => parseHostProbe(stdout, stderr));
+  return run.apply((result) => parseHostProbe(result.stdout, result.stderr));
 }
