@@ -1,7 +1,9 @@
 /** The `remote.Command` that carries one host operation, with the options every part shares. */
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
+import { InputError } from "../model/input-error";
 import { OperationMode } from "../model/operation-mode";
+import { RuleGeneration } from "../model/snapd-version";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
 import { HostConnectionArgs, hostIdentity } from "./connection";
 import { combine } from "./combine";
@@ -26,6 +28,14 @@ export interface PrivateShmPartArgs {
    * part is applied again (an update, never a replacement) and a repaired one is left alone.
    */
   revision?: pulumi.Input<number | undefined>;
+}
+
+/** A rule generation given as an Input, checked once its value is known; `field` names it in the error. */
+export function checkedRuleGeneration(field: string, generation: string): RuleGeneration {
+  if (generation !== "recursive" && generation !== "single-level") {
+    throw new InputError(field, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
+  }
+  return generation;
 }
 
 export interface PartCommandArgs {

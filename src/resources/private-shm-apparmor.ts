@@ -1,13 +1,13 @@
 /** snapd's private-shm AppArmor rules in the profiles of one snap instance on one host. */
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
-import { inContext, InputError } from "../model/input-error";
+import { inContext } from "../model/input-error";
 import { RuleGeneration } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { partCommand, PrivateShmPartArgs } from "./part-command";
+import { checkedRuleGeneration, partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmAppArmor`. */
 export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
@@ -43,12 +43,9 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmAppArmor.TYPE, name, {}, opts);
     const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
-    const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed", args.plug ?? "shared-memory"], (generation, mode, plug) => {
-      if (generation !== "recursive" && generation !== "single-level") {
-        throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
-      }
-      return appArmorArguments(desired, profiles, generation, mode, plug);
-    });
+    const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed", args.plug ?? "shared-memory"], (generation, mode, plug) =>
+      appArmorArguments(desired, profiles, checkedRuleGeneration(`${context}ruleGeneration`, generation), mode, plug),
+    );
     const { result } = partCommand(
       `${name}-command`,
       {

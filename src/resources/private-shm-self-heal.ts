@@ -1,13 +1,13 @@
 /** Self-heal on the host: the instance's repair, run by systemd whenever snapd rewrites its files. */
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
-import { inContext, InputError } from "../model/input-error";
+import { inContext } from "../model/input-error";
 import { RuleGeneration } from "../model/snapd-version";
 import { profileList, selfHealArguments, selfHealRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { partCommand, PrivateShmPartArgs } from "./part-command";
+import { checkedRuleGeneration, partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmSelfHeal`. */
 export interface PrivateShmSelfHealArgs extends PrivateShmPartArgs {
@@ -46,12 +46,9 @@ export class PrivateShmSelfHeal extends pulumi.ComponentResource {
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmSelfHeal.TYPE, name, {}, opts);
     const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
-    const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed"], (generation, mode) => {
-      if (generation !== "recursive" && generation !== "single-level") {
-        throw new InputError(`${context}ruleGeneration`, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
-      }
-      return selfHealArguments(desired, profiles, generation, mode);
-    });
+    const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed"], (generation, mode) =>
+      selfHealArguments(desired, profiles, checkedRuleGeneration(`${context}ruleGeneration`, generation), mode),
+    );
     const { result } = partCommand(
       `${name}-command`,
       {
