@@ -40,22 +40,23 @@ export interface ConvergeRow {
   changesPerHost: number;
 }
 
-/** One bare SSH connection (`ssh ... true`), as the stand-in opens one per operation. */
+/** One bare SSH connection running `true`. */
 export interface SshFloor {
-  /** The key exchange asked for; OpenSSH's default list when absent. */
-  kex?: string;
+  /** OpenSSH's client, as Ansible and the probe connect, or the command provider's, as every operation connects. */
+  client: "openssh" | "provider";
   connections: number;
   wallMs: Summary;
-  /** Per connection: the OpenSSH client's CPU, and the server's (sshd and the login shell). */
+  /** Per connection: the client's CPU, and the server's (sshd and the login shell). */
   clientCpuMs: number;
   serverCpuMs: number;
 }
 
 export interface ConvergeResult {
   hostsPerGroup: number;
+  /** With OpenSSH's client. */
   sshFloor?: SshFloor;
-  /** The same with curve25519-sha256 only, the key exchange Go's SSH client (the command provider's) prefers. */
-  sshFloorCurve25519?: SshFloor;
+  /** With the command provider's client. */
+  sshFloorProvider?: SshFloor;
   tools: Tool[];
   rows: ConvergeRow[];
   /** Whether every host of every tool ended each phase in the same converged state. */
@@ -81,7 +82,7 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
   let sameEndState = true;
   let endStateNote = "";
   let floor: SshFloor | undefined;
-  let floorCurve: SshFloor | undefined;
+  let floorProvider: SshFloor | undefined;
   try {
     let index = 0;
     for (const tool of tools) {
@@ -93,9 +94,12 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
       }
     }
     options.log(`converge: ${index} groups of ${options.hosts} test hosts started`);
-    floor = await sshFloor(groups[0].hosts[0], options.privateKey, 20);
-    floorCurve = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "curve25519-sha256");
-    options.log(`converge: a bare SSH connection: median ${floor.wallMs.median.toFixed(0)} ms, client CPU ${floor.clientCpuMs.toFixed(0)} ms, server CPU ${floor.serverCpuMs.toFixed(0)} ms; with curve25519-sha256 only: median ${floorCurve.wallMs.median.toFixed(0)} ms, client CPU ${floorCurve.clientCpuMs.toFixed(0)} ms`);
+    floor = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "openssh");
+    floorProvider = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "provider");
+    options.log(
+      `converge: a bare SSH connection with OpenSSH: median ${floor.wallMs.median.toFixed(0)} ms, client CPU ${floor.clientCpuMs.toFixed(0)} ms, server CPU ${floor.serverCpuMs.toFixed(0)} ms; ` +
+        `with the provider's client: median ${floorProvider.wallMs.median.toFixed(0)} ms, client CPU ${floorProvider.clientCpuMs.toFixed(0)} ms, server CPU ${floorProvider.serverCpuMs.toFixed(0)} ms`,
+    );
 
     const runOn = async (group: Group, hosts: BenchHost[]): Promise<{ wallMs: number; changes: number }> => {
       if (group.tool === "snap-shm") {
@@ -158,5 +162,5 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     await stopHosts(groups.flatMap((g) => g.hosts));
     workspace?.remove();
   }
-  return { hostsPerGroup: options.hosts, sshFloor: floor, sshFloorCurve25519: floorCurve, tools, rows, sameEndState, endStateNote, ...(options.ansible ? {} : { ansibleSkipped: "Ansible not run" }) };
+  return { hostsPerGroup: options.hosts, sshFloor: floor, sshFloorProvider: floorProvider, tools, rows, sameEndState, endStateNote, ...(options.ansible ? {} : { ansibleSkipped: "Ansible not run" }) };
 }

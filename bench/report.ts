@@ -220,9 +220,9 @@ export function renderMarkdown(results: BenchResults): string {
       "",
       `${v.hostsPerGroup} fresh test hosts per tool and run shape, 2 snaps each. Per host: the median of the one-host runs (each tool as it runs by default: the stand-in with no parallelism limit, as \`pulumi up\`, so a host's two snaps go side by side; Ansible runs a host's tasks one after another), or one run over all the hosts (one operation at a time: stand-in parallelism 1, Ansible forks 1) divided by the hosts. Connections and sessions are counted by each host's sshd. ${v.endStateNote.split("\n")[0]}.${v.ansibleSkipped ? ` ${v.ansibleSkipped}.` : ""}` +
         (v.sshFloor
-          ? ` One bare SSH connection (\`ssh ... true\`, ${v.sshFloor.connections} times) with OpenSSH's default key exchange (sntrup761x25519, as Ansible and snap-shm's probe connect): median ${ms(v.sshFloor.wallMs.median)}, p95 ${ms(v.sshFloor.wallMs.p95)}; CPU per connection ${fmt(v.sshFloor.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloor.serverCpuMs, 0)} ms in the server.` +
-            (v.sshFloorCurve25519
-              ? ` With \`KexAlgorithms=curve25519-sha256\` (what Go's SSH client, the command provider's, negotiates with OpenSSH 9.2, and so the stand-in's operations): median ${ms(v.sshFloorCurve25519.wallMs.median)}, client CPU ${fmt(v.sshFloorCurve25519.clientCpuMs, 0)} ms.`
+          ? ` One bare SSH connection running \`true\`, ${v.sshFloor.connections} times, with OpenSSH's client and its default key exchange (sntrup761x25519, as Ansible and snap-shm's probe connect): median ${ms(v.sshFloor.wallMs.median)}, p95 ${ms(v.sshFloor.wallMs.p95)}; CPU per connection ${fmt(v.sshFloor.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloor.serverCpuMs, 0)} ms in the server.` +
+            (v.sshFloorProvider
+              ? ` With the command provider's client (golang.org/x/crypto/ssh, as the stand-in runs every operation; curve25519-sha256 with OpenSSH 9.2): median ${ms(v.sshFloorProvider.wallMs.median)}, p95 ${ms(v.sshFloorProvider.wallMs.p95)}; CPU per connection ${fmt(v.sshFloorProvider.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloorProvider.serverCpuMs, 0)} ms in the server.`
               : "")
           : ""),
       "",

@@ -136,6 +136,22 @@ describe("the engine stand-in follows @pulumi/command's lifecycle", function () 
     assert.deepEqual(log(), []);
   });
 
+  it("connects with the provider's SSH library: stdin, output and exit status as remote.Command has them", async () => {
+    const engine = new EngineStandIn();
+    const result = await engine.up(() => {
+      new remote.Command("io", { connection, create: "cat; echo to-stderr >&2", stdin: "from-stdin\n", addPreviousOutputInEnv: false });
+    });
+    assert.deepEqual(result.errors, []);
+    assert.deepEqual(result.executions.map(({ status, stdout, stderr }) => ({ status, stdout, stderr })), [{ status: 0, stdout: "from-stdin\n", stderr: "to-stderr\n" }]);
+    // A host key other than the pinned one: refused in the handshake, nothing runs.
+    const otherKey = `ssh-ed25519 ${key.publicKey.split(" ")[1]}`;
+    const refused = await new EngineStandIn().up(() => {
+      new remote.Command("pinned", { connection: { ...connection, hostKey: otherKey, dialErrorLimit: 0 }, create: "echo ran >> /tmp/log", addPreviousOutputInEnv: false });
+    });
+    assert.deepEqual(refused.errors, ["pinned: create failed: after 0 failed attempts: ssh: handshake failed: ssh: host key mismatch"]);
+    assert.deepEqual(log(), []);
+  });
+
   it("keeps secrets encrypted in its state", async () => {
     const engine = new EngineStandIn();
     await engine.up(() => {

@@ -34,7 +34,8 @@ describe("the root fleet program", function () {
   });
   afterEach(() => {
     rmSync(work, { recursive: true, force: true });
-    if (savedAgent !== undefined) process.env.SSH_AUTH_SOCK = savedAgent;
+    if (savedAgent === undefined) delete process.env.SSH_AUTH_SOCK;
+    else process.env.SSH_AUTH_SOCK = savedAgent;
   });
 
   it("deploys the inventory the config names, keys as secrets, one snap configuration shared by the hosts that agree", async () => {

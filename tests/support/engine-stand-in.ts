@@ -6,7 +6,8 @@
  * the resources' commands end to end this stand-in runs a program under
  * `pulumi.runtime.setMocks` and, for every `command:remote:Command` it registers, does what
  * @pulumi/command's documented lifecycle says the provider does, for real, over SSH with
- * Debian's OpenSSH client and the connection the resource was given:
+ * the provider's own SSH library (golang.org/x/crypto/ssh, through ./provider-ssh) and the
+ * connection the resource was given:
  *
  * | change                               | what runs                                                      |
  * |--------------------------------------|----------------------------------------------------------------|
@@ -24,12 +25,9 @@
  */
 import { spawn } from "node:child_process";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { knownHostsLine, sshArguments, SshTarget } from "../../src/render/ssh-command";
 import { PlainConnection } from "../../src/resources/host-probe";
+import { runProviderSsh } from "./provider-ssh";
 import { Registration, RequestDetails, runUnderMocks, SECRET_SIG } from "./pulumi-mocks";
 
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -54,6 +52,8 @@ export interface Execution {
   status: number | null;
   stdout: string;
   stderr: string;
+  /** Why the command could not run (dial, host key, authentication), when it could not. */
+  error?: string;
   startedAt: number;
   endedAt: number;
 }
@@ -96,7 +96,6 @@ interface CommandInputs {
   delete?: string;
   stdin?: string;
   triggers?: unknown[];
-  environment?: Record<string, string>;
 }
 
 
@@ -164,7 +163,10 @@ export class EngineStandIn {
         executions.push(execution);
         if (execution.status !== 0) {
           stopped = true;
-          const error = `${name}: ${op} failed: Process exited with status ${execution.status}: running ${JSON.stringify(text)}:\nstdout: ${execution.stdout}\nstderr: ${execution.stderr}`;
+          // The provider's words: the connection's error when the command never ran, else its exit.
+          const error = execution.error
+            ? `${name}: ${op} failed: ${execution.error}`
+            : `${name}: ${op} failed: Process exited with status ${execution.status}: running ${JSON.stringify(text)}:\nstdout: ${execution.stdout}\nstderr: ${execution.stderr}`;
           errors.push(error);
           throw new Error(error);
         }
@@ -332,64 +334,11 @@ class Limiter {
   }
 }
 
-/**
- * The key exchange the provider's SSH client (Go's golang.org/x/crypto/ssh) negotiates with
- * OpenSSH 9.2: its preference starts with mlkem768x25519-sha256 (not in OpenSSH before 9.9),
- * then curve25519-sha256. OpenSSH's own client would pick sntrup761x25519-sha512, which costs
- * it about 75 ms more CPU per connection here, a cost the provider does not have.
- */
-const PROVIDER_KEX = ["-o", "KexAlgorithms=curve25519-sha256"];
-
-/** Runs a command on the host over SSH, with the resource's connection, as the provider would. */
+/** Runs a command on the host with the resource's connection, through the provider's SSH client. */
 async function runRemote(name: string, op: Execution["op"], inputs: CommandInputs, text: string): Promise<Execution> {
-  const work = mkdtempSync(join(tmpdir(), "snap-shm-ssh-"));
-  try {
-    const { target, env } = sshTargetFor(inputs.connection, work, "h");
-    const startedAt = Date.now();
-    const result = await spawnCollect("ssh", [...PROVIDER_KEX, ...sshArguments(target, text)], inputs.stdin ?? "", env);
-    return { name, op, host: `${inputs.connection.host}:${inputs.connection.port ?? 22}`, command: text, ...result, startedAt, endedAt: Date.now() };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-/**
- * The OpenSSH client's view of a connection: a known_hosts file when the host key is pinned,
- * the key in a 0600 file, passwords through an askpass program reading 0600 files. All of it
- * lives in a private folder removed after the command.
- */
-export function sshTargetFor(connection: PlainConnection, work: string, tag: string): { target: SshTarget; env: NodeJS.ProcessEnv } {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  const target: SshTarget = {
-    host: connection.host,
-    port: connection.port,
-    user: connection.user,
-    dialErrorLimit: connection.dialErrorLimit,
-    perDialTimeout: connection.perDialTimeout,
-  };
-  if (connection.hostKey) {
-    target.knownHostsFile = join(work, `${tag}-known_hosts`);
-    writeFileSync(target.knownHostsFile, `${knownHostsLine(connection.host, connection.port, connection.hostKey)}\n`);
-  }
-  if (connection.privateKey) {
-    target.identityFile = join(work, `${tag}-key`);
-    writeFileSync(target.identityFile, connection.privateKey.endsWith("\n") ? connection.privateKey : `${connection.privateKey}\n`, { mode: 0o600 });
-  }
-  if (connection.agentSocketPath) target.identityAgent = connection.agentSocketPath;
-  const askpass = connection.password ?? connection.privateKeyPassword;
-  if (askpass !== undefined) {
-    const file = join(work, `${tag}-askpass-secret`);
-    writeFileSync(file, askpass, { mode: 0o600 });
-    const helper = join(work, `${tag}-askpass`);
-    writeFileSync(helper, `#!/bin/sh\ncat ${JSON.stringify(file)}\n`, { mode: 0o700 });
-    env.SSH_ASKPASS = helper;
-    env.SSH_ASKPASS_REQUIRE = "force";
-    env.DISPLAY = env.DISPLAY ?? ":0";
-    target.passwordAuth = connection.password !== undefined;
-    target.passphraseAuth = connection.password === undefined;
-  }
-  if (connection.proxy) target.proxy = sshTargetFor(connection.proxy, work, `${tag}-proxy`).target;
-  return { target, env };
+  const startedAt = Date.now();
+  const result = await runProviderSsh(inputs.connection, text, inputs.stdin ?? "");
+  return { name, op, host: `${inputs.connection.host}:${inputs.connection.port ?? 22}`, command: text, ...result, startedAt, endedAt: Date.now() };
 }
 
 function spawnCollect(file: string, args: string[], stdin: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
