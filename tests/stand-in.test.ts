@@ -3,9 +3,12 @@
  * documented lifecycle: what runs, in which order, with which inputs.
  */
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
 import { remote, local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { EngineStandIn } from "./support/engine-stand-in";
+import { GO_ENV, providerSshBinary } from "./support/provider-ssh";
 import { makeKeyPair } from "./support/ssh-keys";
 import { TestHost } from "./support/test-host";
 
@@ -150,6 +153,14 @@ describe("the engine stand-in follows @pulumi/command's lifecycle", function () 
     });
     assert.deepEqual(refused.errors, ["pinned: create failed: after 0 failed attempts: ssh: handshake failed: ssh: host key mismatch"]);
     assert.deepEqual(log(), []);
+  });
+
+  it("has a provider client that passes gofmt and go vet", () => {
+    const dir = join(__dirname, "support", "provider-ssh");
+    const gofmt = spawnSync("gofmt", ["-l", dir], { encoding: "utf8" });
+    assert.deepEqual([gofmt.status, gofmt.stdout], [0, ""], gofmt.stderr);
+    const vet = spawnSync("go", ["vet", join(dir, "main.go")], { encoding: "utf8", env: { ...process.env, ...GO_ENV, GOCACHE: join(dirname(providerSshBinary()), "go-build") } });
+    assert.equal(vet.status, 0, vet.stderr);
   });
 
   it("keeps secrets encrypted in its state", async () => {

@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } 
 import { dirname, join } from "node:path";
 import type { PlainConnection } from "../../src/resources/host-probe";
 
-/** Where Debian's golang-*-dev packages put Go sources (GOPATH mode). */
-const DEBIAN_GOPATH = "/usr/share/gocode";
+/** GOPATH mode, on the Go sources Debian's golang-*-dev packages install. */
+export const GO_ENV = { GO111MODULE: "off", GOPATH: "/usr/share/gocode", CGO_ENABLED: "0" };
 
 /** The checkout this file belongs to (run from tests/ with ts-node, or compiled under bench/dist/). */
 function checkoutRoot(): string {
@@ -37,7 +37,7 @@ export function providerSshBinary(): string {
     try {
       const build = spawnSync("go", ["build", "-o", join(scratch, "provider-ssh"), source], {
         encoding: "utf8",
-        env: { ...process.env, GO111MODULE: "off", GOPATH: DEBIAN_GOPATH, GOCACHE: join(cache, "go-build"), CGO_ENABLED: "0" },
+        env: { ...process.env, ...GO_ENV, GOCACHE: join(cache, "go-build") },
       });
       if (build.error || build.status !== 0) {
         throw new Error(
