@@ -82,7 +82,7 @@ export class SnapShmHost extends pulumi.ComponentResource {
           );
     // The warning sits in the chain every part's revision comes from, so it is always said.
     const reported = probe?.apply((report) => {
-      if (!report.ok) void pulumi.log.warn(`host ${name}: the drift probe failed (${report.error}); its parts will be applied again`, this);
+      if (!report.ok) void pulumi.log.warn(probeFailedWarning(name, report.error), this);
       return report;
     });
     this.instances = {};
@@ -100,4 +100,16 @@ export class SnapShmHost extends pulumi.ComponentResource {
       .apply((summaries) => Object.fromEntries(summaries.map((summary) => [summary.instance, summary])));
     this.registerOutputs({ summary: this.summary });
   }
+}
+
+/**
+ * What a failed probe means for the run. A host whose sshd accepts the connection and never
+ * answers times the probe out in the banner exchange; the provider's SSH client bounds only
+ * the TCP connect, so that host's operations would wait for it without end.
+ */
+function probeFailedWarning(host: string, error: string | undefined): string {
+  const warning = `host ${host}: the drift probe failed (${error}); its parts will be applied again`;
+  return /banner exchange/.test(error ?? "")
+    ? `${warning}, but its sshd accepted the connection without answering, and the command provider's SSH client waits for an answer without limit: if it does not answer, its operations hold the run until it is cancelled`
+    : warning;
 }
