@@ -20,8 +20,6 @@ export interface SshTarget {
   identityAgent?: string;
   /** Log in with a password given by the askpass program in SSH_ASKPASS. */
   passwordAuth?: boolean;
-  /** The askpass program answers a key passphrase (so ssh may ask). */
-  passphraseAuth?: boolean;
   /** Connection attempts (@pulumi/command's dialErrorLimit; -1 means no limit). Default 10. */
   dialErrorLimit?: number;
   /** Seconds per attempt (@pulumi/command's perDialTimeout). Default 15. */
@@ -55,7 +53,6 @@ function hopOptions(target: SshTarget): string[] {
   if (target.identityFile) options.push("-o", "IdentitiesOnly=yes", "-i", target.identityFile);
   if (target.identityAgent) options.push("-o", `IdentityAgent=${target.identityAgent}`);
   if (target.passwordAuth) options.push("-o", "BatchMode=no", "-o", "PreferredAuthentications=password,publickey", "-o", "NumberOfPasswordPrompts=1");
-  else if (target.passphraseAuth) options.push("-o", "BatchMode=no", "-o", "NumberOfPasswordPrompts=1");
   else options.push("-o", "BatchMode=yes");
   if (target.proxy) {
     const jump = ["ssh", ...hopOptions(target.proxy), "-W", "%h:%p", target.proxy.host];
