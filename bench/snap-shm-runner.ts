@@ -3,10 +3,11 @@
  * bench's two snaps on every host, drift detection on, the snapd version detected on each
  * host), run by the test stand-in for the engine and the command provider
  * (tests/support/engine-stand-in.ts), which carries out every registered command over real
- * SSH with Debian's OpenSSH client, one connection per operation as the provider does, and
- * runs the drift probe (a `local.run` invoke: one ssh per host) on every run.
+ * SSH with the provider's own SSH client, one connection per operation as the provider does,
+ * and runs the drift probe (a `local.run` invoke: one ssh per host) on every run.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { stopProbeCredentials } from "../src/resources/probe-credentials";
 import { EngineStandIn, RunReport } from "../tests/support/engine-stand-in";
 import { BENCH_SNAPS } from "./fleet-spec";
 import type { BenchHost } from "./ssh-hosts";
@@ -30,8 +31,12 @@ export interface StandInRun {
   report: RunReport;
 }
 
-/** One `up` of the program on `hosts`, timed; throws when an operation failed. */
+/**
+ * One `up` of the program on `hosts`, timed; throws when an operation failed. Each starts
+ * the probe's credentials afresh (its ssh-agent), as each `pulumi up` is a process of its own.
+ */
 export async function upOnce(engine: EngineStandIn, hosts: BenchHost[], privateKey: string, parallel?: number): Promise<StandInRun> {
+  await stopProbeCredentials();
   const started = process.hrtime.bigint();
   const report = await engine.up(fleetProgram(hosts, privateKey), parallel === undefined ? {} : { parallel });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;

@@ -50,12 +50,12 @@ export async function agentSocketFor(privateKey: string, passphrase?: string): P
   const running = agents.get(id);
   if (running) return running.socket;
   const socket = join(ownFolder(), `agent-${id}.sock`);
-  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
-  agent.unref();
+  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "pipe", "ignore"] });
   agents.set(id, { process: agent, socket });
-  for (let attempt = 0; !existsSync(socket); attempt++) {
-    if (attempt > 200 || agent.exitCode !== null) throw new Error("snap-shm: cannot start ssh-agent for the drift probe");
-    await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!(await agentListening(agent))) {
+    await stopAgent(agent);
+    agents.delete(id);
+    throw new Error("snap-shm: cannot start ssh-agent for the drift probe");
   }
   const env: NodeJS.ProcessEnv = { ...process.env, SSH_AUTH_SOCK: socket };
   if (passphrase !== undefined) Object.assign(env, { SSH_ASKPASS: askpassHelper(passphrase), SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" });
@@ -66,6 +66,25 @@ export async function agentSocketFor(privateKey: string, passphrase?: string): P
     throw new Error(`snap-shm: ssh-add refused the connection's private key: ${added.stderr.trim()}`);
   }
   return socket;
+}
+
+/**
+ * Whether a starting `ssh-agent -D` came up: it prints its environment once its socket
+ * listens. Until then the agent keeps the program alive; afterwards it never does.
+ */
+function agentListening(agent: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (listening: boolean) => {
+      clearTimeout(timer);
+      agent.stdout!.destroy();
+      agent.unref();
+      resolve(listening);
+    };
+    const timer = setTimeout(() => done(false), 2_000);
+    agent.stdout!.once("data", () => done(true));
+    agent.once("exit", () => done(false));
+    agent.once("error", () => done(false));
+  });
 }
 
 /**
