@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 let privateDir: string | undefined;
-const agents = new Map<string, { process: ChildProcess; socket: string }>();
+const agents = new Map<string, { process: ChildProcess; socket: string; ready: Promise<void> }>();
 const askpassHelpers = new Map<string, string>();
 
 function ownFolder(): string {
@@ -44,17 +44,29 @@ export function askpassHelper(secret: string): string {
   return helper;
 }
 
-/** The socket of an ssh-agent holding `privateKey` (one agent per key, for the life of this process). */
+/**
+ * The socket of an ssh-agent holding `privateKey` (one agent per key, for the life of this
+ * process). Every host's probe asks at once; all of them wait until the key is in the agent.
+ */
 export async function agentSocketFor(privateKey: string, passphrase?: string): Promise<string> {
   const id = digest("agent", privateKey, passphrase ?? "");
-  const running = agents.get(id);
-  if (running) return running.socket;
-  const socket = join(ownFolder(), `agent-${id}.sock`);
-  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "pipe", "ignore"] });
-  agents.set(id, { process: agent, socket });
+  let agent = agents.get(id);
+  if (agent === undefined) {
+    const socket = join(ownFolder(), `agent-${id}.sock`);
+    const child = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "pipe", "ignore"] });
+    agent = { process: child, socket, ready: loadKey(child, socket, privateKey, passphrase) };
+    agents.set(id, agent);
+    // A failed start is forgotten, so a later call tries again.
+    agent.ready.catch(() => agents.delete(id));
+  }
+  await agent.ready;
+  return agent.socket;
+}
+
+/** Waits for a starting agent and loads the key into it; stops the agent when either fails. */
+async function loadKey(agent: ChildProcess, socket: string, privateKey: string, passphrase: string | undefined): Promise<void> {
   if (!(await agentListening(agent))) {
     await stopAgent(agent);
-    agents.delete(id);
     throw new Error("snap-shm: cannot start ssh-agent for the drift probe");
   }
   const env: NodeJS.ProcessEnv = { ...process.env, SSH_AUTH_SOCK: socket };
@@ -62,10 +74,8 @@ export async function agentSocketFor(privateKey: string, passphrase?: string): P
   const added = spawnSync("ssh-add", ["-q", "-"], { input: privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, env, encoding: "utf8" });
   if (added.status !== 0) {
     await stopAgent(agent);
-    agents.delete(id);
     throw new Error(`snap-shm: ssh-add refused the connection's private key: ${added.stderr.trim()}`);
   }
-  return socket;
 }
 
 /**

@@ -39,6 +39,21 @@ describe("probe credentials", function () {
     assert.equal(existsSync(socket), false, "the agent's socket and folder are gone");
   });
 
+  it("every probe that asks at once gets the socket only once the key is in the agent", () => {
+    const key = makeKeyPair();
+    // Each caller lists the agent's keys the moment its socket comes back, as its probe's ssh would use it.
+    const run = inOwnProgram(
+      `const { spawnSync } = require("node:child_process");
+       const keysAt = (socket) => spawnSync("ssh-add", ["-l"], { env: { ...process.env, SSH_AUTH_SOCK: socket }, encoding: "utf8" }).status;
+       const statuses = await Promise.all([1, 2, 3].map(() => c.agentSocketFor(input).then(keysAt)));
+       console.log(statuses.join(" "));
+       await c.stopProbeCredentials();`,
+      key.privateKey,
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(run.lines, ["0 0 0"], "ssh-add -l finds the key for every caller");
+  });
+
   it("a key ssh-agent refuses is an error the program gets to see, not a silent exit", () => {
     const run = inOwnProgram(`await c.agentSocketFor(input); console.log("accepted");`, "-----BEGIN OPENSSH PRIVATE KEY-----\nnot a key\n-----END OPENSSH PRIVATE KEY-----\n");
     assert.equal(run.status, 0, run.stderr);
