@@ -5,19 +5,20 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeKeyPair } from "../support/ssh-keys";
 
 const CREDENTIALS = join(__dirname, "../../src/resources/probe-credentials");
 
 /** Runs `body` in a fresh node (ts-node) with the credentials module as `c`; its stdout lines. */
-function inOwnProgram(body: string, input: string): { status: number | null; lines: string[]; stderr: string } {
+function inOwnProgram(body: string, input: string, env: NodeJS.ProcessEnv = process.env): { status: number | null; lines: string[]; stderr: string } {
   const program = `
     const c = require(${JSON.stringify(CREDENTIALS)});
     const input = require("node:fs").readFileSync(0, "utf8");
     (async () => { ${body} })().catch((e) => { console.log("error: " + e.message); });`;
-  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { input, encoding: "utf8", timeout: 30_000 });
+  const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { input, env, encoding: "utf8", timeout: 30_000 });
   return { status: run.status, lines: run.stdout.split("\n").filter((l) => l !== ""), stderr: run.stderr };
 }
 
@@ -52,6 +53,26 @@ describe("probe credentials", function () {
     );
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(run.lines, ["0 0 0"], "ssh-add -l finds the key for every caller");
+  });
+
+  it("an ssh-agent that exits before it listens is an error, and a later call starts another", () => {
+    const key = makeKeyPair();
+    const bin = mkdtempSync(join(tmpdir(), "snap-shm-agent-"));
+    try {
+      // The first start finds an ssh-agent that fails at once; then the real one is found again.
+      writeFileSync(join(bin, "ssh-agent"), `#!/bin/sh\nrm -f "$0"\necho "ssh-agent: cannot bind" >&2\nexit 1\n`, { mode: 0o755 });
+      const run = inOwnProgram(
+        `await c.agentSocketFor(input).then(() => console.log("started"), (e) => console.log("error: " + e.message));
+         await c.agentSocketFor(input).then(() => console.log("started"), (e) => console.log("error: " + e.message));
+         await c.stopProbeCredentials();`,
+        key.privateKey,
+        { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual(run.lines, ["error: snap-shm: cannot start ssh-agent for the drift probe", "started"]);
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it("a key ssh-agent refuses is an error the program gets to see, not a silent exit", () => {
