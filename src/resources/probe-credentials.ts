@@ -84,16 +84,20 @@ async function loadKey(agent: ChildProcess, socket: string, privateKey: string, 
  */
 function agentListening(agent: ChildProcess): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = (listening: boolean) => {
+    const listening = () => done(true);
+    const failed = () => done(false);
+    // Settles once; the listeners go with it, so a later stop of the agent finds none of them.
+    const done = (up: boolean) => {
       clearTimeout(timer);
-      agent.stdout!.destroy();
+      agent.stdout!.off("data", listening).destroy();
+      agent.off("exit", failed).off("error", failed);
       agent.unref();
-      resolve(listening);
+      resolve(up);
     };
-    const timer = setTimeout(() => done(false), 2_000);
-    agent.stdout!.once("data", () => done(true));
-    agent.once("exit", () => done(false));
-    agent.once("error", () => done(false));
+    const timer = setTimeout(failed, 2_000);
+    agent.stdout!.once("data", listening);
+    agent.once("exit", failed);
+    agent.once("error", failed);
   });
 }
 
