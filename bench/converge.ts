@@ -42,8 +42,12 @@ export interface ConvergeRow {
 
 /** One bare SSH connection running `true`. */
 export interface SshFloor {
-  /** OpenSSH's client, as Ansible and the probe connect, or the command provider's, as every operation connects. */
-  client: "openssh" | "provider";
+  /**
+   * OpenSSH's client with its default key exchange, as Ansible connects; the same with the
+   * probe's key exchanges, as snap-shm's probe connects; or the command provider's client,
+   * as every operation connects.
+   */
+  client: "openssh" | "probe" | "provider";
   connections: number;
   wallMs: Summary;
   /** Per connection: the client's CPU, and the server's (sshd and the login shell). */
@@ -53,8 +57,10 @@ export interface SshFloor {
 
 export interface ConvergeResult {
   hostsPerGroup: number;
-  /** With OpenSSH's client. */
+  /** With OpenSSH's client and its default key exchange. */
   sshFloor?: SshFloor;
+  /** With OpenSSH's client as the probe runs it. */
+  sshFloorProbe?: SshFloor;
   /** With the command provider's client. */
   sshFloorProvider?: SshFloor;
   tools: Tool[];
@@ -82,6 +88,7 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
   let sameEndState = true;
   let endStateNote = "";
   let floor: SshFloor | undefined;
+  let floorProbe: SshFloor | undefined;
   let floorProvider: SshFloor | undefined;
   try {
     let index = 0;
@@ -95,10 +102,11 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     }
     options.log(`converge: ${index} groups of ${options.hosts} test hosts started`);
     floor = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "openssh");
+    floorProbe = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "probe");
     floorProvider = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "provider");
+    const said = (f: SshFloor) => `median ${f.wallMs.median.toFixed(0)} ms, client CPU ${f.clientCpuMs.toFixed(0)} ms, server CPU ${f.serverCpuMs.toFixed(0)} ms`;
     options.log(
-      `converge: a bare SSH connection with OpenSSH: median ${floor.wallMs.median.toFixed(0)} ms, client CPU ${floor.clientCpuMs.toFixed(0)} ms, server CPU ${floor.serverCpuMs.toFixed(0)} ms; ` +
-        `with the provider's client: median ${floorProvider.wallMs.median.toFixed(0)} ms, client CPU ${floorProvider.clientCpuMs.toFixed(0)} ms, server CPU ${floorProvider.serverCpuMs.toFixed(0)} ms`,
+      `converge: a bare SSH connection with OpenSSH: ${said(floor)}; as the probe connects: ${said(floorProbe)}; with the provider's client: ${said(floorProvider)}`,
     );
 
     const runOn = async (group: Group, hosts: BenchHost[]): Promise<{ wallMs: number; changes: number }> => {
@@ -162,5 +170,5 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     await stopHosts(groups.flatMap((g) => g.hosts));
     workspace?.remove();
   }
-  return { hostsPerGroup: options.hosts, sshFloor: floor, sshFloorProvider: floorProvider, tools, rows, sameEndState, endStateNote, ...(options.ansible ? {} : { ansibleSkipped: "Ansible not run" }) };
+  return { hostsPerGroup: options.hosts, sshFloor: floor, sshFloorProbe: floorProbe, sshFloorProvider: floorProvider, tools, rows, sameEndState, endStateNote, ...(options.ansible ? {} : { ansibleSkipped: "Ansible not run" }) };
 }

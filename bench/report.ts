@@ -3,7 +3,7 @@
  * shows them. Pure (no I/O), so tests/bench can check it.
  */
 import type { ConstructionResult, ConstructionRow, ConstructionSide } from "./construction";
-import type { ConvergeResult, ConvergeRow, Phase, RunShape, Tool } from "./converge";
+import type { ConvergeResult, ConvergeRow, Phase, RunShape, SshFloor, Tool } from "./converge";
 import type { FleetScaleResult } from "./fleet-scale";
 import type { HostCostResult } from "./host-cost";
 import { fmt, ratio, verdict } from "./stats";
@@ -158,6 +158,10 @@ function table(head: string[], rows: string[][], align?: string[]): string {
 }
 
 const ms = (value: number) => (Number.isFinite(value) ? (value >= 10_000 ? `${fmt(value / 1000, 1)} s` : `${fmt(value, value < 100 ? 1 : 0)} ms`) : "n/a");
+
+/** One bare-connection measurement, as the converge section's text gives it. */
+const floorFigures = (floor: SshFloor) =>
+  `median ${ms(floor.wallMs.median)}, p95 ${ms(floor.wallMs.p95)}; CPU per connection ${fmt(floor.clientCpuMs, 0)} ms in the client, ${fmt(floor.serverCpuMs, 0)} ms in the server.`;
 const mb = (value: number) => (Number.isFinite(value) ? `${fmt(value, 0)} MB` : "n/a");
 const x = (value: number, digits = 2) => (Number.isFinite(value) ? `${fmt(value, digits)}×` : "n/a");
 
@@ -220,9 +224,10 @@ export function renderMarkdown(results: BenchResults): string {
       "",
       `${v.hostsPerGroup} fresh test hosts per tool and run shape, 2 snaps each. Per host: the median of the one-host runs (each tool as it runs by default: the stand-in with no parallelism limit, as \`pulumi up\`, so a host's two snaps go side by side; Ansible runs a host's tasks one after another), or one run over all the hosts (one operation at a time: stand-in parallelism 1, Ansible forks 1) divided by the hosts. Connections and sessions are counted by each host's sshd. ${v.endStateNote.split("\n")[0]}.${v.ansibleSkipped ? ` ${v.ansibleSkipped}.` : ""}` +
         (v.sshFloor
-          ? ` One bare SSH connection running \`true\`, ${v.sshFloor.connections} times, with OpenSSH's client and its default key exchange (sntrup761x25519, as Ansible and snap-shm's probe connect): median ${ms(v.sshFloor.wallMs.median)}, p95 ${ms(v.sshFloor.wallMs.p95)}; CPU per connection ${fmt(v.sshFloor.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloor.serverCpuMs, 0)} ms in the server.` +
+          ? ` One bare SSH connection running \`true\`, ${v.sshFloor.connections} times, with OpenSSH's client and its default key exchange (sntrup761x25519, as Ansible connects): ${floorFigures(v.sshFloor)}` +
+            (v.sshFloorProbe ? ` With OpenSSH's client as snap-shm's probe runs it (curve25519-sha256 first, as the command provider's client): ${floorFigures(v.sshFloorProbe)}` : "") +
             (v.sshFloorProvider
-              ? ` With the command provider's client (golang.org/x/crypto/ssh, as the stand-in runs every operation; curve25519-sha256 with OpenSSH 9.2): median ${ms(v.sshFloorProvider.wallMs.median)}, p95 ${ms(v.sshFloorProvider.wallMs.p95)}; CPU per connection ${fmt(v.sshFloorProvider.clientCpuMs, 0)} ms in the client, ${fmt(v.sshFloorProvider.serverCpuMs, 0)} ms in the server.`
+              ? ` With the command provider's client (golang.org/x/crypto/ssh, as the stand-in runs every operation; curve25519-sha256 with OpenSSH 9.2): ${floorFigures(v.sshFloorProvider)}`
               : "")
           : ""),
       "",

@@ -4,7 +4,9 @@
  * the connection's sshd processes and root's login shell). Two clients:
  *
  * - OpenSSH, with the options the probe gives it (src/render/ssh-command.ts, key file, pinned
- *   host key) and its default key exchange: how Ansible and snap-shm's probe connect;
+ *   host key) and its default key exchange: how Ansible connects;
+ * - the same with the probe's key exchanges (src/render/key-exchange.ts): how snap-shm's probe
+ *   connects;
  * - the command provider's client (tests/support/provider-ssh): how every operation connects.
  */
 import { spawn } from "node:child_process";
@@ -12,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { knownHostsLine, sshArguments } from "../src/render/ssh-command";
+import { probeKeyExchanges } from "../src/resources/probe-key-exchange";
 import { runProviderSsh } from "../tests/support/provider-ssh";
 import type { SshFloor } from "./converge";
 import type { BenchHost } from "./ssh-hosts";
@@ -37,12 +40,13 @@ export async function sshFloor(host: BenchHost, privateKey: string, connections:
   const dir = mkdtempSync(join(tmpdir(), "snap-shm-bench-ssh-"));
   try {
     let connect: () => Promise<{ status: number | null; stderr: string }>;
-    if (client === "openssh") {
+    if (client === "openssh" || client === "probe") {
       const knownHostsFile = join(dir, "known_hosts");
       const identityFile = join(dir, "key");
       writeFileSync(knownHostsFile, `${knownHostsLine("127.0.0.1", host.port, host.hostKey)}\n`);
       writeFileSync(identityFile, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, { mode: 0o600 });
-      const args = sshArguments({ host: "127.0.0.1", port: host.port, user: "root", knownHostsFile, identityFile, dialErrorLimit: 2 }, "true");
+      const kexAlgorithms = client === "probe" ? await probeKeyExchanges() : undefined;
+      const args = sshArguments({ host: "127.0.0.1", port: host.port, user: "root", knownHostsFile, identityFile, dialErrorLimit: 2, kexAlgorithms }, "true");
       connect = () => runSsh(args);
     } else {
       const connection = { host: "127.0.0.1", port: host.port, user: "root", privateKey, hostKey: host.hostKey, dialErrorLimit: 2 };

@@ -15,6 +15,7 @@ import { decideOperationMode, OperationMode } from "../model/operation-mode";
 import { HostProbeReport, modeFacts, parseHostProbe, probedPart, ProbedPart, probeShellCommand, SelfHealProbe, selfHealProbe } from "../render/host-probe";
 import { probeArguments, profileList } from "../render/part-arguments";
 import { knownHostsLine, SshTarget } from "../render/ssh-command";
+import { probeKeyExchanges } from "../resources/probe-key-exchange";
 import { parsedOrUsageError } from "./args";
 import { CliIo, EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
 
@@ -120,7 +121,7 @@ export async function checkInventory(inventory: Inventory, parallel: number): Pr
   }
 }
 
-function targetFor(connection: InventoryConnection, work: string, tag: string): SshTarget {
+function targetFor(connection: InventoryConnection, kexAlgorithms: string[] | undefined, work: string, tag: string): SshTarget {
   const target: SshTarget = {
     host: connection.address,
     port: connection.port,
@@ -128,12 +129,13 @@ function targetFor(connection: InventoryConnection, work: string, tag: string): 
     dialErrorLimit: connection.dialErrorLimit,
     perDialTimeout: connection.perDialTimeout,
     identityFile: connection.identityFile,
+    kexAlgorithms,
   };
   if (connection.hostKey) {
     target.knownHostsFile = join(work, `${tag}.known_hosts`);
     writeFileSync(target.knownHostsFile, `${knownHostsLine(connection.address, connection.port, connection.hostKey)}\n`);
   }
-  if (connection.proxy) target.proxy = targetFor(connection.proxy, work, `${tag}-proxy`);
+  if (connection.proxy) target.proxy = targetFor(connection.proxy, kexAlgorithms, work, `${tag}-proxy`);
   return target;
 }
 
@@ -143,7 +145,7 @@ async function checkHost(host: InventoryHost, work: string, index: number): Prom
     const everyProfile = snap.apps === undefined && snap.hooks === undefined;
     return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto", snap.mode ?? "auto", snap.selfHeal !== false);
   });
-  const command = probeShellCommand(targetFor(host.connection, work, `host-${index}`), [], instances, host.become);
+  const command = probeShellCommand(targetFor(host.connection, await probeKeyExchanges(), work, `host-${index}`), [], instances, host.become);
   const { stdout, stderr } = await runShell(command, hostScript("host"));
   const report: HostProbeReport = parseHostProbe(stdout, stderr);
   return {

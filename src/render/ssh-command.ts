@@ -24,6 +24,8 @@ export interface SshTarget {
   dialErrorLimit?: number;
   /** Seconds per attempt (@pulumi/command's perDialTimeout). Default 15. */
   perDialTimeout?: number;
+  /** The key exchanges to offer, in order (see key-exchange.ts); OpenSSH's defaults when absent. */
+  kexAlgorithms?: string[];
   /** A bastion to go through. */
   proxy?: SshTarget;
 }
@@ -50,6 +52,7 @@ function hopOptions(target: SshTarget): string[] {
       ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${target.knownHostsFile}`, "-o", "GlobalKnownHostsFile=/dev/null"]
       : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null"]),
   );
+  if (target.kexAlgorithms?.length) options.push("-o", `KexAlgorithms=${target.kexAlgorithms.join(",")}`);
   if (target.identityFile) options.push("-o", "IdentitiesOnly=yes", "-i", target.identityFile);
   if (target.identityAgent) options.push("-o", `IdentityAgent=${target.identityAgent}`);
   if (target.passwordAuth) options.push("-o", "BatchMode=no", "-o", "PreferredAuthentications=password,publickey", "-o", "NumberOfPasswordPrompts=1");

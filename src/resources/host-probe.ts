@@ -11,6 +11,7 @@ import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from 
 import { knownHostsLine, SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 import { agentSocketFor, askpassHelper, knownHostsFile } from "./probe-credentials";
+import { probeKeyExchanges } from "./probe-key-exchange";
 
 export { HostProbeReport, InstanceProbe, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
 
@@ -48,6 +49,7 @@ async function probeTarget(connection: PlainConnection, env: string[]): Promise<
     user: connection.user,
     dialErrorLimit: connection.dialErrorLimit,
     perDialTimeout: connection.perDialTimeout,
+    kexAlgorithms: await probeKeyExchanges(),
   };
   if (connection.hostKey) target.knownHostsFile = knownHostsFile(knownHostsLine(connection.host, connection.port, connection.hostKey));
   if (connection.privateKey) target.identityAgent = await agentSocketFor(connection.privateKey, connection.privateKeyPassword);

@@ -206,13 +206,17 @@ export class TestHost {
   /**
    * Starts Debian's sshd inside the host on a loopback port, with a host key made for this
    * run; `authorizedKey` may log in as root. Returns the port and the host key line.
+   * `options.config` lines come first (sshd keeps the first value of a keyword);
+   * `options.debugLog` is a file in the host where sshd logs at DEBUG1 (the negotiated
+   * algorithms, for one).
    */
-  async startSshd(authorizedKey: string, port?: number): Promise<SshServer> {
+  async startSshd(authorizedKey: string, port?: number, options: { config?: string[]; debugLog?: string } = {}): Promise<SshServer> {
     const listen = port ?? (await freePort());
     this.must("[ -f /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key");
     this.writeFile(
       "/etc/ssh/sshd_test_config",
       [
+        ...(options.config ?? []),
         `Port ${listen}`,
         "ListenAddress 127.0.0.1",
         "HostKey /etc/ssh/ssh_host_ed25519_key",
@@ -225,13 +229,13 @@ export class TestHost {
         "AuthorizedKeysFile .ssh/authorized_keys",
         "MaxStartups 200",
         "MaxSessions 100",
-        "LogLevel ERROR",
+        options.debugLog ? "LogLevel DEBUG1" : "LogLevel ERROR",
         "",
       ].join("\n"),
     );
     this.writeFile("/root/.ssh/authorized_keys", `${authorizedKey}\n`, "0600");
     this.must("chmod 700 /root/.ssh");
-    this.sshd = spawn("nsenter", this.nsenterArgs("exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_test_config"), { stdio: ["ignore", "ignore", "ignore"] });
+    this.sshd = spawn("nsenter", this.nsenterArgs(`exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_test_config${options.debugLog ? ` -E ${quote(options.debugLog)}` : ""}`), { stdio: ["ignore", "ignore", "ignore"] });
     const hostKey = this.must("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").trim();
     await waitForPort(listen);
     this.ssh = { port: listen, hostKey };
