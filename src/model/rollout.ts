@@ -29,6 +29,14 @@ export function batchesOf(count: number, rollout: Rollout): number[] {
   return Array.from({ length: count }, (_, i) => Math.floor(i / size));
 }
 
+/**
+ * What the drift probe found of a host before the run: `reached`; `unreachable` (SSH failed,
+ * or sudo refused); `silent` (its sshd accepted the connection and never answered, which the
+ * command provider's SSH client, bounding only the TCP connect, would wait for without
+ * limit); or `unprobed` (drift detection off).
+ */
+export type HostReach = "reached" | "unreachable" | "silent" | "unprobed";
+
 export interface RolloutPlan {
   /** Per batch, the indexes of the hosts it waits for (the previous batch's reachable hosts). */
   waitsFor: number[][];
@@ -37,13 +45,20 @@ export interface RolloutPlan {
 }
 
 /**
- * Which hosts each batch waits for, given what the probe found (`reachable[i]`: true, false, or
- * undefined when the host was not probed). A host is unreachable when its drift probe could not
- * run (SSH failed, or sudo refused). More unreachable hosts than the budget: an error
- * that names them, before any host is changed.
+ * Which hosts each batch waits for, given what the probe found of each host. Unreachable
+ * hosts are left out of the order; more of them than the budget, or any silent host (whose
+ * operations would hold the run without end), is an error that names them, before any host
+ * is changed.
  */
-export function planRollout(names: string[], reachable: Array<boolean | undefined>, rollout: Rollout): RolloutPlan {
-  const unreachable = names.filter((_, i) => reachable[i] === false);
+export function planRollout(names: string[], reach: HostReach[], rollout: Rollout): RolloutPlan {
+  const silent = names.filter((_, i) => reach[i] === "silent");
+  if (silent.length > 0) {
+    throw new Error(
+      `rollout stopped before any host was changed: ${silent.length} host(s) accepted the SSH connection and never answered (${silent.join(", ")}); ` +
+        "the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory",
+    );
+  }
+  const unreachable = names.filter((_, i) => reach[i] === "unreachable");
   const budget = rollout.failureBudget ?? Infinity;
   if (unreachable.length > budget) {
     throw new Error(
@@ -55,7 +70,7 @@ export function planRollout(names: string[], reachable: Array<boolean | undefine
   const count = batches.length === 0 ? 0 : batches[batches.length - 1] + 1;
   const waitsFor: number[][] = Array.from({ length: count }, () => []);
   batches.forEach((batch, i) => {
-    if (batch + 1 < count && reachable[i] !== false) waitsFor[batch + 1].push(i);
+    if (batch + 1 < count && reach[i] !== "unreachable") waitsFor[batch + 1].push(i);
   });
   return { waitsFor, unreachable };
 }

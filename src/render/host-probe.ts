@@ -3,6 +3,7 @@
  * failing: a host it cannot reach gives a result that says so) and the parsing of its lines.
  */
 import { ModeFacts, OperationMode } from "../model/operation-mode";
+import { HostReach } from "../model/rollout";
 import { OperationResult, parseOperationResult } from "./operation-result";
 import { HostArguments, hostProbeCommandLine, shellQuote } from "./host-command";
 import { sshCommandLine, SshTarget } from "./ssh-command";
@@ -46,6 +47,16 @@ export interface HostProbeReport {
   error?: string;
   /** Per snap instance. */
   instances: Record<string, InstanceProbe>;
+}
+
+/**
+ * What the probe found of the host. OpenSSH's client gives up on a server that accepted the
+ * connection and sent nothing with "Connection timed out during banner exchange": the
+ * server is there and silent.
+ */
+export function hostReach(report: HostProbeReport): HostReach {
+  if (report.ok) return "reached";
+  return /timed out during banner exchange/.test(report.error ?? "") ? "silent" : "unreachable";
 }
 
 /** A part's probe in one mode, when the host was probed. */

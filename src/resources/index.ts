@@ -14,4 +14,5 @@ export type { ModeDecision, OperationMode, RequestedMode } from "../model/operat
 export type { OperationResult } from "../render/operation-result";
 export type { DesiredState } from "../model/desired-state";
 export type { RuleGeneration } from "../model/snapd-version";
+export type { HostReach } from "../model/rollout";
 export type { DesiredAppArmor, DesiredDirectory, DesiredMountProfile } from "../model/desired-state";

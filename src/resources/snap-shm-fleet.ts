@@ -15,7 +15,8 @@ export interface FleetHostArgs extends SnapShmHostArgs {
  * for every operation of the previous batch, so a failing host stops the batches after it
  * (as Ansible's `serial` does). Hosts whose drift probe fails (unreachable, or sudo refused)
  * are left out of that order, up to `failureBudget`; more fail the run before any host is
- * changed. Run `pulumi up --continue-on-error` so that the operations of a host left out,
+ * changed, and so does any host whose sshd accepts and never answers (`SnapShmHost.reach`
+ * `silent`). Run `pulumi up --continue-on-error` so that the operations of a host left out,
  * which fail, do not stop the rest of the fleet.
  */
 export interface RolloutArgs extends Rollout {
@@ -61,29 +62,28 @@ export class SnapShmFleet extends pulumi.ComponentResource {
     checkRollout(rollout, `SnapShmFleet "${name}" args.rollout`);
     super(SnapShmFleet.TYPE, name, {}, opts);
 
-    // Each batch waits on a gate that opens once every host has been probed: to the previous
-    // batch's reachable hosts, or with the budget's error for all of them.
+    // Each batch waits on a gate made from every host's probe, so it is given once every host
+    // exists: the previous batch's reachable hosts, or the plan's error for all of them. A
+    // gate is an Output: one still unknown in a preview (a host's address not known yet)
+    // waits for nothing, where a promise would wait for ever.
     const names = args.hosts.map((host) => host.name);
     const batches = batchesOf(names.length, rollout);
-    const gates = Array.from({ length: (batches.at(-1) ?? -1) + 1 }, () => deferred<pulumi.Resource[]>());
+    const gates = Array.from({ length: (batches.at(-1) ?? -1) + 1 }, () => deferred<pulumi.Output<pulumi.Resource[]>>());
+    const waits = gates.map((gate) => pulumi.output(gate.promise));
     this.hosts = {};
     args.hosts.forEach(({ name: hostName, ...hostArgs }, i) => {
-      this.hosts[hostName] = new SnapShmHost(`${name}-${hostName}`, hostArgs, { parent: this, dependsOn: gates[batches[i]].promise });
+      this.hosts[hostName] = new SnapShmHost(`${name}-${hostName}`, hostArgs, { parent: this, dependsOn: waits[batches[i]] });
     });
     const hosts = names.map((hostName) => this.hosts[hostName]);
-    this.unreachable = pulumi.all(hosts.map((host) => host.reachable)).apply((reachable) => {
-      try {
-        const plan = planRollout(names, reachable, rollout);
-        gates.forEach((gate, batch) => gate.resolve(plan.waitsFor[batch].map((index) => hosts[index])));
-        if (plan.unreachable.length > 0) {
-          void pulumi.log.warn(`rollout: left out of the batch order, unreachable before the run: ${plan.unreachable.join(", ")}`, this);
-        }
-        return plan.unreachable;
-      } catch (error) {
-        gates.forEach((gate) => gate.reject(error as Error));
-        throw error;
+    const plan = pulumi.all(hosts.map((host) => host.reach)).apply((reach) => {
+      const planned = planRollout(names, reach, rollout);
+      if (planned.unreachable.length > 0) {
+        void pulumi.log.warn(`rollout: left out of the batch order, unreachable before the run: ${planned.unreachable.join(", ")}`, this);
       }
+      return planned;
     });
+    gates.forEach((gate, batch) => gate.resolve(plan.apply((planned) => planned.waitsFor[batch].map((index) => hosts[index]))));
+    this.unreachable = plan.apply((planned) => planned.unreachable);
     this.summary = pulumi
       .all(hosts.map((host) => host.summary))
       .apply((summaries) => Object.fromEntries(summaries.map((summary, i) => [names[i], summary])));
@@ -91,14 +91,9 @@ export class SnapShmFleet extends pulumi.ComponentResource {
   }
 }
 
-function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: Error): void } {
+/** A promise resolved later: each batch's gate, given once every host exists. */
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
   let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  // A rejected gate is reported through the registrations that wait on it, not as unhandled.
-  promise.catch(() => undefined);
-  return { promise, resolve, reject };
+  const promise = new Promise<T>((res) => (resolve = res));
+  return { promise, resolve };
 }

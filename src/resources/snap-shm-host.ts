@@ -4,6 +4,8 @@ import { inContext, InputError } from "../model/input-error";
 import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
 import { RequestedMode } from "../model/operation-mode";
 import { probeArguments } from "../render/part-arguments";
+import { HostReach } from "../model/rollout";
+import { hostReach } from "../render/host-probe";
 import { probeHost } from "./host-probe";
 import { PrivateShm, PrivateShmSummary } from "./private-shm";
 import { SnapSharedMemory } from "./snap-shared-memory";
@@ -53,6 +55,12 @@ export class SnapShmHost extends pulumi.ComponentResource {
   readonly instances: Record<string, PrivateShm>;
   /** Per snap instance: what the last run found and changed. */
   readonly summary: pulumi.Output<HostSummary>;
+  /**
+   * What the drift probe found of the host: `reached`, `unreachable` (SSH failed, or sudo
+   * refused), `silent` (its sshd accepted the connection and never answered: none of its
+   * parts is applied), or `unprobed` (drift detection off).
+   */
+  readonly reach: pulumi.Output<HostReach>;
   /** Whether the drift probe reached the host; undefined when drift detection is off. */
   readonly reachable: pulumi.Output<boolean | undefined>;
 
@@ -82,19 +90,29 @@ export class SnapShmHost extends pulumi.ComponentResource {
           );
     // The warning sits in the chain every part's revision comes from, so it is always said.
     const reported = probe?.apply((report) => {
-      if (!report.ok) void pulumi.log.warn(probeFailedWarning(name, report.error), this);
+      if (hostReach(report) === "unreachable") void pulumi.log.warn(`host ${name}: the drift probe failed (${report.error}); its parts will be applied again`, this);
       return report;
     });
+    this.reach = reported ? reported.apply(hostReach) : pulumi.output<HostReach>("unprobed");
+    // The provider's SSH client bounds only the TCP connect: the operations of a host whose
+    // sshd never answers would wait for it without end, so they never register. (A reach
+    // still unknown in a preview, with an address not known yet, waits for nothing.)
+    const answered = reported
+      ? this.reach.apply((reach): pulumi.Resource[] => {
+          if (reach === "silent") throw new Error(silentHostError(name));
+          return [];
+        })
+      : undefined;
     this.instances = {};
     for (const { snap, purge, mode, selfHeal } of snaps) {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
         { snap, connection: args.connection, become: args.become, purge, mode, selfHeal, probe: reported },
         // Children wait for what the host waits for (a rollout's previous batch).
-        { parent: this, dependsOn: opts?.dependsOn },
+        { parent: this, dependsOn: waitingFor(answered, opts?.dependsOn) },
       );
     }
-    this.reachable = reported ? reported.apply((report) => report.ok) : pulumi.output(undefined);
+    this.reachable = this.reach.apply((reach) => (reach === "unprobed" ? undefined : reach === "reached"));
     this.summary = pulumi
       .all(Object.values(this.instances).map((instance) => instance.summary))
       .apply((summaries) => Object.fromEntries(summaries.map((summary) => [summary.instance, summary])));
@@ -102,14 +120,19 @@ export class SnapShmHost extends pulumi.ComponentResource {
   }
 }
 
+/** Why a silent host's parts are not applied. */
+function silentHostError(host: string): string {
+  return (
+    `host ${host}: its sshd accepted the SSH connection and never answered (the drift probe timed out in the banner exchange), so none of its parts is applied: ` +
+    "the command provider's SSH client would wait for it without limit and hold the run; restart its sshd, or take the host out of the program"
+  );
+}
+
 /**
- * What a failed probe means for the run. A host whose sshd accepts the connection and never
- * answers times the probe out in the banner exchange; the provider's SSH client bounds only
- * the TCP connect, so that host's operations would wait for it without end.
+ * A `dependsOn` waiting for every one of `inputs` that is given: resources, or Promises and
+ * Outputs of resources or of lists of them (the SDK takes each as it comes; an Output that
+ * fails refuses the registration, and one unknown in a preview waits for nothing).
  */
-function probeFailedWarning(host: string, error: string | undefined): string {
-  const warning = `host ${host}: the drift probe failed (${error}); its parts will be applied again`;
-  return /banner exchange/.test(error ?? "")
-    ? `${warning}, but its sshd accepted the connection without answering, and the command provider's SSH client waits for an answer without limit: if it does not answer, its operations hold the run until it is cancelled`
-    : warning;
+function waitingFor(...inputs: unknown[]): pulumi.ResourceOptions["dependsOn"] {
+  return inputs.filter((input) => input !== undefined) as pulumi.Input<pulumi.Resource>[];
 }

@@ -10,20 +10,28 @@ describe("rollout", () => {
 
   it("makes each batch wait for the previous batch's reachable hosts only", () => {
     const names = ["a", "b", "c", "d", "e"];
-    assert.deepEqual(planRollout(names, [true, true, true, undefined, true], { batchSize: 2 }), { waitsFor: [[], [0, 1], [2, 3]], unreachable: [] });
-    assert.deepEqual(planRollout(names, [true, false, true, true, true], { batchSize: 2, failureBudget: 1 }), { waitsFor: [[], [0], [2, 3]], unreachable: ["b"] });
+    assert.deepEqual(planRollout(names, ["reached", "reached", "reached", "unprobed", "reached"], { batchSize: 2 }), { waitsFor: [[], [0, 1], [2, 3]], unreachable: [] });
+    assert.deepEqual(planRollout(names, ["reached", "unreachable", "reached", "reached", "reached"], { batchSize: 2, failureBudget: 1 }), { waitsFor: [[], [0], [2, 3]], unreachable: ["b"] });
   });
 
   it("stops before any host is changed when more hosts are unreachable than the budget allows", () => {
     assert.throws(
-      () => planRollout(["a", "b", "c"], [false, true, false], { batchSize: 1, failureBudget: 1 }),
+      () => planRollout(["a", "b", "c"], ["unreachable", "reached", "unreachable"], { batchSize: 1, failureBudget: 1 }),
       {
         message:
           "rollout stopped before any host was changed: 2 host(s) could not be reached or probed (a, c), and the failure budget is 1; bring them back, take them out of the inventory, or raise rollout.failureBudget",
       },
     );
-    assert.throws(() => planRollout(["a"], [false], { failureBudget: 0 }), /the failure budget is 0/);
-    assert.deepEqual(planRollout(["a", "b"], [false, false], {}).unreachable, ["a", "b"], "no budget set: no limit");
+    assert.throws(() => planRollout(["a"], ["unreachable"], { failureBudget: 0 }), /the failure budget is 0/);
+    assert.deepEqual(planRollout(["a", "b"], ["unreachable", "unreachable"], {}).unreachable, ["a", "b"], "no budget set: no limit");
+  });
+
+  it("stops before any host is changed when a host accepted the connection and never answered, whatever the budget", () => {
+    assert.throws(() => planRollout(["a", "b", "c"], ["reached", "silent", "unreachable"], { batchSize: 1 }), {
+      message:
+        "rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (b); " +
+        "the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory",
+    });
   });
 
   it("refuses a batch size or budget that is not a whole number in range, naming the field and value", () => {

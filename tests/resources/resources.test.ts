@@ -1,5 +1,6 @@
 /** The resource graph under pulumi.runtime.setMocks: what a preview or up would register. */
 import { strict as assert } from "node:assert";
+import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../../src/model/desired-state";
 import { InputError } from "../../src/model/input-error";
 import { ofType, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
@@ -9,6 +10,14 @@ const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-o
 const PASSWORD = "correct horse battery staple";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const COMMAND = "command:remote:Command";
+
+/** A resource of another provider whose output (an address) a preview does not know yet. */
+class Machine extends pulumi.CustomResource {
+  declare readonly address: pulumi.Output<string>;
+  constructor(name: string) {
+    super("test:index:Machine", name, { address: undefined });
+  }
+}
 
 async function resources() {
   return import("../../src/resources");
@@ -318,6 +327,57 @@ describe("drift-aware hosts under mocks", function () {
     const { create, warnings } = await withProbe(hostLine(false, "ssh to 10.0.0.9 failed with exit status 255"));
     assert.ok(!create("directory").includes("revision="));
     assert.deepEqual(warnings, ["host h: the drift probe failed (ssh to 10.0.0.9 failed with exit status 255); its parts will be applied again"]);
+  });
+
+  it("registers none of the parts of a host whose sshd accepts and never answers, and says why", async () => {
+    const silent = hostLine(false, "ssh to 10.0.0.9 failed with exit status 255: Connection timed out during banner exchange");
+    for (const fleet of [false, true]) {
+      const run = await runUnderMocks(
+        async () => {
+          const r = await resources();
+          const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+          const connection = (host: string) => ({ host, hostKey: HOST_KEY });
+          if (!fleet) return new r.SnapShmHost("h", { connection: connection("10.0.0.9"), snaps: [snap] });
+          return new r.SnapShmFleet("f", {
+            hosts: [
+              { name: "a", connection: connection("10.0.0.8"), snaps: [snap] },
+              { name: "h", connection: connection("10.0.0.9"), snaps: [snap] },
+            ],
+          });
+        },
+        { tolerateFailures: true, call: (args) => ({ ...args.inputs, stdout: String(args.inputs.command).includes("10.0.0.9") ? silent : hostLine(true), stderr: "" }) },
+      );
+      const label = fleet ? "in a fleet, no host" : "alone";
+      assert.deepEqual(ofType(run.registrations, "snap-shm:index:PrivateShm"), [], `${label}: no snap component registers`);
+      assert.deepEqual(ofType(run.registrations, COMMAND), [], `${label}: no operation registers`);
+      const expected = fleet
+        ? "rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (h); the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory"
+        : "host h: its sshd accepted the SSH connection and never answered (the drift probe timed out in the banner exchange), so none of its parts is applied: the command provider's SSH client would wait for it without limit and hold the run; restart its sshd, or take the host out of the program";
+      assert.ok(run.failures.some((f) => f.includes(expected)), `${label}: ${run.failures.join("\n")}`);
+      assert.deepEqual(run.warnings, [], `${label}: an error, not a warning`);
+    }
+  });
+
+  it("previews every part of a host whose address is not known yet (another resource's output)", async () => {
+    for (const fleet of [false, true]) {
+      const run = await runUnderMocks(
+        async () => {
+          const r = await resources();
+          // A machine the same program creates: its address is unknown until it exists.
+          const { address } = new Machine("machine");
+          const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+          const connection = { host: address, hostKey: HOST_KEY, privateKey: KEY };
+          return fleet ? new r.SnapShmFleet("f", { hosts: [{ name: "h", connection, snaps: [snap] }] }) : new r.SnapShmHost("h", { connection, snaps: [snap] });
+        },
+        { preview: true, newResource: (args) => (args.type === "test:index:Machine" ? {} : { ...args.inputs, stdout: "" }) },
+      );
+      assert.equal(run.invokes.length, 0, "nothing to probe yet");
+      assert.deepEqual(
+        ofType(run.registrations, COMMAND).map((c) => c.name.replace(/^f-/, "")).sort(),
+        ["h-shmtest-apparmor-command", "h-shmtest-directory-command", "h-shmtest-mount-command", "h-shmtest-prerequisites", "h-shmtest-self-heal-command"],
+        fleet ? "in a fleet" : "alone",
+      );
+    }
   });
 
   it("probes nothing when drift detection is off", async () => {
