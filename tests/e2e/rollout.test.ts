@@ -19,7 +19,7 @@ describe("the root program's rollout over SSH (engine stand-in)", function () {
   let work: string;
   const engine = new EngineStandIn();
 
-  function program(rollout: string, apps: Record<string, string> = {}) {
+  function program(rollout: string, apps: Record<string, string> = {}, defaults = "") {
     const hosts = fleet.hosts
       .map(({ name, connection }) =>
         `  ${name}:\n    address: ${connection.host}\n    port: ${connection.port}\n    hostKey: ${connection.hostKey}\n` +
@@ -27,7 +27,7 @@ describe("the root program's rollout over SSH (engine stand-in)", function () {
       )
       .join("");
     const inventory = join(work, "inventory.yaml");
-    writeFileSync(inventory, `rollout: ${rollout}\ndefaults:\n  user: root\n  identityFile: fleet.key\n  dialErrorLimit: 1\nhosts:\n${hosts}`);
+    writeFileSync(inventory, `rollout: ${rollout}\ndefaults:\n  user: root\n  identityFile: fleet.key\n  dialErrorLimit: 1\n${defaults}hosts:\n${hosts}`);
     return rootProgram({ "snap-shm:inventory": inventory });
   }
   const hostsRun = (report: RunReport) => [...new Set(report.executions.map((e) => e.name.split("-")[1]))];
@@ -81,5 +81,30 @@ describe("the root program's rollout over SSH (engine stand-in)", function () {
     assert.deepEqual(hostsRun(up), ["beta", "gamma"], "gamma's drifted directory repaired though beta, before it, is down");
     assert.ok(up.warnings.some((w) => w.includes("rollout: left out of the batch order, unreachable before the run: beta")), up.warnings.join("\n"));
     assert.equal(fleet.get("gamma").host.stat("/dev/shm/snap.shmtest_foo")?.mode, "1777");
+  });
+
+  it("a host whose sshd hangs: the run stops before any host is changed, whatever the budget", async () => {
+    // beta is still down (tolerated); gamma's sshd hangs: the provider would wait for it without end.
+    const gamma = fleet.get("gamma").host;
+    gamma.must("chmod 0755 /dev/shm/snap.shmtest_foo");
+    gamma.pauseSshd(true);
+    try {
+      const started = Date.now();
+      const up = await engine.up(program("{batchSize: 1, failureBudget: 5}", {}, "  perDialTimeout: 3\n"), { continueOnError: true });
+      assert.deepEqual(up.executions, [], "nothing ran on any host");
+      assert.ok(
+        up.failures.some((f) =>
+          f.includes(
+            "rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (gamma); " +
+              "the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory",
+          ),
+        ),
+        up.failures.join("\n"),
+      );
+      assert.ok(Date.now() - started < 60_000, `ended in ${Date.now() - started} ms`);
+    } finally {
+      gamma.pauseSshd(false);
+    }
+    assert.equal(gamma.stat("/dev/shm/snap.shmtest_foo")?.mode, "755", "gamma left as it was");
   });
 });

@@ -242,6 +242,14 @@ export class TestHost {
     return this.ssh;
   }
 
+  /**
+   * Stops (SIGSTOP) or resumes the host's sshd. A stopped sshd is a hung one: the kernel still
+   * takes TCP connections for its socket, and nothing ever answers them.
+   */
+  pauseSshd(paused: boolean): void {
+    this.sshd?.kill(paused ? "SIGSTOP" : "SIGCONT");
+  }
+
   /** Kills the host's sshd and every session it had. */
   async killSshd(): Promise<void> {
     const sshd = this.sshd;
