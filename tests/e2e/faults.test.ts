@@ -25,6 +25,15 @@ describe("faults over SSH (engine stand-in)", function () {
   });
   afterEach(async () => fleet?.stop());
 
+  /** alpha's program, plus a host "ghost" on a loopback port with small dial limits. */
+  const withGhost = (port: number) => async () => {
+    const fleetResource = await program(["alpha"])();
+    const r = await import("../../src/resources");
+    const snap = new r.SnapSharedMemory("ghost-snap", { instance: "shmtest_foo" });
+    new r.SnapShmHost("ghost", { connection: { host: "127.0.0.1", port, dialErrorLimit: 1, perDialTimeout: 2, hostKey: fleet.get("alpha").connection.hostKey }, snaps: [snap] });
+    return fleetResource;
+  };
+
   async function completesLater(engine: EngineStandIn, hosts: string[]) {
     const later = await engine.up(program(hosts));
     assert.deepEqual(later.errors, [], "a later up completes");
@@ -64,13 +73,7 @@ describe("faults over SSH (engine stand-in)", function () {
     // Nothing listens on the port: only the dial limits end the wait.
     const port = await freePort();
     const engine = new EngineStandIn();
-    const result = await engine.up(async () => {
-      const fleetResource = await program(["alpha"])();
-      const r = await import("../../src/resources");
-      const snap = new r.SnapSharedMemory("ghost-snap", { instance: "shmtest_foo" });
-      new r.SnapShmHost("ghost", { connection: { host: "127.0.0.1", port, dialErrorLimit: 1, perDialTimeout: 2, hostKey: fleet.get("alpha").connection.hostKey }, snaps: [snap] });
-      return fleetResource;
-    }, { continueOnError: true });
+    const result = await engine.up(withGhost(port), { continueOnError: true });
     assert.equal(result.errors.length, 1);
     assert.match(result.errors[0], /^ghost-shmtest_foo-prerequisites: create failed: after 1 failed attempts: dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/);
     const ghost = result.executions.find((e) => e.name === "ghost-shmtest_foo-prerequisites")!;
@@ -88,13 +91,7 @@ describe("faults over SSH (engine stand-in)", function () {
     await new Promise<void>((resolve) => silent.listen(port, "127.0.0.1", resolve));
     try {
       const started = Date.now();
-      const result = await new EngineStandIn().up(async () => {
-        const fleetResource = await program(["alpha"])();
-        const r = await import("../../src/resources");
-        const snap = new r.SnapSharedMemory("ghost-snap", { instance: "shmtest_foo" });
-        new r.SnapShmHost("ghost", { connection: { host: "127.0.0.1", port, dialErrorLimit: 1, perDialTimeout: 2, hostKey: fleet.get("alpha").connection.hostKey }, snaps: [snap] });
-        return fleetResource;
-      }, { continueOnError: true });
+      const result = await new EngineStandIn().up(withGhost(port), { continueOnError: true });
       const refusal =
         "host ghost: its sshd accepted the SSH connection and never answered (the drift probe timed out in the banner exchange), so none of its parts is applied: " +
         "the command provider's SSH client would wait for it without limit and hold the run; restart its sshd, or take the host out of the program";
