@@ -97,10 +97,11 @@ apparmor_edit() {
 }
 
 # apparmor_args: the profile names (globs expanded, snapd's temporary files skipped) and
-# the snippets.
+# the snippets (with `generation=auto`, the one for the host's snapd).
 apparmor_args() {
   need "${arg_profiles-}" profiles
   if [ "$action" != remove ]; then
+    resolve_generation
     need "${arg_app_snippet-}" app-snippet
     need "${arg_update_ns_snippet-}" update-ns-snippet
   fi

@@ -24,24 +24,15 @@ report_probe() {
 }
 
 # probe_instance: every part's probe for the instance whose arguments are parsed, one
-# result line each; `generation=auto` picks the app snippet for the host's snapd.
+# result line each.
 probe_instance() {
   (
     trap finish EXIT
     part=prerequisites
     action=probe
     check_instance "$instance"
-    case ${arg_generation-} in
-      auto)
-        if [ -n "$host_snapd_version" ] && [ "$(version_compare "$host_snapd_version" "$RECURSIVE_RULE_VERSION")" -lt 0 ]; then
-          arg_app_snippet=${arg_app_snippet_single_level-}
-        else
-          arg_app_snippet=${arg_app_snippet_recursive-}
-        fi
-        ;;
-      single-level | recursive | "") ;;
-      *) die "argument generation is \"$arg_generation\"; it must be auto, single-level or recursive" ;;
-    esac
+    # An instance with a bad generation is not probed at all.
+    resolve_generation
     # The snap's own declaration, for the program to read with snapd's rules (mode auto).
     (
       trap finish EXIT
@@ -77,8 +68,8 @@ probe_instance() {
 # host_probe GROUP...: probes every instance on the host in one run; each `instance=`
 # argument starts the next instance's arguments.
 host_probe() {
-  # Read once for every instance: `snap version` may wait on a daemon that does not answer.
-  host_snapd_version=$(snapd_version)
+  # Read once for every instance.
+  read_snapd_version
   for pair in "$@"; do
     case $pair in
       instance=*)

@@ -62,9 +62,15 @@ self_heal_script_text() {
   printf '# snap-shm self-heal of the private /dev/shm of snap %s, run by %s.\n' "$instance" "$heal_service"
   printf '# Written by snap-shm with the arguments of its last apply; removed with the instance. Do not edit.\n'
   printf "set -- 'self-heal' 'run'"
+  # With `generation=auto` both snippets: the heal picks the one for the snapd it runs under.
+  if [ "${arg_generation-}" = auto ]; then
+    set -- "generation=auto" "app-snippet-single-level=${arg_app_snippet_single_level-}" "app-snippet-recursive=${arg_app_snippet_recursive-}"
+  else
+    set -- "app-snippet=$arg_app_snippet"
+  fi
   for pair in "instance=$instance" "operation-mode=managed" "path=$arg_path" "mode=$arg_mode" "owner=$arg_owner" \
     "group=$arg_group" "profiles=$arg_profiles" "profile=$arg_profile" "entry=$arg_entry" \
-    "app-snippet=$arg_app_snippet" "update-ns-snippet=$arg_update_ns_snippet"; do
+    "$@" "update-ns-snippet=$arg_update_ns_snippet"; do
     shell_quote "$pair"
     printf ' \\\n  %s' "$quoted"
   done

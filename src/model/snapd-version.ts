@@ -83,6 +83,12 @@ function order(ch: string | undefined): number {
 export type RuleGeneration = "single-level" | "recursive";
 
 /**
+ * A rule generation, or `auto`: the one the host's snapd writes, read on the host each time
+ * an operation runs (so a snapd upgraded since the last apply gets its own rule).
+ */
+export type RuleGenerationChoice = RuleGeneration | "auto";
+
+/**
  * The app rule generation of a snapd version; no version means the newest behaviour.
  * A malformed version, or one without private mode, is an InputError on `field`.
  */

@@ -23,16 +23,16 @@ export type HostScript = HostPart | "host" | "heal";
 export const HOST_SCRIPT_DIR = join(__dirname, "..", "..", "src", "host");
 
 /** The heal program's files; the self-heal part sends these same files (see selfHealScript). */
-const HEAL_FILES = ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"];
+const HEAL_FILES = ["lib.sh", "snapd-version.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"];
 
 const SCRIPT_FILES: Record<HostScript, string[]> = {
-  prerequisites: ["lib.sh", "prerequisites.sh", "main.sh"],
+  prerequisites: ["lib.sh", "snapd-version.sh", "prerequisites.sh", "main.sh"],
   directory: ["lib.sh", "directory.sh", "native.sh", "main.sh"],
-  apparmor: ["lib.sh", "apparmor.sh", "native.sh", "main.sh"],
+  apparmor: ["lib.sh", "snapd-version.sh", "apparmor.sh", "native.sh", "main.sh"],
   mount: ["lib.sh", "mount.sh", "native.sh", "main.sh"],
   "self-heal": HEAL_FILES,
   heal: HEAL_FILES,
-  host: ["lib.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "self-heal.sh", "main.sh"],
+  host: ["lib.sh", "snapd-version.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "self-heal.sh", "main.sh"],
 };
 
 /** The argument keys each operation takes, in the order they are written. */

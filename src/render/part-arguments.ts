@@ -4,7 +4,7 @@
  */
 import { appSnippet, DesiredState } from "../model/desired-state";
 import { OperationMode, RequestedMode } from "../model/operation-mode";
-import { RuleGeneration } from "../model/snapd-version";
+import { RuleGenerationChoice } from "../model/snapd-version";
 import { HostArguments } from "./host-command";
 
 /** The AppArmor profiles the block goes into: the state's explicit list, or every profile of the instance. */
@@ -25,14 +25,24 @@ export function directoryRemoveArguments(state: DesiredState, purge: boolean, mo
   return { ...directoryArguments(state, mode), purge: purge ? "yes" : "no" };
 }
 
+/**
+ * The app rule: one snippet for a known generation; with `auto`, both, and the operation
+ * picks the one for the snapd it finds on the host when it runs.
+ */
+function appSnippetArguments(generation: RuleGenerationChoice): HostArguments {
+  return generation === "auto"
+    ? { generation, "app-snippet-single-level": appSnippet("single-level"), "app-snippet-recursive": appSnippet("recursive") }
+    : { "app-snippet": appSnippet(generation) };
+}
+
 /** In native mode, `plug` is the plug to connect. */
-export function appArmorArguments(state: DesiredState, profiles: string, generation: RuleGeneration, mode: OperationMode = "managed", plug?: string): HostArguments {
+export function appArmorArguments(state: DesiredState, profiles: string, generation: RuleGenerationChoice, mode: OperationMode = "managed", plug?: string): HostArguments {
   return {
     instance: state.instance,
     "operation-mode": mode,
     ...(mode === "native" && plug !== undefined ? { plug } : {}),
     profiles,
-    "app-snippet": appSnippet(generation),
+    ...appSnippetArguments(generation),
     "update-ns-snippet": state.appArmor.updateNsSnippet,
   };
 }
@@ -50,7 +60,7 @@ export function mountArguments(state: DesiredState, mode: OperationMode = "manag
  * script on the host is given (one set: the parts share `instance` and `operation-mode`).
  * In native mode the apply takes away what self-heal had installed.
  */
-export function selfHealArguments(state: DesiredState, profiles: string, generation: RuleGeneration, mode: OperationMode = "managed"): HostArguments {
+export function selfHealArguments(state: DesiredState, profiles: string, generation: RuleGenerationChoice, mode: OperationMode = "managed"): HostArguments {
   return { ...directoryArguments(state, mode), ...appArmorArguments(state, profiles, generation, mode), ...mountArguments(state, mode) };
 }
 
@@ -66,21 +76,17 @@ export function selfHealRemoveArguments(state: DesiredState): HostArguments {
 export function probeArguments(
   state: DesiredState,
   profiles: string,
-  generation: RuleGeneration | "auto",
+  generation: RuleGenerationChoice,
   mode: RequestedMode = "managed",
   selfHeal?: boolean,
 ): HostArguments {
-  const snippets: HostArguments =
-    generation === "auto"
-      ? { "app-snippet-single-level": appSnippet("single-level"), "app-snippet-recursive": appSnippet("recursive") }
-      : { "app-snippet": appSnippet(generation) };
   return {
     ...directoryArguments(state),
     ...mountArguments(state),
     "operation-mode": mode,
     profiles,
     generation,
-    ...snippets,
+    ...appSnippetArguments(generation),
     "update-ns-snippet": state.appArmor.updateNsSnippet,
     // Whether self-heal should be installed: without it, the probe only reports what it finds.
     ...(selfHeal === undefined ? {} : { "self-heal": selfHeal ? "yes" : "no" }),

@@ -13,6 +13,6 @@ export type { PrivateShmPartArgs } from "./part-command";
 export type { ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
 export type { OperationResult } from "../render/operation-result";
 export type { DesiredState } from "../model/desired-state";
-export type { RuleGeneration } from "../model/snapd-version";
+export type { RuleGeneration, RuleGenerationChoice } from "../model/snapd-version";
 export type { HostReach } from "../model/rollout";
 export type { DesiredAppArmor, DesiredDirectory, DesiredMountProfile } from "../model/desired-state";

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { InputError } from "../model/input-error";
 import { OperationMode } from "../model/operation-mode";
-import { RuleGeneration } from "../model/snapd-version";
+import { RuleGenerationChoice } from "../model/snapd-version";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
 import { HostConnectionArgs, hostIdentity } from "./connection";
 import { combine } from "./combine";
@@ -31,9 +31,9 @@ export interface PrivateShmPartArgs {
 }
 
 /** A rule generation given as an Input, checked once its value is known; `field` names it in the error. */
-export function checkedRuleGeneration(field: string, generation: string): RuleGeneration {
-  if (generation !== "recursive" && generation !== "single-level") {
-    throw new InputError(field, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive" or "single-level"`);
+export function checkedRuleGeneration(field: string, generation: string): RuleGenerationChoice {
+  if (generation !== "recursive" && generation !== "single-level" && generation !== "auto") {
+    throw new InputError(field, generation, `invalid rule generation ${JSON.stringify(generation)}: expected "recursive", "single-level" or "auto"`);
   }
   return generation;
 }

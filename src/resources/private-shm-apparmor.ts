@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
-import { RuleGeneration } from "../model/snapd-version";
+import { RuleGenerationChoice } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
@@ -17,9 +17,10 @@ export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
   hooks?: string[];
   /**
    * Which rule snapd's generation writes: `single-level` (`"/dev/shm/*"`, snapd before
-   * 2.60.2) or `recursive` (`"/dev/shm/**"`). Default `recursive`.
+   * 2.60.2), `recursive` (`"/dev/shm/**"`), or `auto`: the one for the snapd found on the
+   * host each time the apply runs. Default `recursive`.
    */
-  ruleGeneration?: pulumi.Input<RuleGeneration>;
+  ruleGeneration?: pulumi.Input<RuleGenerationChoice>;
   /** In native mode, the snap's private plug to connect. Default `shared-memory`. */
   plug?: pulumi.Input<string>;
 }

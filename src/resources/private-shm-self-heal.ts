@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
-import { RuleGeneration } from "../model/snapd-version";
+import { RuleGenerationChoice } from "../model/snapd-version";
 import { profileList, selfHealArguments, selfHealRemoveArguments } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
@@ -16,10 +16,11 @@ export interface PrivateShmSelfHealArgs extends PrivateShmPartArgs {
   /** Hooks whose profiles the heal keeps the rule in. */
   hooks?: string[];
   /**
-   * The rule the heal writes: `single-level` (`"/dev/shm/*"`, snapd before 2.60.2) or
-   * `recursive` (`"/dev/shm/**"`). Default `recursive`. The same as the AppArmor part's.
+   * The rule the heal writes: `single-level` (`"/dev/shm/*"`, snapd before 2.60.2),
+   * `recursive` (`"/dev/shm/**"`), or `auto`: the one for the snapd the heal runs under.
+   * Default `recursive`. The same as the AppArmor part's.
    */
-  ruleGeneration?: pulumi.Input<RuleGeneration>;
+  ruleGeneration?: pulumi.Input<RuleGenerationChoice>;
 }
 
 /**

@@ -1,7 +1,7 @@
 /** One snap's private /dev/shm on one host: the parts, wired in order. */
 import * as pulumi from "@pulumi/pulumi";
 import { inContext } from "../model/input-error";
-import { RuleGeneration } from "../model/snapd-version";
+import { RuleGenerationChoice } from "../model/snapd-version";
 import { prerequisitesArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
@@ -80,7 +80,7 @@ export interface SelfHealSummary {
 /**
  * Prerequisites → private directory → AppArmor rules → bind mount, each waiting for the one
  * before; Pulumi removes them in the reverse order. Without a `snapdVersion` on the snap,
- * the rule text follows the snapd the prerequisite check finds on the host.
+ * the rule text follows the snapd found on the host each time an operation runs there.
  */
 export class PrivateShm extends pulumi.ComponentResource {
   /** The Pulumi type token. */
@@ -113,10 +113,9 @@ export class PrivateShm extends pulumi.ComponentResource {
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.prerequisites = prerequisites.result;
-    const ruleGeneration: pulumi.Input<RuleGeneration> =
-      snap.snapdVersion !== undefined
-        ? snap.desired.ruleGeneration
-        : prerequisites.result.apply((r) => (r.found.ruleGeneration === "single-level" ? "single-level" : "recursive"));
+    // Without a version on the snap, each operation writes the rule of the snapd it finds on
+    // the host when it runs: a snapd upgraded since the last apply gets its own rule.
+    const ruleGeneration: RuleGenerationChoice = snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto";
     const requested = args.mode ?? "auto";
     const parts: ProbedPart[] = ["directory", "apparmor", "mount", ...(args.selfHeal !== false ? (["self-heal"] as const) : [])];
     // What the probe says about this snap, read from the report once: everything below

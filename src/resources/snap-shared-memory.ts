@@ -33,8 +33,9 @@ export interface SnapSharedMemoryArgs {
   /**
    * The hosts' snapd version (e.g. `2.61.3`, or `2.57.6-1+deb12u1` as Debian reports it).
    * It decides the AppArmor rule: `"/dev/shm/*"` before 2.60.2, `"/dev/shm/**"` from it on.
-   * Omit it to have each host's prerequisite check detect it; a snapd before 2.55.3 has no
-   * private shared memory and is refused.
+   * Omit it to have each host's operations read it there each time they run (a snapd
+   * upgraded since the last apply gets its own rule); a snapd before 2.55.3 has no private
+   * shared memory and is refused.
    */
   snapdVersion?: string;
 }

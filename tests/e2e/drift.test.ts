@@ -62,6 +62,29 @@ describe("drift-aware preview and repair over SSH (engine stand-in)", function (
     assert.ok(alpha.readFile("/var/lib/snapd/apparmor/profiles/snap.shmtest_foo.app")!.includes("# BEGIN snap-shm private-shm"));
   });
 
+  it("a snapd upgraded past 2.60.2 (profiles rewritten on its new system key) gets its own rule, and the next preview shows no change", async () => {
+    const beta = fleet.get("beta").host;
+    const profile = "/var/lib/snapd/apparmor/profiles/snap.shmtest_foo.app";
+    assert.ok(beta.readFile(profile)!.includes('"/dev/shm/*" mrwlkix,'), "Debian's snapd 2.57.6 writes the single-level rule");
+    const info = beta.readFile("/usr/lib/snapd/info")!;
+    beta.writeFile("/usr/lib/snapd/info", info.replace(/^VERSION=.*$/m, "VERSION=2.61.1"));
+    try {
+      beta.writeFile(profile, appProfile("shmtest_foo", "app"));
+      beta.writeFile("/var/lib/snapd/apparmor/profiles/snap.shmtest_foo.hook.configure", appProfile("shmtest_foo", "hook.configure"));
+      await repairedWithoutFlapping(["fleet-beta-shmtest_foo-apparmor-command:update"]);
+      assert.ok(beta.readFile(profile)!.includes('"/dev/shm/**" mrwlkix,'), "snapd 2.61.1 writes the recursive rule");
+      // The heal installed before the upgrade writes the new rule too: it picks it when it runs.
+      beta.writeFile(profile, appProfile("shmtest_foo", "app"));
+      beta.must("sh /var/lib/snap-shm/shmtest_foo/heal.sh >/dev/null");
+      assert.ok(beta.readFile(profile)!.includes('"/dev/shm/**" mrwlkix,'));
+    } finally {
+      beta.writeFile("/usr/lib/snapd/info", info);
+    }
+    // And back: snapd downgraded, its rule again.
+    await repairedWithoutFlapping(["fleet-beta-shmtest_foo-apparmor-command:update"]);
+    assert.ok(beta.readFile(profile)!.includes('"/dev/shm/*" mrwlkix,'));
+  });
+
   it("a directory left with a wrong mode, on a host reached through sudo, is repaired through an update", async () => {
     const beta = fleet.get("beta").host;
     beta.must("chmod 0755 /dev/shm/snap.shmtest_foo");

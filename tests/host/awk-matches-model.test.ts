@@ -143,7 +143,7 @@ describe("host awk edits match the model", function () {
   it("version order, over generated snapd versions", () => {
     fc.assert(
       fc.property(version, version, (a, b) => {
-        const host = hostFunction(["lib.sh", "prerequisites.sh"], 'version_compare "$A" "$B"', "", { A: a, B: b });
+        const host = hostFunction(["lib.sh", "snapd-version.sh"], 'version_compare "$A" "$B"', "", { A: a, B: b });
         assert.equal(host.status, 0, host.stderr);
         assert.equal(Number(host.stdout), Math.sign(compareVersions(a, b)), `${a} vs ${b}`);
       }),

@@ -18,7 +18,7 @@ describe("host scripts", function () {
 
   it("pass shellcheck: every file, all of them together, and each part's script as sent", () => {
     const files = readdirSync(HOST_SCRIPT_DIR).filter((f) => f.endsWith(".sh")).sort();
-    assert.deepEqual(files, ["apparmor.sh", "directory.sh", "lib.sh", "main.sh", "mount.sh", "native.sh", "prerequisites.sh", "self-heal.sh"]);
+    assert.deepEqual(files, ["apparmor.sh", "directory.sh", "lib.sh", "main.sh", "mount.sh", "native.sh", "prerequisites.sh", "self-heal.sh", "snapd-version.sh"]);
     // One file alone uses what another defines: only those two checks are off for it.
     for (const file of files) {
       const result = shellcheck(["--exclude=SC2034,SC2154", join(HOST_SCRIPT_DIR, file)]);
@@ -27,7 +27,7 @@ describe("host scripts", function () {
     const work = mkdtempSync(join(tmpdir(), "snap-shm-sc-"));
     try {
       const all = join(work, "all.sh");
-      writeFileSync(all, ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "prerequisites.sh", "self-heal.sh", "main.sh"].map((f) => spawnSync("cat", [join(HOST_SCRIPT_DIR, f)]).stdout).join("\n"));
+      writeFileSync(all, ["lib.sh", "snapd-version.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "prerequisites.sh", "self-heal.sh", "main.sh"].map((f) => spawnSync("cat", [join(HOST_SCRIPT_DIR, f)]).stdout).join("\n"));
       const strict = shellcheck([all]);
       assert.equal(strict.status, 0, strict.stdout);
       for (const part of PARTS) {

@@ -13,7 +13,7 @@ import { desiredState } from "../../src/model/desired-state";
 import { HOST_SCRIPT_DIR, HostArguments, shellQuote } from "../../src/render/host-command";
 import { profileList, selfHealArguments } from "../../src/render/part-arguments";
 
-const FUNCTIONS = ["lib.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh"].map((f) => readFileSync(join(HOST_SCRIPT_DIR, f), "utf8")).join("\n");
+const FUNCTIONS = ["lib.sh", "snapd-version.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh"].map((f) => readFileSync(join(HOST_SCRIPT_DIR, f), "utf8")).join("\n");
 
 /** Runs the host's self-heal functions with these apply arguments, then `body`. */
 function withHealArguments(args: HostArguments, body: string): string {

@@ -176,23 +176,26 @@ describe("resources under mocks", function () {
     assert.match(String(i.delete), /'purge=yes'$/);
   });
 
-  it("feeds the prerequisite check's rule generation to the AppArmor part when no version is given", async () => {
-    const { registrations } = await runUnderMocks(
-      async () => {
+  it("leaves the rule to the host's snapd when no version is given, and writes the pinned version's rule otherwise", async () => {
+    const appArmorCreate = async (snapdVersion?: string) => {
+      const { registrations } = await runUnderMocks(async () => {
         const r = await resources();
-        const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+        const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest", snapdVersion });
         return new r.SnapShmHost("h", { connection: { host: "h", hostKey: HOST_KEY }, snaps: [snap] });
-      },
-      {
-        newResource: (args) => ({
-          ...args.inputs,
-          stdout: args.name.endsWith("-prerequisites")
-            ? '{"snapShm":1,"part":"prerequisites","action":"check","instance":"shmtest","ok":true,"found":{"snapdVersion":"2.57.6","ruleGeneration":"single-level"},"changed":[],"notes":[]}'
-            : "",
-        }),
-      },
-    );
-    assert.ok(String(inputs(byName(registrations, "h-shmtest-apparmor-command")).create).includes('"/dev/shm/*" mrwlkix,'));
+      });
+      return ["apparmor", "self-heal"].map((part) => String(inputs(byName(registrations, `h-shmtest-${part}-command`)).create));
+    };
+    for (const create of await appArmorCreate()) {
+      assert.ok(create.includes("\n  'generation=auto'"), create);
+      assert.ok(create.includes("\n  'app-snippet-single-level=") && create.includes('"/dev/shm/*" mrwlkix,'));
+      assert.ok(create.includes("\n  'app-snippet-recursive=") && create.includes('"/dev/shm/**" mrwlkix,'));
+      assert.ok(!create.includes("\n  'app-snippet="));
+    }
+    for (const create of await appArmorCreate("2.57.6")) {
+      assert.ok(!create.includes("'generation="), create);
+      assert.ok(create.includes("\n  'app-snippet=") && create.includes('"/dev/shm/*" mrwlkix,'));
+      assert.ok(!create.includes('"/dev/shm/**" mrwlkix,'));
+    }
   });
 
   it("reports each part's result and a per-host summary from the result lines", async () => {

@@ -35,9 +35,10 @@ describe("the self-heal part under mocks", function () {
     assert.equal(registrations.filter((r) => r.type === "snap-shm:index:PrivateShmSelfHeal").length, 1);
     const command = unsecret(registrations.find((r) => r.name === "h-shmtest-self-heal-command")!.inputs) as { create: string; delete: string; stdin: string };
     assert.match(command.create, /^sh -s -- 'self-heal' 'apply' \\\n/);
-    for (const key of ["instance", "operation-mode", "path", "mode", "owner", "group", "profiles", "profile", "entry", "app-snippet", "update-ns-snippet"]) {
+    for (const key of ["instance", "operation-mode", "path", "mode", "owner", "group", "profiles", "profile", "entry", "generation", "app-snippet-single-level", "app-snippet-recursive", "update-ns-snippet"]) {
       assert.ok(command.create.includes(`\n  '${key}=`), key);
     }
+    assert.ok(command.create.includes("\n  'generation=auto'"), "no snapd version on the snap: the heal writes the rule of the snapd it runs under");
     assert.equal(command.delete, "sh -s -- 'self-heal' 'remove' \\\n  'instance=shmtest'");
     assert.ok(command.stdin.includes("\nheal_program() {\n"), "the script carries the heal program");
     assert.ok(String((unsecret(invokes[0].inputs) as { command: string }).command).includes("self-heal=yes"), "the probe is told to expect it");
