@@ -32,12 +32,14 @@ function resultLine(part: string, instance: string): string {
   return JSON.stringify({
     snapShm: 1,
     part,
-    action: part === "prerequisites" ? "check" : "apply",
+    action: "apply",
     instance,
     ok: true,
-    found: part === "prerequisites" ? { snapdVersion: "2.57.6-1+deb12u1+b2", ruleGeneration: "single-level", apparmor: "disabled", namespace: "none" } : { state: "present" },
+    found: { state: "present" },
     changed: [],
     notes: [],
+    // The directory apply runs the prerequisite check first and reports what it found.
+    ...(part === "directory" ? { host: { snapdVersion: "2.57.6-1+deb12u1+b2", ruleGeneration: "single-level", apparmor: "disabled", namespace: "none" } } : {}),
   });
 }
 

@@ -74,7 +74,7 @@ export interface ConstructionResult {
   commandsPerHost: CommandShape[];
 }
 
-const PART_ORDER = ["prerequisites", "directory", "apparmor", "mount"];
+const PART_ORDER = ["directory", "apparmor", "mount"];
 
 const CHILD = join(__dirname, "construction-child.js");
 

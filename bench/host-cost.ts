@@ -66,9 +66,9 @@ function registeredOperations(registrations: RunReport["registrations"]): Operat
     const snap = BENCH_SNAPS.find((s) => registration.name.includes(`-${s.instance}-`));
     if (!snap) continue;
     const part = registration.name.slice(registration.name.indexOf(`-${snap.instance}-`) + snap.instance.length + 2).replace(/-command$/, "");
-    operations.push({ name: `${part} ${part === "prerequisites" ? "check" : "apply"} (${snap.instance})`, command: inputs.create, stdin: inputs.stdin });
+    operations.push({ name: `${part} apply (${snap.instance})`, command: inputs.create, stdin: inputs.stdin });
   }
-  const order = ["prerequisites", "directory", "apparmor", "mount"];
+  const order = ["directory", "apparmor", "mount"];
   const rank = (op: Operation) => (order.includes(op.name.split(" ")[0]) ? order.indexOf(op.name.split(" ")[0]) : order.length);
   return operations.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
 }

@@ -30,7 +30,6 @@ describe("examples", function () {
       "kiosk-01-chromium-apparmor-command",
       "kiosk-01-chromium-directory-command",
       "kiosk-01-chromium-mount-command",
-      "kiosk-01-chromium-prerequisites",
       "kiosk-01-chromium-self-heal-command",
     ]);
     const apparmor = unsecret(commands.find((c) => c.name.endsWith("apparmor-command"))!.inputs) as { create: string; connection: { user: string } };
@@ -50,8 +49,8 @@ describe("examples", function () {
     const created = (name: string) => String((unsecret(command(name).inputs) as { create: string }).create);
     assert.ok(created("fleet-kiosk-01-kiosk-browser-apparmor-command").includes("'operation-mode=native'"));
     assert.ok(created("fleet-kiosk-01-chromium-apparmor-command").includes("'operation-mode=managed'"), "auto, not probed here: managed");
-    assert.ok(command("fleet-kiosk-02-chromium-prerequisites").dependencies.includes(command("fleet-kiosk-01-chromium-mount-command").urn), "kiosk-02 waits for kiosk-01");
-    const proxy = (unsecret(command("fleet-ci-runner-01-code_insiders-prerequisites").inputs) as { connection: { proxy: { host: string; privateKey: string } } }).connection.proxy;
+    assert.ok(command("fleet-kiosk-02-chromium-directory-command").dependencies.includes(command("fleet-kiosk-01-chromium-mount-command").urn), "kiosk-02 waits for kiosk-01");
+    const proxy = (unsecret(command("fleet-ci-runner-01-code_insiders-directory-command").inputs) as { connection: { proxy: { host: string; privateKey: string } } }).connection.proxy;
     assert.deepEqual([proxy.host, proxy.privateKey], ["bastion.example.internal", key]);
     assert.deepEqual(warnings, []);
   });

@@ -106,9 +106,18 @@ case "$part $action" in
     "self-heal apply" | "self-heal remove" | "self-heal run")
     require_root
     ;;
-  "directory probe" | "apparmor probe" | "mount probe" | "self-heal probe" | "prerequisites check") ;;
+  "directory probe" | "apparmor probe" | "mount probe" | "self-heal probe") ;;
   *) die "unknown operation \"$part $action\"" ;;
 esac
+# The prerequisite check comes first in every instance's chain: the directory apply runs it
+# (after checking its own arguments) before it changes anything, and reports its findings
+# as "host".
+if [ "$part $action" = "directory apply" ]; then
+  directory_args
+  prerequisites_check
+  result host "{$result_found}"
+  result_found=""
+fi
 function_name "$part"
 operation=${function_name}_$action
 case ${arg_operation_mode-managed} in
@@ -118,7 +127,6 @@ case ${arg_operation_mode-managed} in
       # Self-heal reads the mode itself: in native mode its apply takes away what it had installed.
       "self-heal apply" | "self-heal remove" | "self-heal run") "$operation" ;;
       *" remove") native_remove ;;
-      "prerequisites check") prerequisites_check ;;
       *) "native_$operation" ;;
     esac
     ;;

@@ -1,7 +1,7 @@
 # shellcheck shell=sh
-# The prerequisite check, first for every instance on a host: the snap is installed (its
-# profiles exist), snapd is new enough and which rule it writes, AppArmor is enabled or
-# not, how the live bind can be applied. Read-only.
+# The prerequisite check, run by every directory apply before it changes anything: the snap
+# is installed (its profiles exist), snapd is new enough and which rule it writes, AppArmor
+# is enabled or not, how the live bind can be applied. Read-only.
 
 prerequisites_check() {
   refuse_symlinked_shm

@@ -10,8 +10,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 
-export type HostPart = "prerequisites" | "directory" | "apparmor" | "mount" | "self-heal";
-export type HostAction = "apply" | "remove" | "probe" | "check";
+export type HostPart = "directory" | "apparmor" | "mount" | "self-heal";
+export type HostAction = "apply" | "remove" | "probe";
 /**
  * A part's script; `host`: every part, for probing all instances of a host in one run;
  * `heal`: the program a self-heal installs on the host (the directory, AppArmor and mount
@@ -26,13 +26,13 @@ export const HOST_SCRIPT_DIR = join(__dirname, "..", "..", "src", "host");
 const HEAL_FILES = ["lib.sh", "snapd-version.sh", "directory.sh", "apparmor.sh", "mount.sh", "self-heal.sh", "main.sh"];
 
 const SCRIPT_FILES: Record<HostScript, string[]> = {
-  prerequisites: ["lib.sh", "snapd-version.sh", "prerequisites.sh", "main.sh"],
-  directory: ["lib.sh", "directory.sh", "native.sh", "main.sh"],
+  // The directory apply runs the prerequisite check first.
+  directory: ["lib.sh", "snapd-version.sh", "prerequisites.sh", "directory.sh", "native.sh", "main.sh"],
   apparmor: ["lib.sh", "snapd-version.sh", "apparmor.sh", "native.sh", "main.sh"],
   mount: ["lib.sh", "mount.sh", "native.sh", "main.sh"],
   "self-heal": HEAL_FILES,
   heal: HEAL_FILES,
-  host: ["lib.sh", "snapd-version.sh", "prerequisites.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "self-heal.sh", "main.sh"],
+  host: ["lib.sh", "snapd-version.sh", "directory.sh", "apparmor.sh", "mount.sh", "native.sh", "self-heal.sh", "main.sh"],
 };
 
 /** The argument keys each operation takes, in the order they are written. */

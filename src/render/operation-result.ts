@@ -5,7 +5,7 @@ export interface OperationResult {
   ok: boolean;
   /** The part (`directory`, `apparmor`, ...) or `host`. */
   part: string;
-  /** `apply`, `remove`, `probe` or `check`. */
+  /** `apply`, `remove` or `probe`. */
   action: string;
   /** The snap instance (empty for a whole host). */
   instance: string;
@@ -17,6 +17,11 @@ export interface OperationResult {
   notes: string[];
   /** The failure, when `ok` is false. */
   error?: string;
+  /**
+   * Directory applies: the prerequisite check's findings (snapd's version and rule
+   * generation, the profiles, AppArmor, `apparmor_parser`, `snap-update-ns`, the namespace).
+   */
+  host?: Record<string, unknown>;
   /** Probes: whether the part is as it should be. */
   inSync?: boolean;
   /** Probes: what differs (`key=value` words). */
@@ -44,6 +49,7 @@ export function parseOperationResult(stdout: string): OperationResult {
         changed: parsed.changed ?? [],
         notes: parsed.notes ?? [],
         ...(parsed.error !== undefined ? { error: parsed.error } : {}),
+        ...(parsed.host !== undefined ? { host: parsed.host } : {}),
         ...(parsed.inSync !== undefined ? { inSync: parsed.inSync, differs: parsed.differs ?? [] } : {}),
         ...revision,
         ...mode,

@@ -12,13 +12,14 @@ export function profileList(state: DesiredState, everyProfile: boolean): string 
   return everyProfile ? `snap-update-ns.${state.instance} snap.${state.instance}.*` : state.appArmor.profiles.join(" ");
 }
 
-export function prerequisitesArguments(state: DesiredState, profiles: string): HostArguments {
-  return { instance: state.instance, profiles };
-}
-
 export function directoryArguments(state: DesiredState, mode: OperationMode = "managed"): HostArguments {
   const { path, mode: dirMode, owner, group } = state.directory;
   return { instance: state.instance, "operation-mode": mode, path, mode: dirMode, owner, group };
+}
+
+/** The directory apply also runs the prerequisite check, which requires `profiles` to exist. */
+export function directoryApplyArguments(state: DesiredState, profiles: string, mode: OperationMode = "managed"): HostArguments {
+  return { ...directoryArguments(state, mode), profiles };
 }
 
 export function directoryRemoveArguments(state: DesiredState, purge: boolean, mode: OperationMode = "managed"): HostArguments {

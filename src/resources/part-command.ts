@@ -40,7 +40,7 @@ export function checkedRuleGeneration(field: string, generation: string): RuleGe
 
 export interface PartCommandArgs {
   part: HostPart;
-  /** Arguments of the operation run on create and update (`apply`, or `check` for prerequisites). */
+  /** Arguments of the apply operation, run on create and update. */
   apply: pulumi.Input<HostArguments>;
   /** The revision line added to `apply`'s arguments (see `PrivateShmPartArgs.revision`). */
   revision?: pulumi.Input<number | undefined>;
@@ -62,9 +62,8 @@ export interface PartCommand {
  * it first, since create and delete undo each other.
  */
 export function partCommand(name: string, args: PartCommandArgs, opts: pulumi.CustomResourceOptions): PartCommand {
-  const action = args.part === "prerequisites" ? "check" : "apply";
   const create = combine([args.apply, args.revision], (apply: HostArguments, revision: number | undefined) =>
-    hostCommandLine(args.part, action, revision === undefined ? apply : { ...apply, revision: String(revision) }, args.become),
+    hostCommandLine(args.part, "apply", revision === undefined ? apply : { ...apply, revision: String(revision) }, args.become),
   );
   const remove = args.remove === undefined ? undefined : combine([args.remove], (remove: HostArguments) => hostCommandLine(args.part, "remove", remove, args.become));
   const command = new remote.Command(

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../model/desired-state";
 import { inContext } from "../model/input-error";
-import { directoryArguments, directoryRemoveArguments } from "../render/part-arguments";
+import { directoryApplyArguments, directoryRemoveArguments, profileList } from "../render/part-arguments";
 import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
@@ -10,6 +10,10 @@ import { partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmDirectory`. */
 export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
+  /** Apps whose profiles the prerequisite check requires; omit with `hooks` for the snap's profiles, whichever they are. */
+  apps?: string[];
+  /** Hooks whose profiles the prerequisite check requires. */
+  hooks?: string[];
   /**
    * On delete, remove the directory even when it holds shared-memory segments. Default
    * false: a directory with segments is kept and its entry count reported.
@@ -21,6 +25,9 @@ export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
  * `/dev/shm/snap.I` as a directory with mode 01777 owned by root:root: created when
  * missing, repaired when its mode or owner is wrong (snapd's LP #1969777), refused when a
  * file or symlink stands there, and kept across reboots by `/etc/tmpfiles.d/snap-shm-I.conf`.
+ * Its apply runs the host's prerequisite check first (the snap installed with the profiles
+ * named, a snapd with private shared memory, `/dev/shm` not a symlink) and changes nothing
+ * where it fails; `result.host` holds what the check found.
  */
 export class PrivateShmDirectory extends pulumi.ComponentResource {
   /** The Pulumi type token. */
@@ -31,15 +38,16 @@ export class PrivateShmDirectory extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateShmDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `PrivateShmDirectory "${name}" args.`;
-    const state = inContext(context, () => desiredState(args.instance));
+    const state = inContext(context, () => desiredState(args.instance, args));
     inContext(context, () => checkHostConnection(args.connection, "connection"));
     super(PrivateShmDirectory.TYPE, name, {}, opts);
     const mode = args.operationMode ?? "managed";
+    const profiles = profileList(state, args.apps === undefined && args.hooks === undefined);
     const { result } = partCommand(
       `${name}-command`,
       {
         part: "directory",
-        apply: combine([mode], (m) => directoryArguments(state, m)),
+        apply: combine([mode], (m) => directoryApplyArguments(state, profiles, m)),
         revision: args.revision,
         remove: combine([mode], (m) => directoryRemoveArguments(state, args.purge ?? false, m)),
         connection: args.connection,

@@ -2,10 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inContext } from "../model/input-error";
 import { RuleGenerationChoice } from "../model/snapd-version";
-import { prerequisitesArguments } from "../render/part-arguments";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
-import { partCommand } from "./part-command";
 import { combine } from "./combine";
 import { decideOperationMode, ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
 import { HostProbeReport, modeFacts, probedPart, ProbedPart, SelfHealProbe, selfHealProbe } from "../render/host-probe";
@@ -55,7 +53,7 @@ export interface PrivateShmSummary {
   mode: OperationMode;
   /** Why that mode, in a sentence. */
   modeReason: string;
-  /** The prerequisite check's findings: snapd version, rule generation, AppArmor, namespace. */
+  /** The prerequisite check's findings (run by the directory apply): snapd version, rule generation, AppArmor, namespace. */
   host: Record<string, unknown>;
   /** Each part's changes, in the order they were applied. */
   changed: string[];
@@ -79,15 +77,14 @@ export interface SelfHealSummary {
 
 /**
  * Prerequisites → private directory → AppArmor rules → bind mount, each waiting for the one
- * before; Pulumi removes them in the reverse order. Without a `snapdVersion` on the snap,
+ * before; Pulumi removes them in the reverse order. The prerequisite check runs first in the
+ * directory's apply, in the same SSH connection. Without a `snapdVersion` on the snap,
  * the rule text follows the snapd found on the host each time an operation runs there.
  */
 export class PrivateShm extends pulumi.ComponentResource {
   /** The Pulumi type token. */
   static readonly TYPE = "snap-shm:index:PrivateShm";
 
-  /** The prerequisite check's result: snapd version, rule generation, AppArmor, namespace. */
-  readonly prerequisites: pulumi.Output<OperationResult>;
   /** The private directory part. */
   readonly directory: PrivateShmDirectory;
   /** The AppArmor part. */
@@ -107,12 +104,6 @@ export class PrivateShm extends pulumi.ComponentResource {
     const { snap, connection } = args;
     const become = args.become ?? false;
     const instance = snap.instance;
-    const prerequisites = partCommand(
-      `${name}-prerequisites`,
-      { part: "prerequisites", apply: prerequisitesArguments(snap.desired, snap.profiles), connection, become },
-      { parent: this, dependsOn: opts?.dependsOn },
-    );
-    this.prerequisites = prerequisites.result;
     // Without a version on the snap, each operation writes the rule of the snapd it finds on
     // the host when it runs: a snapd upgraded since the last apply gets its own rule.
     const ruleGeneration: RuleGenerationChoice = snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto";
@@ -127,13 +118,15 @@ export class PrivateShm extends pulumi.ComponentResource {
     this.modeDecision = decision;
     const operationMode = decision.apply((d) => d.mode);
     const revision = (part: ProbedPart) => probed?.apply((found) => found.revisions[part]);
+    const apps = snap.apps?.slice();
+    const hooks = snap.hooks?.slice();
     this.directory = new PrivateShmDirectory(
       `${name}-directory`,
-      { instance, connection, become, purge: args.purge, operationMode, revision: revision("directory") },
-      { parent: this, dependsOn: [prerequisites.command] },
+      { instance, apps, hooks, connection, become, purge: args.purge, operationMode, revision: revision("directory") },
+      { parent: this, dependsOn: opts?.dependsOn },
     );
     // The AppArmor part and the self-heal part work on the same profiles.
-    const profileArgs = { instance, apps: snap.apps?.slice(), hooks: snap.hooks?.slice(), ruleGeneration, connection, become, operationMode };
+    const profileArgs = { instance, apps, hooks, ruleGeneration, connection, become, operationMode };
     this.appArmor = new PrivateShmAppArmor(
       `${name}-apparmor`,
       { ...profileArgs, plug: decision.apply((d) => d.plug), revision: revision("apparmor") },
@@ -158,16 +151,16 @@ export class PrivateShm extends pulumi.ComponentResource {
     // result only what the last install saw.
     const probedHeal: pulumi.Input<SelfHealProbe | undefined> = probed?.apply((found) => found.selfHeal);
     // Always an Output: the decision is one.
-    this.summary = combine([decision, probedHeal, prerequisites.result, ...results] as pulumi.Input<unknown>[], (...values): PrivateShmSummary => {
-      const [chosen, heal, pre, ...partResults] = values as [ModeDecision, SelfHealProbe | undefined, OperationResult, ...OperationResult[]];
+    this.summary = combine([decision, probedHeal, ...results] as pulumi.Input<unknown>[], (...values): PrivateShmSummary => {
+      const [chosen, heal, ...partResults] = values as [ModeDecision, SelfHealProbe | undefined, ...OperationResult[]];
       const healResult = this.selfHeal ? partResults[partResults.length - 1] : undefined;
       return {
         instance,
         mode: chosen.mode,
         modeReason: chosen.reason,
-        host: pre.found as Record<string, unknown>,
+        host: partResults[0].host ?? {},
         changed: partResults.flatMap((part) => part.changed),
-        notes: [pre, ...partResults].flatMap((part) => part.notes),
+        notes: partResults.flatMap((part) => part.notes),
         selfHeal: {
           enabled: healResult !== undefined && chosen.mode === "managed",
           active: healResult?.found.active === true,

@@ -61,8 +61,8 @@ function results(): Omit<BenchResults, "goals"> {
     construction: {
       nodeFlags: ["--max-old-space-size=1000"],
       commandsPerHost: [
-        { suffix: "shmother-prerequisites", instance: "shmother", part: "prerequisites", create: 100, delete: 0, stdin: 9000 },
         { suffix: "shmother-directory-command", instance: "shmother", part: "directory", create: 200, delete: 210, stdin: 12000 },
+        { suffix: "shmother-apparmor-command", instance: "shmother", part: "apparmor", create: 300, delete: 0, stdin: 9000 },
       ],
       rows: [
         {
@@ -152,7 +152,7 @@ describe("bench: goals and the Markdown report", () => {
     const markdown = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
     assert.ok(markdown.startsWith("Command: `npm run bench`, started 2026-01-01T00:00:00.000Z, took 600 s.\n"));
     assert.ok(markdown.includes("\nCode: commit abc1234, src/ as committed.\n"));
-    assert.ok(markdown.includes("snap-shm registers 2 commands (shmother-prerequisites, shmother-directory-command)"));
+    assert.ok(markdown.includes("snap-shm registers 2 commands (shmother-directory-command, shmother-apparmor-command)"));
     assert.ok(markdown.includes("Machine: Test CPU, 2 cores, 24.0 GiB; Debian 12, kernel 6.1; Node v20; OpenSSH_9.2p1; ansible-playbook [core 2.14.18]."));
     assert.ok(markdown.includes("| construction, 100 hosts × 2 snaps | time ÷ baseline ≤ 1.50× | 2.00× | ❌ missed by 0.50× over (2.00×, 1.33× the goal) |"));
     assert.ok(markdown.includes("| 100 × 2 | 3000 ms | 1500 ms | 2.00× | 480 MB | 400 MB | 1.20× | 8.5 / 4.5 | 1 | 900 / 400 | 1 / 1 |"));

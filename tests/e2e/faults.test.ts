@@ -75,11 +75,11 @@ describe("faults over SSH (engine stand-in)", function () {
     const engine = new EngineStandIn();
     const result = await engine.up(withGhost(port), { continueOnError: true });
     assert.equal(result.errors.length, 1);
-    assert.match(result.errors[0], /^ghost-shmtest_foo-prerequisites: create failed: after 1 failed attempts: dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/);
-    const ghost = result.executions.find((e) => e.name === "ghost-shmtest_foo-prerequisites")!;
+    assert.match(result.errors[0], /^ghost-shmtest_foo-directory-command: create failed: after 1 failed attempts: dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/);
+    const ghost = result.executions.find((e) => e.name === "ghost-shmtest_foo-directory-command")!;
     assert.ok(ghost.endedAt - ghost.startedAt < 6_000, `failed in ${ghost.endedAt - ghost.startedAt} ms`);
     assert.ok(result.warnings.some((w) => w.startsWith("host ghost: the drift probe failed (ssh to 127.0.0.1 failed with exit status 255")));
-    assert.equal(result.executions.filter((e) => e.name.startsWith("fleet-alpha") && e.status === 0).length, 5, "alpha completes");
+    assert.equal(result.executions.filter((e) => e.name.startsWith("fleet-alpha") && e.status === 0).length, 4, "alpha completes");
   });
 
   it("a host that accepts TCP and never speaks SSH: its parts are refused, the others complete, and the run ends", async () => {
@@ -97,7 +97,7 @@ describe("faults over SSH (engine stand-in)", function () {
         "the command provider's SSH client would wait for it without limit and hold the run; restart its sshd, or take the host out of the program";
       assert.ok(result.failures.some((f) => f.includes(refusal)), result.failures.join("\n"));
       assert.deepEqual(result.executions.filter((e) => e.name.startsWith("ghost")), [], "no operation started on the silent host");
-      assert.equal(result.executions.filter((e) => e.name.startsWith("fleet-alpha") && e.status === 0).length, 5, "alpha completes");
+      assert.equal(result.executions.filter((e) => e.name.startsWith("fleet-alpha") && e.status === 0).length, 4, "alpha completes");
       assert.ok(Date.now() - started < 60_000, `ended in ${Date.now() - started} ms`);
     } finally {
       silent.close();
@@ -144,8 +144,8 @@ describe("faults over SSH (engine stand-in)", function () {
     alpha.must("umount /run/snapd/ns/shmtest_foo.mnt && umount /dev/shm && rmdir /dev/shm && mkdir -p /run/shm && ln -s /run/shm /dev/shm");
     const engine = new EngineStandIn();
     const result = await engine.up(program(["alpha"]));
-    assert.match(result.errors[0], /^fleet-alpha-shmtest_foo-prerequisites: create failed: .*stderr: snap-shm: shared-memory plug with "private: true" cannot be connected if "\/dev\/shm" is a symlink/s);
-    assert.deepEqual(result.executions.map((e) => e.name), ["fleet-alpha-shmtest_foo-prerequisites"], "nothing else ran");
+    assert.match(result.errors[0], /^fleet-alpha-shmtest_foo-directory-command: create failed: .*stderr: snap-shm: shared-memory plug with "private: true" cannot be connected if "\/dev\/shm" is a symlink/s);
+    assert.deepEqual(result.executions.map((e) => e.name), ["fleet-alpha-shmtest_foo-directory-command"], "nothing else ran");
     assert.equal(alpha.exists("/run/shm/snap.shmtest_foo"), false);
     alpha.must("rm /dev/shm && mkdir /dev/shm && mount -t tmpfs -o mode=1777 shm /dev/shm");
     await completesLater(engine, ["alpha"]);
@@ -177,7 +177,7 @@ describe("faults over SSH (engine stand-in)", function () {
     const engine = new EngineStandIn();
     const before = beta.snapshot("/var/lib/snapd");
     const result = await engine.up(program(["beta"]));
-    assert.match(result.errors[0], /^fleet-beta-shmtest_foo-prerequisites: create failed: .*stderr: snap-shm: sudo -n failed: sudo on this host asks for a password/s);
+    assert.match(result.errors[0], /^fleet-beta-shmtest_foo-directory-command: create failed: .*stderr: snap-shm: sudo -n failed: sudo on this host asks for a password/s);
     assert.ok(result.warnings.some((w) => w.includes("the drift probe failed")), JSON.stringify(result.warnings));
     assert.deepEqual(beta.snapshot("/var/lib/snapd"), before);
     beta.writeFile("/etc/sudoers.d/ops", "ops ALL=(ALL) NOPASSWD: ALL\n", "0440");

@@ -38,8 +38,8 @@ describe("a fleet's lifecycle over SSH (engine stand-in)", function () {
     const result = await engine.up(fleetProgram(fleet, everywhere));
     assert.deepEqual(result.errors, []);
     assert.deepEqual(result.warnings, [], "every drift probe ran");
-    // Per snap: the prerequisite check, directory, AppArmor, mount and self-heal.
-    assert.equal(result.executions.filter((e) => e.op === "create").length, 3 * 2 * 5);
+    // Per snap: directory (after the prerequisite check, in the same connection), AppArmor, mount and self-heal.
+    assert.equal(result.executions.filter((e) => e.op === "create").length, 3 * 2 * 4);
     assert.equal(result.invokes, 3, "one drift probe per host");
     for (const { name, host } of fleet.hosts) {
       for (const instance of BOTH) {

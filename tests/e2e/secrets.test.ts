@@ -70,7 +70,7 @@ describe("secrets stay in the connection (engine stand-in, over SSH)", function 
     const up = await engine.up(program);
     assert.deepEqual(up.errors, []);
     assert.deepEqual(up.warnings, [], "both probes ran: the passphrase reached ssh-add, the password the askpass helper");
-    assert.equal(up.executions.length, 10);
+    assert.equal(up.executions.length, 8);
     assertRunClean(up, engine);
     assert.ok(beta.readFile("/var/lib/snapd/mount/snap.shmtest.fstab"));
 

@@ -22,12 +22,12 @@ const PROFILES = "/var/lib/snapd/apparmor/profiles";
 const FSTAB = `/var/lib/snapd/mount/snap.${I}.fstab`;
 const ENTRY = `/dev/shm/snap.${I} /dev/shm none bind,rw 0 0`;
 const TMPFILES = `/etc/tmpfiles.d/snap-shm-${I}.conf`;
-const PARTS = ["prerequisites", "directory-command", "apparmor-command", "mount-command"] as const;
+const PARTS = ["directory-command", "apparmor-command", "mount-command"] as const;
 
 type Commands = Record<(typeof PARTS)[number], RegisteredCommand>;
 
-function commandsFor(host: TestHost, options: { purge?: boolean; apps?: string[]; snapdVersion?: string } = {}): Promise<Commands> {
-  return snapPartCommands(host, I, PARTS, options);
+function commandsFor(options: { purge?: boolean; apps?: string[]; snapdVersion?: string } = {}): Promise<Commands> {
+  return snapPartCommands(I, PARTS, options);
 }
 
 function applyAll(host: TestHost, commands: Commands) {
@@ -57,11 +57,13 @@ describe("host operations on a test host", function () {
   afterEach(async () => host.stop());
 
   it("applies every part: directory 01777 root:root, blocks that compile, the entry once, the bind only in the snap's namespace", async () => {
-    const commands = await commandsFor(host);
-    const [prerequisites, directory, appArmor, mount] = applyAll(host, commands);
-    assert.equal(prerequisites.found.snapdVersion, "2.57.6-1+deb12u1+b2");
-    assert.equal(prerequisites.found.ruleGeneration, "single-level");
-    assert.equal(prerequisites.found.namespace, "preserved");
+    const commands = await commandsFor();
+    const [directory, appArmor, mount] = applyAll(host, commands);
+    assert.equal(directory.host?.snapdVersion, "2.57.6-1+deb12u1+b2", "the directory apply runs the prerequisite check first");
+    assert.equal(directory.host?.ruleGeneration, "single-level");
+    assert.equal(directory.host?.namespace, "preserved");
+    assert.equal(directory.found.type, "missing", "the directory's own facts stay in found");
+    assert.equal(directory.found.snapdVersion, undefined);
     assert.deepEqual(directory.changed, [`created /dev/shm/snap.${I} (mode 1777, root:root)`, `wrote ${TMPFILES}`]);
     assert.equal(appArmor.changed.length, 3);
     assert.equal(mount.found.namespace, "unbound");
@@ -88,20 +90,20 @@ describe("host operations on a test host", function () {
   });
 
   it("changes nothing on a second apply, and says so", async () => {
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     applyAll(host, commands);
     const before = host.snapshot("/var/lib/snapd");
     const again = applyAll(host, commands);
     for (const result of again) assert.deepEqual(result.changed, [], `${result.part} changed nothing`);
-    assert.deepEqual(again[2].found.profiles, { [`snap-update-ns.${I}`]: "in-sync", [`snap.${I}.app`]: "in-sync", [`snap.${I}.hook.configure`]: "in-sync" });
-    assert.deepEqual(again[3].found, { entry: "present", namespace: "bound" });
+    assert.deepEqual(again[1].found.profiles, { [`snap-update-ns.${I}`]: "in-sync", [`snap.${I}.app`]: "in-sync", [`snap.${I}.hook.configure`]: "in-sync" });
+    assert.deepEqual(again[2].found, { entry: "present", namespace: "bound" });
     assert.deepEqual(host.snapshot("/var/lib/snapd"), before);
     assert.equal(host.shmMounts(I).length, 2, "no second bind stacked on the first");
   });
 
   it("removes in reverse order back to the original bytes, keeping a directory that holds segments", async () => {
     const original = { snapd: host.snapshot("/var/lib/snapd"), tmpfiles: host.snapshot("/etc/tmpfiles.d") };
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     applyAll(host, commands);
     host.must(`nsenter --mount=/run/snapd/ns/${I}.mnt sh -c 'echo data > /dev/shm/segment'`);
     const [mount, , directory] = removeAll(host, commands);
@@ -117,7 +119,7 @@ describe("host operations on a test host", function () {
   });
 
   it("purges the directory with its segments only when asked", async () => {
-    const commands = await commandsFor(host, { purge: true });
+    const commands = await commandsFor({ purge: true });
     applyAll(host, commands);
     host.must(`touch /dev/shm/snap.${I}/a /dev/shm/snap.${I}/.b`);
     const [, , directory] = removeAll(host, commands);
@@ -127,7 +129,7 @@ describe("host operations on a test host", function () {
 
   it("repairs a directory snapd left with the wrong mode and owner (LP #1969777)", async () => {
     host.must(`mkdir -m 0755 /dev/shm/snap.${I} && chown nobody:nogroup /dev/shm/snap.${I} && touch /dev/shm/snap.${I}/kept`);
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     const run = runOperation(host, commands["directory-command"]);
     assert.deepEqual(run.result.changed.slice(0, 2), [
       `repaired mode of /dev/shm/snap.${I}: 755 -> 1777`,
@@ -138,7 +140,7 @@ describe("host operations on a test host", function () {
   });
 
   it("creates the directory 01777 whatever the umask", async () => {
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     const run = host.sh(`umask 077; ${commands["directory-command"].create}`, commands["directory-command"].stdin);
     assert.equal(run.status, 0, run.stderr);
     assert.equal(host.stat(`/dev/shm/snap.${I}`)?.mode, "1777");
@@ -147,7 +149,7 @@ describe("host operations on a test host", function () {
 
   describe("refusals", () => {
     it("a host whose /dev/shm is a symlink, with snapd's message, touching nothing", async () => {
-      const commands = await commandsFor(host);
+      const commands = await commandsFor();
       host.must("umount /dev/shm && rmdir /dev/shm && mkdir -p /run/shm && ln -s /run/shm /dev/shm");
       const before = host.snapshot("/var/lib/snapd");
       for (const part of PARTS.filter((p) => p !== "apparmor-command")) {
@@ -166,7 +168,7 @@ describe("host operations on a test host", function () {
     ] as const) {
       it(`${what} where the directory should be, left as it is`, async () => {
         host.must(make);
-        const commands = await commandsFor(host);
+        const commands = await commandsFor();
         const run = runOperation(host, commands["directory-command"]);
         assert.equal(run.status, 1);
         assert.match(run.stderr, new RegExp(`^snap-shm: refusing /dev/shm/snap\\.${I}: it is a (file|symlink), not a directory \\(snapd would silently fall back to the shared /dev/shm\\); move it away and apply again\\n$`));
@@ -180,7 +182,7 @@ describe("host operations on a test host", function () {
       const path = `${PROFILES}/snap.${I}.app`;
       const broken = host.readFile(path)!.replace("  /tmp/ r,\n", "  /tmp/ bogus-permission,\n");
       host.writeFile(path, broken);
-      const commands = await commandsFor(host);
+      const commands = await commandsFor();
       const run = runOperation(host, commands["apparmor-command"]);
       assert.equal(run.status, 1);
       assert.match(run.stderr, new RegExp(`^snap-shm: apparmor_parser rejects the new ${path}: .+; the old profile is kept\\n$`, "s"));
@@ -192,7 +194,7 @@ describe("host operations on a test host", function () {
     it("a text that is not one profile: refused, the file kept", async () => {
       const path = `${PROFILES}/snap.${I}.app`;
       host.writeFile(path, "profile a {\n}\nprofile b {\n}\n");
-      const commands = await commandsFor(host);
+      const commands = await commandsFor();
       const run = runOperation(host, commands["apparmor-command"]);
       assert.equal(run.status, 1);
       assert.equal(run.stderr, `snap-shm: cannot edit ${path}: the text has 2 profiles, not one; the file is left as it is\n`);
@@ -201,28 +203,32 @@ describe("host operations on a test host", function () {
 
     it("another mount on /dev/shm in the mount profile", async () => {
       host.writeFile(FSTAB, "/dev/shm/elsewhere /dev/shm none bind,rw 0 0\n");
-      const commands = await commandsFor(host);
+      const commands = await commandsFor();
       const run = runOperation(host, commands["mount-command"]);
       assert.equal(run.status, 1);
       assert.equal(run.stderr, `snap-shm: cannot add the entry to ${FSTAB}: another entry already mounts on /dev/shm: /dev/shm/elsewhere /dev/shm none bind,rw 0 0; the file is left as it is\n`);
       assert.equal(host.readFile(FSTAB), "/dev/shm/elsewhere /dev/shm none bind,rw 0 0\n");
     });
 
-    it("a snap that is not installed, or an app it does not have", async () => {
-      const missing = await commandsFor(host, { apps: ["app", "nope"] });
-      const run = runOperation(host, missing.prerequisites);
+    it("a snap that is not installed, or an app it does not have, before the directory is made", async () => {
+      const missing = await commandsFor({ apps: ["app", "nope"] });
+      const run = runOperation(host, missing["directory-command"]);
       assert.equal(run.status, 1);
       assert.equal(run.stderr, `snap-shm: snap ${I} has no profile snap.${I}.nope in ${PROFILES}: check its app and hook names\n`);
+      assert.equal(host.stat(`/dev/shm/snap.${I}`), null, "nothing made");
       host.must(`rm ${PROFILES}/snap.${I}.*`);
-      const gone = runOperation(host, (await commandsFor(host)).prerequisites);
+      const gone = runOperation(host, (await commandsFor())["directory-command"]);
       assert.equal(gone.stderr, `snap-shm: snap ${I} is not installed on this host: no profiles ${PROFILES}/snap.${I}.*\n`);
+      assert.equal(host.stat(`/dev/shm/snap.${I}`), null, "nothing made");
     });
 
-    it("a snapd without private shared memory", async () => {
+    it("a snapd without private shared memory, before the directory is made", async () => {
       host.must("mount --bind /dev/null /usr/lib/snapd/info 2>/dev/null || true; printf 'VERSION=2.54.3-1\\n' > /tmp/info && mount --bind /tmp/info /usr/lib/snapd/info");
-      const run = runOperation(host, (await commandsFor(host)).prerequisites);
+      const run = runOperation(host, (await commandsFor())["directory-command"]);
       assert.equal(run.status, 1);
       assert.equal(run.stderr, "snap-shm: snapd 2.54.3-1 has no private shared memory: it needs snapd 2.55.3 or newer\n");
+      assert.equal(host.stat(`/dev/shm/snap.${I}`), null, "nothing made");
+      assert.equal(host.readFile(TMPFILES), null);
     });
 
     it("sudo that would ask for a password, with a message saying what to do", async () => {
@@ -250,7 +256,7 @@ describe("host operations on a test host", function () {
       const original = host.readFile(path)!;
       // The profiles on a small tmpfs, filled up.
       host.must(`mkdir /tmp/p && cp -a ${PROFILES}/. /tmp/p/ && mount -t tmpfs -o size=64k full ${PROFILES} && cp -a /tmp/p/. ${PROFILES}/ && (head -c 1M /dev/zero > ${PROFILES}/.filler || true)`);
-      const commands = await commandsFor(host);
+      const commands = await commandsFor();
       const run = runOperation(host, commands["apparmor-command"]);
       assert.equal(run.status, 1);
       assert.match(run.stderr, /^snap-shm: cannot edit .*; the file is left as it is\n$/s);
@@ -261,7 +267,7 @@ describe("host operations on a test host", function () {
     it("a read-only mount profile folder", async () => {
       host.writeFile(FSTAB, "/snap/a /snap/b none rbind 0 0\n");
       host.must("mount --bind /var/lib/snapd/mount /var/lib/snapd/mount && mount -o remount,bind,ro /var/lib/snapd/mount");
-      const commands = await commandsFor(host);
+      const commands = await commandsFor();
       const run = runOperation(host, commands["mount-command"]);
       assert.equal(run.status, 1);
       assert.match(run.stderr, /^snap-shm: cannot create a temporary file in \/var\/lib\/snapd\/mount: Read-only file system\n$/);
@@ -271,7 +277,7 @@ describe("host operations on a test host", function () {
     it("a full tmpfiles.d keeps a hand-edited entry file whole", async () => {
       host.writeFile(TMPFILES, "d /dev/shm/snap.shmtest_foo 0755 root root -\n");
       host.must(`mount -t tmpfs -o size=16k full /etc/tmpfiles.d && printf 'd /dev/shm/snap.shmtest_foo 0755 root root -\\n' > ${TMPFILES} && (head -c 1M /dev/zero > /etc/tmpfiles.d/.filler || true)`);
-      const commands = await commandsFor(host);
+      const commands = await commandsFor();
       const run = runOperation(host, commands["directory-command"]);
       assert.equal(run.status, 1);
       assert.equal(host.readFile(TMPFILES), "d /dev/shm/snap.shmtest_foo 0755 root root -\n");
@@ -279,8 +285,7 @@ describe("host operations on a test host", function () {
   });
 
   it("two applies at once on one instance: one writes, the other finds it done", async () => {
-    const commands = await commandsFor(host);
-    runOperation(host, commands.prerequisites);
+    const commands = await commandsFor();
     runOperation(host, commands["directory-command"]);
     const runs = await Promise.all([runOperationAsync(host, commands["apparmor-command"]), runOperationAsync(host, commands["apparmor-command"])]);
     for (const run of runs) assert.equal(run.status, 0, run.stderr);
@@ -294,13 +299,13 @@ describe("host operations on a test host", function () {
 
   it("binds by hand and records it where there is no snap-update-ns, and undoes exactly that", async () => {
     host.must("mount --bind /dev/null /usr/lib/snapd/snap-update-ns");
-    const commands = await commandsFor(host);
-    const [prerequisites, , , mount] = applyAll(host, commands);
-    assert.equal(prerequisites.found.snapUpdateNs, null);
+    const commands = await commandsFor();
+    const [directory, , mount] = applyAll(host, commands);
+    assert.equal(directory.host?.snapUpdateNs, null);
     assert.ok(mount.changed.some((c) => c.includes("by hand (no snap-update-ns), recorded in /run/snapd/ns/snap.shmtest_foo.fstab")));
     assert.equal(host.readFile(`/run/snapd/ns/snap.${I}.fstab`), `${ENTRY}\n`);
     assert.equal(host.shmMounts(I).pop()!.split(" ")[3], `/snap.${I}`);
-    assert.deepEqual(applyAll(host, commands)[3].changed, []);
+    assert.deepEqual(applyAll(host, commands)[2].changed, []);
     removeAll(host, commands);
     assert.equal(host.shmMounts(I).length, 1);
     assert.equal(host.readFile(`/run/snapd/ns/snap.${I}.fstab`), "");
@@ -308,7 +313,7 @@ describe("host operations on a test host", function () {
 
   it("refuses a namespace whose snapd record claims a bind it does not have, leaving the host's /dev/shm alone", async () => {
     host.writeFile(`/run/snapd/ns/snap.${I}.fstab`, `${ENTRY}\n`);
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     const run = runOperation(host, commands["mount-command"]);
     assert.equal(run.status, 1);
     assert.match(run.stderr, /the namespace and its record disagree; let snapd rebuild it \(snap-discard-ns shmtest_foo\) and apply again\n$/);
@@ -317,7 +322,7 @@ describe("host operations on a test host", function () {
   });
 
   it("follows the snapd version it is given for the rule", async () => {
-    const commands = await commandsFor(host, { snapdVersion: "2.61.3" });
+    const commands = await commandsFor({ snapdVersion: "2.61.3" });
     applyAll(host, commands);
     assert.ok(host.readFile(`${PROFILES}/snap.${I}.app`)!.includes('\n"/dev/shm/**" mrwlkix,\n'));
   });
@@ -338,7 +343,7 @@ describe("probes on a test host", function () {
     assert.equal(run.status, 0, run.stderr);
     return parseOperationResult(run.stdout);
   };
-  const applied = async () => applyAll(host, await commandsFor(host));
+  const applied = async () => applyAll(host, await commandsFor());
 
   beforeEach(async () => {
     host = await TestHost.start();
@@ -406,8 +411,7 @@ describe("loading profiles where AppArmor is enabled (a recording stand-in for t
   afterEach(async () => host.stop());
 
   it("loads only the changed profiles, in one call as snapd does, and nothing when nothing changed", async () => {
-    const commands = await commandsFor(host, { apps: ["app"] });
-    runOperation(host, commands.prerequisites);
+    const commands = await commandsFor({ apps: ["app"] });
     const first = runOperation(host, commands["apparmor-command"]);
     assert.equal(first.status, 0, first.stderr);
     assert.ok(first.result.changed.includes("loaded 2 profile(s) into the kernel"));
@@ -421,7 +425,7 @@ describe("loading profiles where AppArmor is enabled (a recording stand-in for t
   });
 
   it("says a failed load loudly, and loads again on the next apply even with the files in sync", async () => {
-    const commands = await commandsFor(host, { apps: ["app"] });
+    const commands = await commandsFor({ apps: ["app"] });
     host.must("touch /run/fail-load");
     const failed = runOperation(host, commands["apparmor-command"]);
     assert.equal(failed.status, 1);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { HOST_SCRIPT_DIR, hostCommand, HostPart, hostScript, HostScript } from "../../src/render/host-command";
 import { TestHost } from "../support/test-host";
 
-const PARTS: HostScript[] = ["prerequisites", "directory", "apparmor", "mount", "self-heal", "heal", "host"];
+const PARTS: HostScript[] = ["directory", "apparmor", "mount", "self-heal", "heal", "host"];
 
 function shellcheck(args: string[]) {
   return spawnSync("shellcheck", ["--shell=sh", ...args], { encoding: "utf8" });

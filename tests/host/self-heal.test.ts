@@ -29,15 +29,15 @@ const SERVICE = `${UNITS}/snap-shm-heal-${I}.service`;
 const PATH_UNIT = `${UNITS}/snap-shm-heal-${I}.path`;
 const HEAL = `/var/lib/snap-shm/${I}/heal.sh`;
 const RECORD = `/var/lib/snap-shm/${I}/last-self-heal`;
-const PARTS = ["prerequisites", "directory-command", "apparmor-command", "mount-command", "self-heal-command"] as const;
+const PARTS = ["directory-command", "apparmor-command", "mount-command", "self-heal-command"] as const;
 const SNAP_PROFILES = [`snap-update-ns.${I}`, `snap.${I}.app`, `snap.${I}.hook.configure`];
 // Everything a heal may write, and what snapd and systemd look at.
 const FOLDERS = ["/var/lib/snapd", "/etc/tmpfiles.d", UNITS, "/var/lib/snap-shm", "/run/snap-shm", "/dev/shm"];
 
 type Commands = Record<(typeof PARTS)[number], RegisteredCommand>;
 
-function commandsFor(host: TestHost, options: { mode?: "managed" | "native"; apps?: string[] } = {}): Promise<Commands> {
-  return snapPartCommands(host, I, PARTS, { ...options, mode: options.mode ?? "managed" });
+function commandsFor(options: { mode?: "managed" | "native"; apps?: string[] } = {}): Promise<Commands> {
+  return snapPartCommands(I, PARTS, { ...options, mode: options.mode ?? "managed" });
 }
 
 function applyAll(host: TestHost, commands: Commands) {
@@ -116,8 +116,8 @@ describe("self-heal on a test host", function () {
   afterEach(async () => host.stop());
 
   it("installs the heal script and both units under product-owned names, which systemd-analyze verify accepts as installed", async () => {
-    const results = applyAll(host, await commandsFor(host));
-    const install = results[4];
+    const results = applyAll(host, await commandsFor());
+    const install = results[3];
     assert.deepEqual(install.changed, [`wrote ${HEAL}`, `wrote ${SERVICE}`, `wrote ${PATH_UNIT}`]);
     assert.equal(install.found.systemd, "absent");
     assert.equal(install.found.active, false, "no systemd here: the result says self-heal is not active");
@@ -134,7 +134,7 @@ describe("self-heal on a test host", function () {
   });
 
   it("a second apply changes nothing and writes nothing", async () => {
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     applyAll(host, commands);
     const before = fileTimes(host);
     const again = runOperation(host, commands["self-heal-command"]);
@@ -143,7 +143,7 @@ describe("self-heal on a test host", function () {
   });
 
   it("repairs a snapd rewrite, run exactly as ExecStart says: the blocks, the entry and the live bind back, each change in the journal", async () => {
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     applyAll(host, commands);
     const applied = Object.fromEntries(SNAP_PROFILES.map((p) => [p, host.readFile(`${PROFILES}/${p}`)!]));
     snapdRewrite(host);
@@ -187,7 +187,7 @@ describe("self-heal on a test host", function () {
   });
 
   it("a trigger that finds the host in sync writes nothing: no file, no file time, no mount", async () => {
-    applyAll(host, await commandsFor(host));
+    applyAll(host, await commandsFor());
     const before = { times: fileTimes(host), snapshot: FOLDERS.map((f) => host.snapshot(f)), mounts: host.shmMounts(I) };
     for (let i = 0; i < 3; i++) {
       const run = heal(host);
@@ -202,7 +202,7 @@ describe("self-heal on a test host", function () {
   });
 
   it("a burst: five runs started at once make one repair; the others wait for the lock and find it done", async () => {
-    applyAll(host, await commandsFor(host));
+    applyAll(host, await commandsFor());
     snapdRewrite(host);
     const command = execStart(host);
     const runs = await Promise.all(Array.from({ length: 5 }, () => host.shAsync(command)));
@@ -216,7 +216,7 @@ describe("self-heal on a test host", function () {
   });
 
   it("a snap snapd has disabled (its profiles gone): nothing to repair, nothing written", async () => {
-    applyAll(host, await commandsFor(host));
+    applyAll(host, await commandsFor());
     host.must(`rm ${PROFILES}/*${I}* ${FSTAB} && /usr/lib/snapd/snap-update-ns ${I}`);
     const before = fileTimes(host);
     const run = heal(host);
@@ -227,7 +227,7 @@ describe("self-heal on a test host", function () {
   });
 
   it("a snap snapd now serves natively (its own rules in the profiles): the heal leaves it to snapd", async () => {
-    applyAll(host, await commandsFor(host));
+    applyAll(host, await commandsFor());
     // What snapd writes once the snap's own private plug is connected: its rules, no block of ours.
     const native = updateNsProfile(I).replace(/\n}\n$/, `\n${desiredState(I).appArmor.updateNsSnippet}}\n`);
     host.writeFile(`${PROFILES}/snap-update-ns.${I}`, native);
@@ -242,12 +242,12 @@ describe("self-heal on a test host", function () {
 
   it("removal, after the parts it watches, leaves no unit, link or file behind", async () => {
     const initial = FOLDERS.slice(0, 4).map((f) => host.snapshot(f));
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     applyAll(host, commands);
     snapdRewrite(host);
     assert.equal(heal(host).status, 0);
     // The program removes dependents first: self-heal, then mount, AppArmor, directory.
-    const removal = [...PARTS].reverse().filter((part) => part !== "prerequisites");
+    const removal = [...PARTS].reverse();
     const first = runOperation(host, commands[removal[0]], "delete");
     assert.equal(first.status, 0, first.stderr);
     assert.deepEqual(first.result.changed, [`removed ${PATH_UNIT}`, `removed ${SERVICE}`, `removed ${HEAL}`, `removed ${RECORD}`]);
@@ -257,8 +257,8 @@ describe("self-heal on a test host", function () {
   });
 
   it("native mode installs nothing, and takes away what managed mode had installed", async () => {
-    applyAll(host, await commandsFor(host));
-    const native = await commandsFor(host, { mode: "native" });
+    applyAll(host, await commandsFor());
+    const native = await commandsFor({ mode: "native" });
     const run = runOperation(host, native["self-heal-command"]);
     assert.equal(run.status, 0, run.stderr);
     assert.deepEqual(run.result.changed, [`removed ${PATH_UNIT}`, `removed ${SERVICE}`, `removed ${HEAL}`]);
@@ -268,7 +268,7 @@ describe("self-heal on a test host", function () {
   });
 
   it("the probe says what is missing, and nothing when self-heal is not wanted", async () => {
-    applyAll(host, await commandsFor(host));
+    applyAll(host, await commandsFor());
     host.must(`rm ${SERVICE}`);
     assert.deepEqual(probe(host, true).part.differs, ["units=missing"]);
     assert.deepEqual(probe(host, false).part.differs, []);
@@ -290,8 +290,8 @@ describe("self-heal where systemd runs (a recording stand-in for systemctl)", fu
   afterEach(async () => host.stop());
 
   it("enables both units and starts the .path unit once; a second apply only asks", async () => {
-    const commands = await commandsFor(host);
-    const install = applyAll(host, commands)[4];
+    const commands = await commandsFor();
+    const install = applyAll(host, commands)[3];
     assert.deepEqual(changing(), [
       "daemon-reload",
       `enable snap-shm-heal-${I}.service`,
@@ -311,7 +311,7 @@ describe("self-heal where systemd runs (a recording stand-in for systemctl)", fu
   });
 
   it("a .path unit that hit its trigger limit shows as drift, and the next apply starts it again", async () => {
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     applyAll(host, commands);
     host.must(`echo failed > /run/systemctl-stand-in/snap-shm-heal-${I}.path.state`);
     assert.deepEqual(probe(host, true).part.differs, ["path=failed"]);
@@ -321,11 +321,11 @@ describe("self-heal where systemd runs (a recording stand-in for systemctl)", fu
   });
 
   it("a new watch list (an app added) reloads systemd and restarts the .path unit", async () => {
-    const narrow = await commandsFor(host, { apps: ["app"] });
+    const narrow = await commandsFor({ apps: ["app"] });
     applyAll(host, narrow);
     host.must("rm /run/systemctl-calls");
     host.writeFile(`${PROFILES}/snap.${I}.other`, appProfile(I, "other"));
-    const wider = await commandsFor(host, { apps: ["app", "other"] });
+    const wider = await commandsFor({ apps: ["app", "other"] });
     assert.notEqual(wider["self-heal-command"].create, narrow["self-heal-command"].create, "a change of inputs updates the part");
     applyAll(host, wider);
     assert.deepEqual(changing(), ["daemon-reload", `restart snap-shm-heal-${I}.path`]);
@@ -334,7 +334,7 @@ describe("self-heal where systemd runs (a recording stand-in for systemctl)", fu
 
   it("removal disables and stops both units, reloads systemd and leaves no link behind", async () => {
     const before = host.snapshot(UNITS);
-    const commands = await commandsFor(host);
+    const commands = await commandsFor();
     applyAll(host, commands);
     host.must("rm /run/systemctl-calls");
     const removed = runOperation(host, commands["self-heal-command"], "delete");
@@ -369,7 +369,7 @@ describe("the heal's AppArmor load comes after snapd's (a recording stand-in for
   afterEach(async () => host.stop());
 
   it("waits for a running apparmor_parser to finish, then loads the repaired profiles in one call", async () => {
-    applyAll(host, await commandsFor(host));
+    applyAll(host, await commandsFor());
     snapdRewrite(host);
     // snapd's load of its rewritten profiles, still running: a process named apparmor_parser for 1.5 s.
     host.must("mkdir -p /run/snapd-load && cp /bin/sleep /run/snapd-load/apparmor_parser");

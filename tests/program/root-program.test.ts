@@ -91,7 +91,7 @@ describe("the root fleet program", function () {
   it("uses the SSH agent where no key is given", async () => {
     process.env.SSH_AUTH_SOCK = "/run/user/1000/ssh-agent.socket";
     const run = await runUnderMocks(rootProgram({ "snap-shm:inventory": inventory() }));
-    const connection = unsecret(run.registrations.find((r) => r.name === "fleet-kiosk-01-chromium-prerequisites")!.inputs.connection) as Record<string, unknown>;
+    const connection = unsecret(run.registrations.find((r) => r.name === "fleet-kiosk-01-chromium-directory-command")!.inputs.connection) as Record<string, unknown>;
     assert.equal(connection.agentSocketPath, "/run/user/1000/ssh-agent.socket");
     assert.equal(connection.privateKey, undefined);
   });
@@ -99,7 +99,7 @@ describe("the root fleet program", function () {
   it("rolls out in batches: each batch's first operations wait for every operation of the previous batch", async () => {
     const run = await runUnderMocks(rootProgram({ "snap-shm:inventory": inventory("rollout: {batchSize: 2}\n"), "snap-shm:privateKey": KEY }, ["snap-shm:privateKey"]));
     const commandsOf = (host: string) => ofType(run.registrations, "command:remote:Command").filter((r) => r.name.startsWith(`fleet-${host}-`));
-    const dependencies = (host: string) => new Set(commandsOf(host).find((r) => r.name.endsWith("-prerequisites"))!.dependencies);
+    const dependencies = (host: string) => new Set(commandsOf(host).find((r) => r.name.endsWith("-directory-command"))!.dependencies);
     for (const host of ["kiosk-01", "kiosk-02"]) {
       assert.deepEqual([...dependencies(host)].filter((urn) => urn.includes("command:remote:Command")), [], `${host} is in the first batch`);
     }

@@ -47,7 +47,6 @@ describe("resources under mocks", function () {
       "command:remote:Command kiosk-1-chromium-apparmor-command <- kiosk-1-chromium-apparmor",
       "command:remote:Command kiosk-1-chromium-directory-command <- kiosk-1-chromium-directory",
       "command:remote:Command kiosk-1-chromium-mount-command <- kiosk-1-chromium-mount",
-      "command:remote:Command kiosk-1-chromium-prerequisites <- kiosk-1-chromium",
       "command:remote:Command kiosk-1-chromium-self-heal-command <- kiosk-1-chromium-self-heal",
       "snap-shm:index:PrivateShm kiosk-1-chromium <- kiosk-1",
       "snap-shm:index:PrivateShmAppArmor kiosk-1-chromium-apparmor <- kiosk-1-chromium",
@@ -59,7 +58,7 @@ describe("resources under mocks", function () {
     ]);
   });
 
-  it("orders the parts prerequisites → directory → AppArmor → mount → self-heal, each replaced delete-first", async () => {
+  it("orders the parts directory (its apply checks the prerequisites first) → AppArmor → mount → self-heal, each replaced delete-first", async () => {
     const { registrations } = await runUnderMocks(async () => {
       const r = await resources();
       const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest_foo" });
@@ -67,13 +66,14 @@ describe("resources under mocks", function () {
     });
     const urn = (name: string) => byName(registrations, name).urn;
     const deps = (name: string) => byName(registrations, name).dependencies;
-    assert.deepEqual(deps("h-shmtest_foo-prerequisites"), []);
-    assert.deepEqual(deps("h-shmtest_foo-directory-command"), [urn("h-shmtest_foo-prerequisites")]);
+    assert.deepEqual(deps("h-shmtest_foo-directory-command"), []);
+    assert.match(String(inputs(byName(registrations, "h-shmtest_foo-directory-command")).create), /^sh -s -- 'directory' 'apply' \\\n/);
+    assert.ok(String(inputs(byName(registrations, "h-shmtest_foo-directory-command")).stdin).includes("\nprerequisites_check() {\n"), "the directory apply carries the check");
     assert.ok(deps("h-shmtest_foo-apparmor-command").includes(urn("h-shmtest_foo-directory-command")));
     assert.deepEqual(deps("h-shmtest_foo-mount-command"), [urn("h-shmtest_foo-apparmor-command")]);
     // Self-heal last, so it is removed first: a heal left watching would undo the removal of the others.
     assert.ok(deps("h-shmtest_foo-self-heal-command").includes(urn("h-shmtest_foo-mount-command")));
-    assert.equal(ofType(registrations, COMMAND).length, 5);
+    assert.equal(ofType(registrations, COMMAND).length, 4);
     for (const command of ofType(registrations, COMMAND)) {
       assert.equal(command.deleteBeforeReplace, true, command.name);
       const i = inputs(command);
@@ -95,7 +95,7 @@ describe("resources under mocks", function () {
         ],
       });
     });
-    assert.equal(ofType(registrations, COMMAND).length, 10);
+    assert.equal(ofType(registrations, COMMAND).length, 8);
     for (const command of ofType(registrations, COMMAND)) {
       const raw = command.inputs.connection as Record<string, unknown>;
       assert.equal(raw[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${command.name}: connection is a secret`);
@@ -136,9 +136,9 @@ describe("resources under mocks", function () {
       });
     });
     const urns = registrations.map((r) => r.urn);
-    assert.equal(urns.length, 1 + 2 + 50 * (1 + 2 * 10));
+    assert.equal(urns.length, 1 + 2 + 50 * (1 + 2 * 9));
     assert.equal(new Set(urns).size, urns.length);
-    assert.equal(ofType(registrations, COMMAND).length, 50 * 2 * 5);
+    assert.equal(ofType(registrations, COMMAND).length, 50 * 2 * 4);
   });
 
   it("puts every rendered value into the commands, one quoted line each", async () => {
@@ -200,7 +200,7 @@ describe("resources under mocks", function () {
 
   it("reports each part's result and a per-host summary from the result lines", async () => {
     const line = (part: string, changed: string[]) =>
-      JSON.stringify({ snapShm: 1, part, action: "apply", instance: "shmtest", ok: true, found: { snapdVersion: "2.61.3" }, changed, notes: [] });
+      JSON.stringify({ snapShm: 1, part, action: "apply", instance: "shmtest", ok: true, found: { part }, changed, notes: [], ...(part === "directory" ? { host: { snapdVersion: "2.61.3" } } : {}) });
     const { value } = await runUnderMocks(
       async () => {
         const r = await resources();
@@ -209,8 +209,8 @@ describe("resources under mocks", function () {
       },
       {
         newResource: (args) => {
-          const part = /-(prerequisites|directory|apparmor|mount|self-heal)(-command)?$/.exec(args.name)?.[1] ?? "";
-          return { ...args.inputs, stdout: args.type === COMMAND ? line(part, part === "prerequisites" ? [] : [`${part} changed`]) : "" };
+          const part = /-(directory|apparmor|mount|self-heal)-command$/.exec(args.name)?.[1] ?? "";
+          return { ...args.inputs, stdout: args.type === COMMAND ? line(part, [`${part} changed`]) : "" };
         },
       },
     );
@@ -377,7 +377,7 @@ describe("drift-aware hosts under mocks", function () {
       assert.equal(run.invokes.length, 0, "nothing to probe yet");
       assert.deepEqual(
         ofType(run.registrations, COMMAND).map((c) => c.name.replace(/^f-/, "")).sort(),
-        ["h-shmtest-apparmor-command", "h-shmtest-directory-command", "h-shmtest-mount-command", "h-shmtest-prerequisites", "h-shmtest-self-heal-command"],
+        ["h-shmtest-apparmor-command", "h-shmtest-directory-command", "h-shmtest-mount-command", "h-shmtest-self-heal-command"],
         fleet ? "in a fleet" : "alone",
       );
     }

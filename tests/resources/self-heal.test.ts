@@ -47,7 +47,7 @@ describe("the self-heal part under mocks", function () {
   it("selfHeal: false registers no self-heal part, and the probe expects none", async () => {
     const { registrations, invokes } = await host({ selfHeal: false });
     assert.equal(registrations.filter((r) => r.name.includes("self-heal")).length, 0);
-    assert.equal(ofType(registrations, COMMAND).length, 4);
+    assert.equal(ofType(registrations, COMMAND).length, 3);
     assert.ok(String((unsecret(invokes[0].inputs) as { command: string }).command).includes("self-heal=no"));
   });
 

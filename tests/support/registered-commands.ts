@@ -18,18 +18,9 @@ export interface OperationRun extends RunResult {
   result: OperationResult;
 }
 
-/**
- * Registers the program's resources under mocks. When `host` is given, each prerequisite
- * check runs on it for real while registering, so outputs that depend on it (the rule
- * generation) are what a real run would compute.
- */
-export async function registeredCommands(program: () => Promise<unknown>, host?: TestHost): Promise<Map<string, RegisteredCommand>> {
-  const { registrations } = await runUnderMocks(program, {
-    newResource: (args) => {
-      const stdout = host && args.name.endsWith("-prerequisites") ? host.sh(String(args.inputs.create), String(args.inputs.stdin)).stdout.trim() : "";
-      return { ...args.inputs, stdout, stderr: "" };
-    },
-  });
+/** Registers the program's resources under mocks. */
+export async function registeredCommands(program: () => Promise<unknown>): Promise<Map<string, RegisteredCommand>> {
+  const { registrations } = await runUnderMocks(program, { newResource: (args) => ({ ...args.inputs, stdout: "", stderr: "" }) });
   const commands = new Map<string, RegisteredCommand>();
   for (const registration of registrations) {
     if (registration.type !== "command:remote:Command") continue;
@@ -67,10 +58,9 @@ export interface SnapPartOptions {
 
 /**
  * The commands a `SnapShmHost` "h" with one snap `instance` registers, for the named parts
- * (`prerequisites`, `directory-command`, ...), each prerequisite check run on `host`.
+ * (`directory-command`, `apparmor-command`, ...).
  */
 export async function snapPartCommands<P extends string>(
-  host: TestHost,
   instance: string,
   parts: readonly P[],
   options: SnapPartOptions = {},
@@ -79,7 +69,7 @@ export async function snapPartCommands<P extends string>(
     const r = await import("../../src/resources");
     const snap = new r.SnapSharedMemory("s", { instance, apps: options.apps, snapdVersion: options.snapdVersion });
     return new r.SnapShmHost("h", { connection: { host: "h" }, snaps: [{ snap, purge: options.purge, mode: options.mode }] });
-  }, host);
+  });
   return Object.fromEntries(parts.map((part) => [part, registered.get(`h-${instance}-${part}`)!])) as Record<P, RegisteredCommand>;
 }
 
