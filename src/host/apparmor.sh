@@ -281,11 +281,17 @@ apparmor_probe() {
     if [ ! -f "$path" ]; then
       state="missing-profile"
     elif ! state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1); then
-      states="$states${states:+,}$(json_string "$name"):$(json_string "unreadable: $state")"
+      json_quote "$name"
+      key=$json
+      json_quote "unreadable: $state"
+      states="$states${states:+,}$key:$json"
       differs="$differs $name=unreadable"
       continue
     fi
-    states="$states${states:+,}$(json_string "$name"):$(json_string "$state")"
+    json_quote "$name"
+    key=$json
+    json_quote "$state"
+    states="$states${states:+,}$key:$json"
     [ "$state" = in-sync ] || differs="$differs $name=$state"
   done
   found profiles "{$states}"

@@ -2,18 +2,13 @@
 # The private directory /dev/shm/snap.I: mode 01777, root:root, kept across reboots by a
 # systemd-tmpfiles entry of the product's own.
 
-directory_tmpfiles_path() {
-  printf '%s/snap-shm-%s.conf' "$TMPFILES_DIR" "$instance"
-}
-
-directory_tmpfiles_line() {
-  printf 'd %s 1777 root root -' "$dir_path"
-}
-
-# directory_args: checks the arguments against what the instance implies.
+# directory_args: checks the arguments against what the instance implies, and sets the
+# paths: dir_path, tmpfiles_path and the tmpfiles entry, tmpfiles_line.
 directory_args() {
   need "${arg_path-}" path
   dir_path=$arg_path
+  tmpfiles_path=$TMPFILES_DIR/snap-shm-$instance.conf
+  tmpfiles_line="d $dir_path 1777 root root -"
   expect path "$dir_path" "/dev/shm/snap.$instance"
   expect mode "${arg_mode-}" 1777
   expect owner "${arg_owner-}" root
@@ -39,12 +34,12 @@ directory_facts() {
   else
     dir_type=missing
   fi
-  found path "$(json_string "$dir_path")"
+  found_string path "$dir_path"
   found type "\"$dir_type\""
   if [ "$dir_type" = directory ]; then
     found mode "\"$dir_mode\""
-    found owner "$(json_string "$dir_owner")"
-    found group "$(json_string "$dir_group")"
+    found_string owner "$dir_owner"
+    found_string group "$dir_group"
   fi
 }
 
@@ -58,17 +53,25 @@ directory_entry_count() {
   printf '%s' "$count"
 }
 
-# directory_tmpfiles_state: present, missing, different or unavailable (no tmpfiles.d).
+# directory_tmpfiles_state: sets tmpfiles_state to present (the entry and nothing else but
+# comments and blank lines, as systemd-tmpfiles reads it), missing, different or
+# unavailable (no tmpfiles.d). Read by the shell itself: no process.
 directory_tmpfiles_state() {
-  tmpfiles_path=$(directory_tmpfiles_path)
   if [ ! -d "$TMPFILES_DIR" ]; then
-    printf unavailable
+    tmpfiles_state=unavailable
   elif [ ! -f "$tmpfiles_path" ]; then
-    printf missing
-  elif [ "$(grep -v '^#' "$tmpfiles_path")" = "$(directory_tmpfiles_line)" ]; then
-    printf present
+    tmpfiles_state=missing
   else
-    printf different
+    tmpfiles_state=present
+    entries=0
+    while IFS= read -r line || [ -n "$line" ]; do
+      case $line in
+        "#"* | "") ;;
+        "$tmpfiles_line") entries=$((entries + 1)) ;;
+        *) tmpfiles_state=different ;;
+      esac
+    done <"$tmpfiles_path"
+    [ "$entries" -eq 1 ] || tmpfiles_state=different
   fi
 }
 
@@ -100,16 +103,15 @@ directory_apply() {
       ;;
     directory) directory_repair ;;
   esac
-  state=$(directory_tmpfiles_state)
-  found tmpfiles "\"$state\""
-  case $state in
+  directory_tmpfiles_state
+  found tmpfiles "\"$tmpfiles_state\""
+  case $tmpfiles_state in
     present) ;;
     unavailable) note "no $TMPFILES_DIR on this host: $dir_path will not come back after a reboot until the next apply" ;;
     *)
-      tmpfiles_path=$(directory_tmpfiles_path)
       new_temp "$tmpfiles_path"
       printf '# snap-shm: the private /dev/shm of snap %s, recreated at boot.\n%s\n' \
-        "$instance" "$(directory_tmpfiles_line)" >"$temp" || die "cannot write $temp"
+        "$instance" "$tmpfiles_line" >"$temp" || die "cannot write $temp"
       replace_file "$tmpfiles_path" "$temp" 0644
       changed "wrote $tmpfiles_path"
       ;;
@@ -123,7 +125,6 @@ directory_remove() {
     *) die "argument purge is \"${arg_purge-}\"; it must be yes or no" ;;
   esac
   lock_instance
-  tmpfiles_path=$(directory_tmpfiles_path)
   if [ -f "$tmpfiles_path" ]; then
     rm -f "$tmpfiles_path" || die "cannot remove $tmpfiles_path"
     changed "removed $tmpfiles_path"
@@ -151,8 +152,8 @@ directory_remove() {
 directory_probe() {
   directory_args
   directory_facts
-  state=$(directory_tmpfiles_state)
-  found tmpfiles "\"$state\""
+  directory_tmpfiles_state
+  found tmpfiles "\"$tmpfiles_state\""
   differs=""
   case $dir_type in
     directory)
@@ -161,7 +162,7 @@ directory_probe() {
       ;;
     *) differs="$differs type=$dir_type" ;;
   esac
-  [ "$state" = present ] || [ "$state" = unavailable ] || differs="$differs tmpfiles=$state"
+  [ "$tmpfiles_state" = present ] || [ "$tmpfiles_state" = unavailable ] || differs="$differs tmpfiles=$tmpfiles_state"
   # shellcheck disable=SC2086 # words
   report_probe $differs
 }

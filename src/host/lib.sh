@@ -35,30 +35,38 @@ change_count=0
 log_changes=""
 instance_locked=""
 
-# json_string TEXT: TEXT as a JSON string literal.
-json_string() {
+# json_quote TEXT: sets $json to TEXT as a JSON string literal. Plain text needs no process
+# (every result line quotes several values); only text to escape goes through awk.
+json_quote() {
   case $1 in
     *[\\\"]* | *[![:print:]]*)
-      printf '"%s"' "$(printf '%s' "$1" | awk '
+      json=\"$(printf '%s' "$1" | awk '
         BEGIN { ORS = "" }
         {
           gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
           gsub(/[\001-\010\013\014\016-\037\177]/, "?")
           if (NR > 1) printf "\\n"
           printf "%s", $0
-        }')"
+        }')\"
       ;;
-    *) printf '"%s"' "$1" ;;
+    *) json="\"$1\"" ;;
   esac
 }
 
-# json_list WORD...: the words as a JSON array of strings.
+# json_list WORD...: sets $json to the words as a JSON array of strings.
 json_list() {
   list=""
   for word in "$@"; do
-    list="$list${list:+,}$(json_string "$word")"
+    json_quote "$word"
+    list="$list${list:+,}$json"
   done
-  printf '[%s]' "$list"
+  json="[$list]"
+}
+
+# found_string KEY TEXT: records a fact that is a string.
+found_string() {
+  json_quote "$2"
+  found "$1" "$json"
 }
 
 # found KEY JSON: records a fact about the host (JSON is already encoded).
@@ -68,14 +76,16 @@ found() {
 
 # changed TEXT: records one change made to the host.
 changed() {
-  result_changed="$result_changed${result_changed:+,}$(json_string "$1")"
+  json_quote "$1"
+  result_changed="$result_changed${result_changed:+,}$json"
   change_count=$((change_count + 1))
   [ -z "$log_changes" ] || printf '%s: %s\n' "$log_changes" "$1"
 }
 
 # note TEXT: records something worth saying that is not a change.
 note() {
-  result_notes="$result_notes${result_notes:+,}$(json_string "$1")"
+  json_quote "$1"
+  result_notes="$result_notes${result_notes:+,}$json"
 }
 
 # result KEY JSON: a top-level member of the result line (probe verdicts).
@@ -98,10 +108,17 @@ finish() {
   fi
   ok=true
   [ "$status" -eq 0 ] || ok=false
-  printf '{"snapShm":1,"part":%s,"action":%s,"instance":%s,"ok":%s,"found":{%s},"changed":[%s],"notes":[%s]%s%s}\n' \
-    "$(json_string "$part")" "$(json_string "$action")" "$(json_string "$instance")" "$ok" \
-    "$result_found" "$result_changed" "$result_notes" "$result_extra" \
-    "${result_error:+,\"error\":$(json_string "$result_error")}"
+  json_quote "$part"
+  line="{\"snapShm\":1,\"part\":$json"
+  json_quote "$action"
+  line="$line,\"action\":$json"
+  json_quote "$instance"
+  line="$line,\"instance\":$json,\"ok\":$ok,\"found\":{$result_found},\"changed\":[$result_changed],\"notes\":[$result_notes]$result_extra"
+  if [ -n "$result_error" ]; then
+    json_quote "$result_error"
+    line="$line,\"error\":$json"
+  fi
+  printf '%s}\n' "$line"
   exit "$status"
 }
 

@@ -20,7 +20,8 @@ report_probe() {
   else
     result inSync false
   fi
-  result differs "$(json_list "$@")"
+  json_list "$@"
+  result differs "$json"
 }
 
 # probe_instance: every part's probe for the instance whose arguments are parsed, one
@@ -38,8 +39,8 @@ probe_instance() {
       trap finish EXIT
       part=snap
       yaml="/snap/$instance/current/meta/snap.yaml"
-      if [ -r "$yaml" ]; then found snapYaml "$(json_string "$(cat "$yaml")")"; else found snapYaml null; fi
-      if [ -n "$host_snapd_version" ]; then found snapdVersion "$(json_string "$host_snapd_version")"; else found snapdVersion null; fi
+      if [ -r "$yaml" ]; then found_string snapYaml "$(cat "$yaml")"; else found snapYaml null; fi
+      if [ -n "$host_snapd_version" ]; then found_string snapdVersion "$host_snapd_version"; else found snapdVersion null; fi
     )
     case ${arg_operation_mode-auto} in
       # Only an installed snap can declare a plug snapd would serve natively.

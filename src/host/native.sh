@@ -50,7 +50,6 @@ native_directory_apply() {
     missing) note "$dir_path does not exist yet: snapd creates it when the snap next builds its namespace" ;;
     directory) directory_repair ;;
   esac
-  tmpfiles_path=$(directory_tmpfiles_path)
   if [ -f "$tmpfiles_path" ]; then
     rm -f "$tmpfiles_path" || die "cannot remove $tmpfiles_path"
     changed "removed $tmpfiles_path (snapd creates the directory in native mode)"

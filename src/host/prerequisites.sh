@@ -11,16 +11,10 @@ prerequisites_check() {
     "") note "snapd's version is unknown here (no /usr/lib/snapd/info, no snap command): the newest rules are assumed" ;;
     [0-9]*[!A-Za-z0-9.+~:-]* | [!0-9]*) die "snapd reports an unreadable version \"$version\"" ;;
   esac
-  if [ -n "$version" ]; then
-    found snapdVersion "$(json_string "$version")"
-    [ "$(version_compare "$version" "$FIRST_PRIVATE_SHM_VERSION")" -ge 0 ] ||
-      die "snapd $version has no private shared memory: it needs snapd $FIRST_PRIVATE_SHM_VERSION or newer"
-    if [ "$(version_compare "$version" "$RECURSIVE_RULE_VERSION")" -ge 0 ]; then generation=recursive; else generation=single-level; fi
-  else
-    found snapdVersion null
-    generation=recursive
-  fi
-  found ruleGeneration "\"$generation\""
+  if [ -n "$version" ]; then found_string snapdVersion "$version"; else found snapdVersion null; fi
+  [ "$host_rule_generation" != none ] ||
+    die "snapd $version has no private shared memory: it needs snapd $FIRST_PRIVATE_SHM_VERSION or newer"
+  found ruleGeneration "\"$host_rule_generation\""
 
   names=""
   for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
@@ -28,7 +22,8 @@ prerequisites_check() {
     names="$names ${path##*/}"
   done
   # shellcheck disable=SC2086 # names without spaces
-  found profiles "$(json_list $names)"
+  json_list $names
+  found profiles "$json"
   [ -n "$names" ] ||
     die "snap $instance is not installed on this host: no profiles $SNAPD_PROFILE_DIR/snap.$instance.*"
   [ -f "$SNAPD_PROFILE_DIR/snap-update-ns.$instance" ] ||
@@ -46,8 +41,8 @@ prerequisites_check() {
 
   if [ -d "$APPARMOR_SECURITYFS" ]; then found apparmor '"enabled"'; else found apparmor '"disabled"'; fi
   parser=$(command -v apparmor_parser || true)
-  found apparmorParser "$(if [ -n "$parser" ]; then json_string "$parser"; else printf null; fi)"
+  if [ -n "$parser" ]; then found_string apparmorParser "$parser"; else found apparmorParser null; fi
   tool=$(snap_update_ns)
-  found snapUpdateNs "$(if [ -n "$tool" ]; then json_string "$tool"; else printf null; fi)"
+  if [ -n "$tool" ]; then found_string snapUpdateNs "$tool"; else found snapUpdateNs null; fi
   if namespace_preserved; then found namespace '"preserved"'; else found namespace '"none"'; fi
 }

@@ -316,7 +316,7 @@ self_heal_run() {
   self_heal_args
   # systemd names the path that started the run, best effort (documented with systemd 252).
   if [ -n "${TRIGGER_PATH-}" ]; then
-    found trigger "$(json_string "$TRIGGER_PATH")"
+    found_string trigger "$TRIGGER_PATH"
     printf '%s: started by a change of %s\n' "$log_changes" "$TRIGGER_PATH"
   fi
   lock_instance
@@ -352,7 +352,7 @@ self_heal_compare() {
   if systemd_running; then
     found systemd '"running"'
     path_state=$(systemctl is-active "$heal_path_unit" 2>/dev/null || true)
-    found path "$(json_string "${path_state:-unknown}")"
+    found_string path "${path_state:-unknown}"
   else
     found systemd '"absent"'
   fi

@@ -59,41 +59,70 @@ version_compare() {
   awk -v A="$1" -v B="$2" "$VERSION_COMPARE_AWK"
 }
 
-# snapd_version: from /usr/lib/snapd/info, or `snap version`; empty when neither tells.
-snapd_version() {
-  for info in /usr/lib/snapd/info /usr/libexec/snapd/info; do
-    if [ -r "$info" ]; then
-      version=$(sed -n 's/^VERSION=//p' "$info")
-      if [ -n "$version" ]; then
-        printf '%s' "$version"
-        return 0
-      fi
+# version_below THRESHOLD: true when $host_snapd_version sorts before THRESHOLD (N.N.N).
+# Where the leading numbers differ (the usual case) the shell decides, without a process;
+# otherwise (an epoch, a leading zero, a long number, equal numbers) version_compare does,
+# with every rule of dpkg's. The tests hold both to src/model/snapd-version.ts.
+version_below() {
+  case $host_snapd_version in *:*) rest="" ;; *) rest=$host_snapd_version ;; esac
+  wanted=$1.
+  while [ -n "$wanted" ]; do
+    want=${wanted%%.*}
+    wanted=${wanted#*.}
+    have=${rest%%[!0-9]*}
+    case $have in "" | 0?* | ??????????*) break ;; esac
+    if [ "$have" -ne "$want" ]; then
+      [ "$have" -gt "$want" ] || return 0
+      return 1
     fi
+    rest=${rest#"$have"}
+    case $rest in .[0-9]*) rest=${rest#.} ;; *) break ;; esac
   done
-  if command -v snap >/dev/null 2>&1; then
-    # The client asks the daemon too, and waits long for one that does not answer.
-    timeout 10 snap version 2>/dev/null | awk '$1 == "snapd" { print $2; exit }'
-  fi
+  [ "$(version_compare "$host_snapd_version" "$1")" -ge 0 ] || return 0
+  return 1
 }
 
-# read_snapd_version: sets $host_snapd_version, once per run (`snap version` may wait on a
-# daemon that does not answer).
+# read_snapd_version: sets $host_snapd_version from /usr/lib/snapd/info (read by the shell),
+# or `snap version`, empty when neither tells; and $host_rule_generation: `none` (snapd has
+# no private shared memory), `single-level` or `recursive` (also for an unknown version).
+# Once per run: `snap version` may wait on a daemon that does not answer.
 read_snapd_version() {
-  [ -n "${host_snapd_version+set}" ] || host_snapd_version=$(snapd_version)
+  [ -z "${host_rule_generation-}" ] || return 0
+  host_snapd_version=
+  for info in /usr/lib/snapd/info /usr/libexec/snapd/info; do
+    [ -r "$info" ] || continue
+    while IFS= read -r line || [ -n "$line" ]; do
+      case $line in VERSION=*) host_snapd_version=${line#VERSION=} && break ;; esac
+    done <"$info"
+    [ -z "$host_snapd_version" ] || break
+  done
+  if [ -z "$host_snapd_version" ] && command -v snap >/dev/null 2>&1; then
+    # The client asks the daemon too, and waits long for one that does not answer.
+    host_snapd_version=$(timeout 10 snap version 2>/dev/null | awk '$1 == "snapd" { print $2; exit }')
+  fi
+  if [ -z "$host_snapd_version" ]; then
+    host_rule_generation=recursive
+  elif version_below "$FIRST_PRIVATE_SHM_VERSION"; then
+    host_rule_generation=none
+  elif version_below "$RECURSIVE_RULE_VERSION"; then
+    host_rule_generation=single-level
+  else
+    host_rule_generation=recursive
+  fi
 }
 
 # resolve_generation: with `generation=auto`, sets arg_app_snippet to the snippet snapd on
 # this host writes (single-level before RECURSIVE_RULE_VERSION, recursive from it on or when
 # the version is unknown), read when the operation runs, so a snapd upgraded since the last
-# apply gets its own rule. snapd's version is read once per run.
+# apply gets its own rule.
 resolve_generation() {
   case ${arg_generation-} in
     auto)
       read_snapd_version
-      if [ -n "$host_snapd_version" ] && [ "$(version_compare "$host_snapd_version" "$RECURSIVE_RULE_VERSION")" -lt 0 ]; then
-        arg_app_snippet=${arg_app_snippet_single_level-}
-      else
+      if [ "$host_rule_generation" = recursive ]; then
         arg_app_snippet=${arg_app_snippet_recursive-}
+      else
+        arg_app_snippet=${arg_app_snippet_single_level-}
       fi
       ;;
     single-level | recursive | "") ;;

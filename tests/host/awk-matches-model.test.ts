@@ -150,4 +150,34 @@ describe("host awk edits match the model", function () {
       { numRuns: 300 },
     );
   });
+
+  const below = (v: string, threshold: string, override = "") =>
+    hostFunction(["lib.sh", "snapd-version.sh"], `${override}host_snapd_version=$V; if version_below "$T"; then echo below; else echo not; fi`, "", { V: v, T: threshold });
+
+  it("the shell's own test against snapd's thresholds, over generated snapd versions", () => {
+    fc.assert(
+      fc.property(version, fc.constantFrom("2.55.3", "2.60.2"), (v, threshold) => {
+        const host = below(v, threshold);
+        assert.equal(host.status, 0, host.stderr);
+        assert.equal(host.stdout, compareVersions(v, threshold) < 0 ? "below\n" : "not\n", `${v} vs ${threshold}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("decides the usual versions without awk, and leaves the rest to it", () => {
+    const noAwk = "version_compare() { echo awk >&2; exit 99; }; ";
+    for (const [v, threshold, expected] of [
+      ["2.57.6-1+deb12u1+b2", "2.60.2", "below"],
+      ["2.61.3", "2.60.2", "not"],
+      ["2.60.1+git", "2.60.2", "below"],
+      ["2.54.3-1", "2.55.3", "below"],
+      ["2.66~rc1", "2.55.3", "not"],
+    ]) {
+      assert.deepEqual(below(v, threshold, noAwk), { status: 0, stdout: `${expected}\n`, stderr: "" }, `${v} vs ${threshold}`);
+    }
+    for (const v of ["2.60.2", "2.60.2~rc1", "1:2.50", "2.060.1", "2.60"]) {
+      assert.ok(below(v, "2.60.2", noAwk).stderr.startsWith("awk\n"), `${v} needs dpkg's every rule`);
+    }
+  });
 });

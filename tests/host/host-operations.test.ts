@@ -363,6 +363,22 @@ describe("probes on a test host", function () {
     }
   });
 
+  it("read the tmpfiles entry as systemd-tmpfiles does: comments and blank lines aside, the one line or a difference", async () => {
+    await applied();
+    const entry = `d /dev/shm/snap.${I} 1777 root root -`;
+    for (const [text, differs] of [
+      [`# a comment\n\n${entry}\n\n`, []],
+      [`${entry}`, []],
+      [`${entry}\n${entry}\n`, ["tmpfiles=different"]],
+      [`${entry}\nd /tmp/x 1777 root root -\n`, ["tmpfiles=different"]],
+      [`d /dev/shm/snap.${I} 0755 root root -\n`, ["tmpfiles=different"]],
+      [`  ${entry}\n`, ["tmpfiles=different"]],
+    ] as const) {
+      host.writeFile(TMPFILES, text);
+      assert.deepEqual(probe("directory").differs, differs, JSON.stringify(text));
+    }
+  });
+
   it("see drift: a reboot's fresh /dev/shm, snapd rewriting profiles and the mount profile, a wrong mode", async () => {
     await applied();
     host.must(`chmod 0755 /dev/shm/snap.${I}`);
