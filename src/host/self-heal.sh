@@ -124,16 +124,31 @@ self_heal_path_text() {
     "WantedBy=paths.target"
 }
 
+# read_small_file FILE: sets $existing to FILE's text, read by the shell (no process; for the
+# unit files, a few lines each), then an x that keeps its trailing newlines.
+read_small_file() {
+  existing=
+  while IFS= read -r line; do
+    existing="$existing$line
+"
+  done <"$1"
+  existing="$existing${line}x"
+}
+
 # install_text TARGET TEXT: puts TEXT in TARGET (mode 0644) when it differs; true when it wrote.
 # The comparison comes first, so a file in sync is not touched (no temporary file either).
 install_text() {
   if [ -f "$1" ]; then
-    # The file, then an x (from the here-document) that keeps its trailing newlines: one
-    # process, since cat is the substitution's only command.
-    existing=$(cat -- "$1" - <<'END'
+    if [ "${#2}" -le 4096 ]; then
+      read_small_file "$1"
+    else
+      # The file, then an x (from the here-document) that keeps its trailing newlines: one
+      # process, since cat is the substitution's only command.
+      existing=$(cat -- "$1" - <<'END'
 x
 END
 )
+    fi
     [ "${existing%x}" != "$2" ] || return 1
   fi
   mkdir -p "${1%/*}"

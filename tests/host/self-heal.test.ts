@@ -142,6 +142,27 @@ describe("self-heal on a test host", function () {
     assert.equal(fileTimes(host), before);
   });
 
+  it("puts back a hand-edited unit or heal script, byte for byte, and only that file", async () => {
+    const commands = await commandsFor();
+    applyAll(host, commands);
+    const originals = [SERVICE, PATH_UNIT, HEAL].map((file) => host.readFile(file)!);
+    for (const [file, edit] of [
+      [SERVICE, (text: string) => text.replace("TimeoutStartSec=5min", "TimeoutStartSec=1min")],
+      [SERVICE, (text: string) => text.slice(0, -1)],
+      [PATH_UNIT, (text: string) => `${text}\n`],
+      [PATH_UNIT, (text: string) => text.replace(/\n/g, "\\\n")],
+      [HEAL, (text: string) => text.replace("set -- 'self-heal' 'run'", "set -- 'self-heal' 'run' ")],
+    ] as const) {
+      const original = originals[[SERVICE, PATH_UNIT, HEAL].indexOf(file)];
+      host.writeFile(file, edit(original));
+      const run = runOperation(host, commands["self-heal-command"]);
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(run.result.changed.includes(`wrote ${file}`), `${file}: ${run.result.changed}`);
+      assert.equal(host.readFile(file), original);
+      assert.deepEqual(runOperation(host, commands["self-heal-command"]).result.changed, [], "then in sync");
+    }
+  });
+
   it("repairs a snapd rewrite, run exactly as ExecStart says: the blocks, the entry and the live bind back, each change in the journal", async () => {
     const commands = await commandsFor();
     applyAll(host, commands);
