@@ -281,18 +281,17 @@ apparmor_probe() {
     if [ ! -f "$path" ]; then
       state="missing-profile"
     elif ! state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1); then
-      json_quote "$name"
-      key=$json
-      json_quote "unreadable: $state"
-      states="$states${states:+,}$key:$json"
-      differs="$differs $name=unreadable"
-      continue
+      state="unreadable: $state"
     fi
     json_quote "$name"
     key=$json
     json_quote "$state"
     states="$states${states:+,}$key:$json"
-    [ "$state" = in-sync ] || differs="$differs $name=$state"
+    case $state in
+      in-sync) ;;
+      "unreadable: "*) differs="$differs $name=unreadable" ;;
+      *) differs="$differs $name=$state" ;;
+    esac
   done
   found profiles "{$states}"
   if apparmor_enabled; then found apparmor '"enabled"'; else found apparmor '"disabled"'; fi

@@ -69,6 +69,11 @@ found_string() {
   found "$1" "$json"
 }
 
+# found_string_or_null KEY TEXT: the same, and null when TEXT is empty (nothing found).
+found_string_or_null() {
+  if [ -n "$2" ]; then found_string "$1" "$2"; else found "$1" null; fi
+}
+
 # found KEY JSON: records a fact about the host (JSON is already encoded).
 found() {
   result_found="$result_found${result_found:+,}\"$1\":$2"

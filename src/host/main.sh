@@ -40,7 +40,7 @@ probe_instance() {
       part=snap
       yaml="/snap/$instance/current/meta/snap.yaml"
       if [ -r "$yaml" ]; then found_string snapYaml "$(cat "$yaml")"; else found snapYaml null; fi
-      if [ -n "$host_snapd_version" ]; then found_string snapdVersion "$host_snapd_version"; else found snapdVersion null; fi
+      found_string_or_null snapdVersion "$host_snapd_version"
     )
     case ${arg_operation_mode-auto} in
       # Only an installed snap can declare a plug snapd would serve natively.

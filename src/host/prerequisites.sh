@@ -11,7 +11,7 @@ prerequisites_check() {
     "") note "snapd's version is unknown here (no /usr/lib/snapd/info, no snap command): the newest rules are assumed" ;;
     [0-9]*[!A-Za-z0-9.+~:-]* | [!0-9]*) die "snapd reports an unreadable version \"$version\"" ;;
   esac
-  if [ -n "$version" ]; then found_string snapdVersion "$version"; else found snapdVersion null; fi
+  found_string_or_null snapdVersion "$version"
   [ "$host_rule_generation" != none ] ||
     die "snapd $version has no private shared memory: it needs snapd $FIRST_PRIVATE_SHM_VERSION or newer"
   found ruleGeneration "\"$host_rule_generation\""
@@ -41,8 +41,8 @@ prerequisites_check() {
 
   if [ -d "$APPARMOR_SECURITYFS" ]; then found apparmor '"enabled"'; else found apparmor '"disabled"'; fi
   parser=$(command -v apparmor_parser || true)
-  if [ -n "$parser" ]; then found_string apparmorParser "$parser"; else found apparmorParser null; fi
+  found_string_or_null apparmorParser "$parser"
   tool=$(snap_update_ns)
-  if [ -n "$tool" ]; then found_string snapUpdateNs "$tool"; else found snapUpdateNs null; fi
+  found_string_or_null snapUpdateNs "$tool"
   if namespace_preserved; then found namespace '"preserved"'; else found namespace '"none"'; fi
 }

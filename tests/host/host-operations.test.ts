@@ -391,6 +391,18 @@ describe("probes on a test host", function () {
     assert.deepEqual(probe("directory").differs, ["type=missing"]);
   });
 
+  it("see a profile they cannot read as unreadable, with the reason", async () => {
+    await applied();
+    host.writeFile(`${PROFILES}/snap.${I}.app`, "no profile here\n");
+    const result = probe("apparmor");
+    assert.equal(result.inSync, false);
+    assert.deepEqual(result.differs, [`snap.${I}.app=unreadable`]);
+    assert.deepEqual(result.found.profiles, {
+      [`snap-update-ns.${I}`]: "in-sync",
+      [`snap.${I}.app`]: "unreadable: the text has no profile (no opening brace)",
+    });
+  });
+
   it("see a stale rule generation", async () => {
     await applied();
     const newer = hostCommand("apparmor", "probe", appArmorArguments(state, profiles, "recursive"), false);
