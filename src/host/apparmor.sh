@@ -6,8 +6,9 @@
 
 # The block edit, in awk (the same rules as src/render/apparmor-profile.ts, which the tests
 # hold it to). The file is read as one record so a missing final newline is kept.
-# Environment: SNAP_SHM_MODE insert|remove|check, SNAP_SHM_INDENT, SNAP_SHM_BODY.
-# insert and remove print the new text; check prints in-sync, missing or stale.
+# Environment: SNAP_SHM_MODE insert|remove|check|update, SNAP_SHM_INDENT, SNAP_SHM_BODY.
+# insert and remove print the new text; check prints in-sync, missing or stale; update prints
+# what check prints and, unless in-sync, the text insert prints after it.
 # A text that is not one profile exits 2 with the reason on standard error.
 # shellcheck disable=SC2016 # awk source, not shell
 APPARMOR_BLOCK_AWK='
@@ -72,20 +73,23 @@ END {
   if (depth != 0 || !closing) fail("the profile has no closing brace")
   if (first && !last) fail("the snap-shm block begins but never ends")
   if (last == n && !terminated) fail("the snap-shm block ends without a newline")
-  if (mode == "check") {
-    if (!first) { print "missing"; exit 0 }
-    existing = ""
-    for (i = first; i <= last; i++) existing = existing line[i] "\n"
-    print (existing == block ? "in-sync" : "stale")
-    exit 0
+  if (mode == "check" || mode == "update") {
+    state = "missing"
+    if (first) {
+      existing = ""
+      for (i = first; i <= last; i++) existing = existing line[i] "\n"
+      state = (existing == block ? "in-sync" : "stale")
+    }
+    print state
+    if (mode == "check" || state == "in-sync") exit 0
   }
   out = ""
   for (i = 1; i <= n; i++) {
     if (first && i >= first && i <= last) {
-      if (i == first && mode == "insert") out = out block
+      if (i == first && mode != "remove") out = out block
       continue
     }
-    if (!first && i == closing && mode == "insert") out = out block
+    if (!first && i == closing && mode != "remove") out = out block
     out = out line[i] (i < n || terminated ? "\n" : "")
   }
   printf "%s", out
@@ -94,6 +98,17 @@ END {
 # apparmor_edit MODE FILE INDENT BODY: runs the block edit on FILE.
 apparmor_edit() {
   SNAP_SHM_MODE=$1 SNAP_SHM_INDENT=$3 SNAP_SHM_BODY=$4 awk "$APPARMOR_BLOCK_AWK" "$2"
+}
+
+# apparmor_update FILE INDENT BODY: one read of FILE for an apply. Sets $profile_state
+# (in-sync, missing or stale) and, unless in-sync, $profile_text to FILE with the block in
+# place. Fails with the reason in $profile_text. (The "." keeps trailing newlines from
+# the command substitution.)
+apparmor_update() {
+  profile_text=$(apparmor_edit update "$1" "$2" "$3" 2>&1 && printf .) || return 1
+  profile_text=${profile_text%.}
+  profile_state=${profile_text%%"$NEWLINE"*}
+  profile_text=${profile_text#*"$NEWLINE"}
 }
 
 # apparmor_args: the profile names (globs expanded, snapd's temporary files skipped) and
@@ -214,17 +229,13 @@ apparmor_apply() {
     [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
     apparmor_body "$name"
     # A profile in sync is only read: no temporary file beside it, no file time changed.
-    if ! state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1); then
-      die "cannot edit $path: ${state:-awk failed}; the file is left as it is"
-    fi
-    if [ "$state" = in-sync ]; then
+    apparmor_update "$path" "$indent" "$body" || die "cannot edit $path: ${profile_text:-awk failed}; the file is left as it is"
+    if [ "$profile_state" = in-sync ]; then
       states="$states${states:+,}\"$name\":\"in-sync\""
       continue
     fi
     new_temp "$path"
-    if ! reason=$(apparmor_edit insert "$path" "$indent" "$body" 2>&1 >"$temp"); then
-      die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
-    fi
+    write_text "$temp" "$profile_text" || die "cannot edit $path: $write_error; the file is left as it is"
     command -v apparmor_parser >/dev/null 2>&1 ||
       note "apparmor_parser is not installed: $path was not checked before replacing it"
     states="$states${states:+,}\"$name\":\"updated\""
@@ -234,13 +245,10 @@ apparmor_apply() {
   # shellcheck disable=SC2086 # words
   apparmor_check_all $pending
   # Every new text passed the parser; only now does any file change.
+  # shellcheck disable=SC2086 # words
+  replace_files "put the private-shm block into" $pending
   reload=""
-  for item in $pending; do
-    path=${item%%=*}
-    replace_file "$path" "${item#*=}" "$(stat -c '%a' "$path")"
-    changed "put the private-shm block into $path"
-    reload="$reload $path"
-  done
+  for item in $pending; do reload="$reload ${item%%=*}"; done
   if [ -z "$reload" ] && [ -e "$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded" ]; then
     for name in $profile_names; do reload="$reload $SNAPD_PROFILE_DIR/$name"; done
   fi
@@ -251,6 +259,7 @@ apparmor_apply() {
 apparmor_remove() {
   apparmor_args
   lock_instance
+  pending=""
   reload=""
   for name in $profile_names; do
     path=$SNAPD_PROFILE_DIR/$name
@@ -263,10 +272,11 @@ apparmor_remove() {
       die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
     fi
     cmp -s "$temp" "$path" && continue
-    replace_file "$path" "$temp" "$(stat -c '%a' "$path")"
-    changed "removed the private-shm block from $path"
+    pending="$pending $path=$temp"
     reload="$reload $path"
   done
+  # shellcheck disable=SC2086 # words
+  replace_files "removed the private-shm block from" $pending
   # shellcheck disable=SC2086 # paths without spaces
   apparmor_load $reload
 }

@@ -110,8 +110,8 @@ directory_apply() {
     unavailable) note "no $TMPFILES_DIR on this host: $dir_path will not come back after a reboot until the next apply" ;;
     *)
       new_temp "$tmpfiles_path"
-      printf '# snap-shm: the private /dev/shm of snap %s, recreated at boot.\n%s\n' \
-        "$instance" "$tmpfiles_line" >"$temp" || die "cannot write $temp"
+      write_text "$temp" "# snap-shm: the private /dev/shm of snap $instance, recreated at boot.$NEWLINE$tmpfiles_line$NEWLINE" ||
+        die "cannot write $temp: $write_error"
       replace_file "$tmpfiles_path" "$temp" 0644
       changed "wrote $tmpfiles_path"
       ;;

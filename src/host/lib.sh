@@ -17,6 +17,8 @@ APPARMOR_SECURITYFS=/sys/kernel/security/apparmor
 APPARMOR_CACHE_DIR=/var/cache/apparmor
 SNAP_SHM_LOCK_DIR=/run/snap-shm
 SNAP_SHM_STATE_DIR=/var/lib/snap-shm
+NEWLINE='
+'
 # snapd's own message for a host whose /dev/shm is a symlink (WSL, old Ubuntu).
 SHM_SYMLINK_MESSAGE='shared-memory plug with "private: true" cannot be connected if "/dev/shm" is a symlink'
 
@@ -104,10 +106,13 @@ die() {
   exit 1
 }
 
-# The last line of every run.
+# The last line of every run. Temporary files moved into place are gone: only what a
+# failed run left behind costs an rm.
 finish() {
   status=$?
-  for temp in $temp_files; do rm -f "$temp"; done
+  for temp in $temp_files; do
+    [ ! -e "$temp" ] || rm -f "$temp"
+  done
   if [ "$status" -ne 0 ] && [ -z "$result_error" ]; then
     result_error="$part $action failed (exit status $status)"
   fi
@@ -127,9 +132,20 @@ finish() {
   exit "$status"
 }
 
-# require_root: host operations change root-owned files.
+# require_root: host operations change root-owned files. The effective uid is read from
+# /proc by the shell (id where there is no /proc).
 require_root() {
-  [ "$(id -u)" -eq 0 ] || die "must run as root (id $(id -u)): set become to run through sudo -n"
+  euid=""
+  if [ -r /proc/self/status ]; then
+    while read -r key _real effective _rest; do
+      if [ "$key" = Uid: ]; then
+        euid=$effective
+        break
+      fi
+    done </proc/self/status
+  fi
+  [ -n "$euid" ] || euid=$(id -u)
+  [ "$euid" -eq 0 ] || die "must run as root (id $euid): set become to run through sudo -n"
 }
 
 # check_instance NAME: snapd's instance name rules (snap name 2-40, key up to 10).
@@ -176,12 +192,65 @@ new_temp() {
   temp_files="$temp_files $temp"
 }
 
+# write_text FILE TEXT: writes TEXT to FILE with the shell. When that fails, it tries once
+# more through cat, whose message says why (the shell's printf does not), in $write_error.
+write_text() {
+  { printf '%s' "$2" >"$1"; } 2>/dev/null && return 0
+  write_error=$(printf '%s' "$2" | cat 2>&1 >"$1") && return 0
+  write_error=${write_error#cat: }
+  write_error=${write_error:-write failed}
+  return 1
+}
+
 # replace_file TARGET TEMP MODE: atomically puts TEMP (same directory) in TARGET's place.
 replace_file() {
   chmod "$3" "$2"
   sync "$2" 2>/dev/null || true
   mv -f "$2" "$1" || die "cannot replace $1"
   sync "${1%/*}" 2>/dev/null || true
+}
+
+# replace_files MESSAGE TARGET=TEMP...: replace_file for several files of one directory, each
+# keeping its target's mode, with one process per step instead of one per file and step (a
+# snap has several profiles). Each replacement is recorded ("MESSAGE TARGET") once made.
+# Paths without spaces.
+replace_files() {
+  message=$1
+  shift
+  [ $# -gt 0 ] || return 0
+  targets=""
+  temps=""
+  for item in "$@"; do
+    targets="$targets ${item%%=*}"
+    temps="$temps ${item#*=}"
+  done
+  # shellcheck disable=SC2086 # paths without spaces
+  modes=$(stat -c '%a' $targets) || die "cannot read the mode of$targets"
+  same=""
+  for mode in $modes; do
+    if [ -n "$same" ] && [ "$same" != "$mode" ]; then
+      same=""
+      break
+    fi
+    same=$mode
+  done
+  if [ -n "$same" ]; then
+    # shellcheck disable=SC2086 # paths without spaces
+    chmod "$same" $temps
+  else
+    for item in "$@"; do
+      chmod "${modes%%"$NEWLINE"*}" "${item#*=}"
+      modes=${modes#*"$NEWLINE"}
+    done
+  fi
+  # shellcheck disable=SC2086 # paths without spaces
+  sync $temps 2>/dev/null || true
+  for item in "$@"; do
+    mv -f "${item#*=}" "${item%%=*}" || die "cannot replace ${item%%=*}"
+    changed "$message ${item%%=*}"
+  done
+  first_target=${1%%=*}
+  sync "${first_target%/*}" 2>/dev/null || true
 }
 
 # ends_without_newline FILE: true when FILE is not empty and its last byte is not a newline.
@@ -256,16 +325,19 @@ read_revision() {
   case $recorded in '' | *[!0-9]*) ;; *) part_revision=$recorded ;; esac
 }
 
-# record_revision: after a successful apply, keeps the revision it was given.
+# record_revision: after a successful apply, keeps the revision it was given. Replaced
+# atomically but not synced: the record is a hint, and one lost in a crash only makes the
+# next run apply the part once more.
 record_revision() {
   [ -n "${arg_revision-}" ] || return 0
   case $arg_revision in *[!0-9]*) die "argument revision is \"$arg_revision\"; it must be a whole number" ;; esac
   read_revision
   [ "$part_revision" != "$arg_revision" ] || return 0
-  mkdir -p "${revision_file%/*}"
+  [ -d "${revision_file%/*}" ] || mkdir -p "${revision_file%/*}"
   new_temp "$revision_file"
-  printf '%s\n' "$arg_revision" >"$temp" || die "cannot write $temp"
-  replace_file "$revision_file" "$temp" 0644
+  write_text "$temp" "$arg_revision$NEWLINE" || die "cannot write $temp: $write_error"
+  chmod 0644 "$temp"
+  mv -f "$temp" "$revision_file" || die "cannot replace $revision_file"
 }
 
 # forget_revision: after a removal, nothing of the part is left in the state folder.

@@ -151,9 +151,9 @@ END
     fi
     [ "${existing%x}" != "$2" ] || return 1
   fi
-  mkdir -p "${1%/*}"
+  [ -d "${1%/*}" ] || mkdir -p "${1%/*}"
   new_temp "$1"
-  printf '%s' "$2" >"$temp" || die "cannot write $temp"
+  write_text "$temp" "$2" || die "cannot write $temp: $write_error"
   replace_file "$1" "$temp" 0644
   changed "wrote $1"
 }

@@ -14,14 +14,19 @@ let privateDir: string | undefined;
 const agents = new Map<string, { process: ChildProcess; socket: string; ready: Promise<void> }>();
 const askpassHelpers = new Map<string, string>();
 
+let exitHandlerAdded = false;
+
 function ownFolder(): string {
   if (privateDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), "snap-shm-probe-"));
-    privateDir = dir;
-    process.once("exit", () => {
-      for (const agent of agents.values()) agent.process.kill();
-      if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
-    });
+    privateDir = mkdtempSync(join(tmpdir(), "snap-shm-probe-"));
+    // Once per process, however many runs (Automation API) start and stop credentials.
+    if (!exitHandlerAdded) {
+      exitHandlerAdded = true;
+      process.once("exit", () => {
+        for (const agent of agents.values()) agent.process.kill();
+        if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
+      });
+    }
   }
   return privateDir;
 }

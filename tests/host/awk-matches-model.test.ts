@@ -12,7 +12,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { appSnippet, updateNsSnippet } from "../../src/model/desired-state";
 import { compareVersions } from "../../src/model/snapd-version";
-import { insertBlock, ProfileShapeError, removeBlock } from "../../src/render/apparmor-profile";
+import { findBlock, insertBlock, ProfileShapeError, removeBlock } from "../../src/render/apparmor-profile";
 import { addMountEntry, FstabConflictError, removeMountEntry } from "../../src/render/fstab";
 import { HOST_SCRIPT_DIR } from "../../src/render/host-command";
 
@@ -74,6 +74,26 @@ describe("host awk edits match the model", function () {
           assert.equal(host.status, 2);
           assert.equal(host.stderr, `${model.reason}\n`);
         }
+      }),
+      { numRuns: 250 },
+    );
+  });
+
+  it("AppArmor apply's one read: the check's state and, unless in sync, the inserted text", () => {
+    const withOrWithoutBlock = fc.tuple(profile, fc.option(body, { nil: undefined })).map(([text, old]) => {
+      if (old === undefined) return text;
+      const inserted = shapeOf(() => insertBlock(text, old));
+      return inserted.ok ? inserted.text : text;
+    });
+    fc.assert(
+      fc.property(withOrWithoutBlock, body, fc.constantFrom("", "  "), (text, snippet, indent) => {
+        const call = 'if apparmor_update "$1" "$INDENT" "$BODY"; then printf "%s\\n%s" "$profile_state" "$profile_text"; else printf "failed: %s" "$profile_text"; fi';
+        const host = hostFunction(["lib.sh", "apparmor.sh"], call, text, { INDENT: indent, BODY: snippet });
+        assert.equal(host.status, 0, host.stderr);
+        const model = shapeOf(() => insertBlock(text, snippet, indent));
+        if (!model.ok) return assert.equal(host.stdout, `failed: ${model.reason}`);
+        const state = model.text === text ? "in-sync" : findBlock(text) ? "stale" : "missing";
+        assert.equal(host.stdout, state === "in-sync" ? "in-sync\n" : `${state}\n${model.text}`);
       }),
       { numRuns: 250 },
     );

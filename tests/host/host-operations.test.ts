@@ -118,6 +118,34 @@ describe("host operations on a test host", function () {
     for (const result of removeAll(host, commands)) assert.deepEqual(result.changed, [], result.part);
   });
 
+  it("keeps each profile's own mode through apply and removal, and leaves no temporary file", async () => {
+    const modes = { [`snap.${I}.app`]: "600", [`snap.${I}.hook.configure`]: "640", [`snap-update-ns.${I}`]: "644" };
+    for (const [name, mode] of Object.entries(modes)) host.must(`chmod ${mode} ${PROFILES}/${name}`);
+    const original = host.snapshot(PROFILES);
+    const commands = await commandsFor();
+    const [, appArmor] = applyAll(host, commands);
+    assert.deepEqual(appArmor.changed, Object.keys(modes).sort().map((name) => `put the private-shm block into ${PROFILES}/${name}`));
+    for (const [name, mode] of Object.entries(modes)) {
+      assert.equal(host.stat(`${PROFILES}/${name}`)?.mode, mode, name);
+      assert.equal(host.readFile(`${PROFILES}/${name}`)!.split(BLOCK_BEGIN).length, 2, name);
+    }
+    assert.deepEqual(Object.keys(host.snapshot(PROFILES)), Object.keys(original), "no temporary file left beside the profiles");
+    const removed = runOperation(host, commands["apparmor-command"], "delete");
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.equal(removed.result.changed.length, 3);
+    assert.deepEqual(host.snapshot(PROFILES), original, "the original bytes and modes");
+  });
+
+  it("refuses a user that is not root, naming its id, before anything is made", async () => {
+    host.must("useradd -m plain");
+    const uid = host.must("id -u plain").trim();
+    const commands = await commandsFor();
+    const run = host.sh(`su -s /bin/sh plain -c ${quote(commands["directory-command"].create)}`, commands["directory-command"].stdin);
+    assert.equal(run.status, 1);
+    assert.equal(run.stderr, `snap-shm: must run as root (id ${uid}): set become to run through sudo -n\n`);
+    assert.equal(host.exists(`/dev/shm/snap.${I}`), false);
+  });
+
   it("purges the directory with its segments only when asked", async () => {
     const commands = await commandsFor({ purge: true });
     applyAll(host, commands);
@@ -259,7 +287,7 @@ describe("host operations on a test host", function () {
       const commands = await commandsFor();
       const run = runOperation(host, commands["apparmor-command"]);
       assert.equal(run.status, 1);
-      assert.match(run.stderr, /^snap-shm: cannot edit .*; the file is left as it is\n$/s);
+      assert.match(run.stderr, /^snap-shm: cannot edit [^:]*: write error: No space left on device; the file is left as it is\n$/);
       assert.equal(host.readFile(path), original);
       assert.equal(host.must(`ls -A ${PROFILES} | grep -c '^\\.snap-shm' || true`).trim(), "0");
     });

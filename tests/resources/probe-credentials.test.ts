@@ -40,6 +40,25 @@ describe("probe credentials", function () {
     assert.equal(existsSync(socket), false, "the agent's socket and folder are gone");
   });
 
+  it("runs after runs in one process (Automation API) add one exit handler, and the last run's agent still goes at exit", () => {
+    const key = makeKeyPair();
+    const run = inOwnProgram(
+      `const before = process.listenerCount("exit");
+       let socket = "";
+       for (let i = 0; i < 12; i++) {
+         socket = await c.agentSocketFor(input);
+         if (i < 11) await c.stopProbeCredentials();
+       }
+       console.log("added " + (process.listenerCount("exit") - before));
+       console.log("socket " + socket);`,
+      key.privateKey,
+    );
+    assert.equal(run.status, 0, run.stderr);
+    assert.equal(run.lines[0], "added 1");
+    assert.doesNotMatch(run.stderr, /MaxListenersExceededWarning/);
+    assert.equal(existsSync(run.lines[1].replace(/^socket /, "")), false, "the exit handler removed the last run's folder");
+  });
+
   it("every probe that asks at once gets the socket only once the key is in the agent", () => {
     const key = makeKeyPair();
     // Each caller lists the agent's keys the moment its socket comes back, as its probe's ssh would use it.
