@@ -44,10 +44,11 @@ export interface ConvergeRow {
 export interface SshFloor {
   /**
    * OpenSSH's client with its default key exchange, as Ansible connects; the same with the
-   * probe's key exchanges, as snap-shm's probe connects; or the command provider's client,
-   * as every operation connects.
+   * probe's key exchanges, directly (`probe-direct`, where Perl does not run) or through the
+   * probe's TCP relay (`probe`, as snap-shm's probe connects here); or the command provider's
+   * client, as every operation connects.
    */
-  client: "openssh" | "probe" | "provider";
+  client: "openssh" | "probe-direct" | "probe" | "provider";
   connections: number;
   wallMs: Summary;
   /** Per connection: the client's CPU, and the server's (sshd and the login shell). */
@@ -59,7 +60,9 @@ export interface ConvergeResult {
   hostsPerGroup: number;
   /** With OpenSSH's client and its default key exchange. */
   sshFloor?: SshFloor;
-  /** With OpenSSH's client as the probe runs it. */
+  /** With OpenSSH's client as the probe runs it without its TCP relay. */
+  sshFloorProbeDirect?: SshFloor;
+  /** With OpenSSH's client as the probe runs it, through its TCP relay. */
   sshFloorProbe?: SshFloor;
   /** With the command provider's client. */
   sshFloorProvider?: SshFloor;
@@ -88,6 +91,7 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
   let sameEndState = true;
   let endStateNote = "";
   let floor: SshFloor | undefined;
+  let floorProbeDirect: SshFloor | undefined;
   let floorProbe: SshFloor | undefined;
   let floorProvider: SshFloor | undefined;
   try {
@@ -102,11 +106,12 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     }
     options.log(`converge: ${index} groups of ${options.hosts} test hosts started`);
     floor = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "openssh");
+    floorProbeDirect = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "probe-direct");
     floorProbe = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "probe");
     floorProvider = await sshFloor(groups[0].hosts[0], options.privateKey, 20, "provider");
     const said = (f: SshFloor) => `median ${f.wallMs.median.toFixed(0)} ms, client CPU ${f.clientCpuMs.toFixed(0)} ms, server CPU ${f.serverCpuMs.toFixed(0)} ms`;
     options.log(
-      `converge: a bare SSH connection with OpenSSH: ${said(floor)}; as the probe connects: ${said(floorProbe)}; with the provider's client: ${said(floorProvider)}`,
+      `converge: a bare SSH connection with OpenSSH: ${said(floor)}; as the probe connects without its relay: ${said(floorProbeDirect)}, through it: ${said(floorProbe)}; with the provider's client: ${said(floorProvider)}`,
     );
 
     const runOn = async (group: Group, hosts: BenchHost[]): Promise<{ wallMs: number; changes: number }> => {
@@ -170,5 +175,5 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     await stopHosts(groups.flatMap((g) => g.hosts));
     workspace?.remove();
   }
-  return { hostsPerGroup: options.hosts, sshFloor: floor, sshFloorProbe: floorProbe, sshFloorProvider: floorProvider, tools, rows, sameEndState, endStateNote, ...(options.ansible ? {} : { ansibleSkipped: "Ansible not run" }) };
+  return { hostsPerGroup: options.hosts, sshFloor: floor, sshFloorProbeDirect: floorProbeDirect, sshFloorProbe: floorProbe, sshFloorProvider: floorProvider, tools, rows, sameEndState, endStateNote, ...(options.ansible ? {} : { ansibleSkipped: "Ansible not run" }) };
 }

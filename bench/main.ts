@@ -112,15 +112,15 @@ export function parseArgs(argv: string[]): BenchOptions {
   return options;
 }
 
-/** The host scripts next to the compiled code, where src/render/host-command.ts and the test hosts look for them. */
+/**
+ * The scripts next to the compiled code, where src/render/host-command.ts, the probe's relay
+ * check (src/resources/probe-relay.ts) and the test hosts look for them.
+ */
 function copyAssets(): void {
   const dist = resolve(__dirname, "..");
-  for (const [from, to] of [
-    ["src/host", "src/host"],
-    ["tests/support", "tests/support"],
-  ]) {
-    mkdirSync(join(dist, to), { recursive: true });
-    for (const file of readdirSync(join(REPO, from)).filter((f) => f.endsWith(".sh"))) copyFileSync(join(REPO, from, file), join(dist, to, file));
+  for (const folder of ["src/host", "src/local", "tests/support"]) {
+    mkdirSync(join(dist, folder), { recursive: true });
+    for (const file of readdirSync(join(REPO, folder)).filter((f) => f.endsWith(".sh") || f.endsWith(".pl"))) copyFileSync(join(REPO, folder, file), join(dist, folder, file));
   }
 }
 

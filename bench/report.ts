@@ -225,7 +225,10 @@ export function renderMarkdown(results: BenchResults): string {
       `${v.hostsPerGroup} fresh test hosts per tool and run shape, 2 snaps each. Per host: the median of the one-host runs (each tool as it runs by default: the stand-in with no parallelism limit, as \`pulumi up\`, so a host's two snaps go side by side; Ansible runs a host's tasks one after another), or one run over all the hosts (one operation at a time: stand-in parallelism 1, Ansible forks 1) divided by the hosts. Connections and sessions are counted by each host's sshd. ${v.endStateNote.split("\n")[0]}.${v.ansibleSkipped ? ` ${v.ansibleSkipped}.` : ""}` +
         (v.sshFloor
           ? ` One bare SSH connection running \`true\`, ${v.sshFloor.connections} times, with OpenSSH's client and its default key exchange (sntrup761x25519, as Ansible connects): ${floorFigures(v.sshFloor)}` +
-            (v.sshFloorProbe ? ` With OpenSSH's client as snap-shm's probe runs it (curve25519-sha256 first, as the command provider's client): ${floorFigures(v.sshFloorProbe)}` : "") +
+            (v.sshFloorProbeDirect
+              ? ` With OpenSSH's client as snap-shm's probe runs it where Perl does not run (curve25519-sha256 first, as the command provider's client): ${floorFigures(v.sshFloorProbeDirect)}`
+              : "") +
+            (v.sshFloorProbe ? ` The same through the probe's TCP relay, as the probe runs it here: ${floorFigures(v.sshFloorProbe)}` : "") +
             (v.sshFloorProvider
               ? ` With the command provider's client (golang.org/x/crypto/ssh, as the stand-in runs every operation; curve25519-sha256 with OpenSSH 9.2): ${floorFigures(v.sshFloorProvider)}`
               : "")

@@ -1,12 +1,13 @@
 /**
  * What one SSH connection costs here, `true` run over it 20 times, timed, with the client's
  * CPU (this process's reaped children) and the server's (the host's sshd and what it reaped:
- * the connection's sshd processes and root's login shell). Two clients:
+ * the connection's sshd processes and root's login shell). The clients:
  *
  * - OpenSSH, with the options the probe gives it (src/render/ssh-command.ts, key file, pinned
  *   host key) and its default key exchange: how Ansible connects;
- * - the same with the probe's key exchanges (src/render/key-exchange.ts): how snap-shm's probe
- *   connects;
+ * - the same with the probe's key exchanges (src/render/key-exchange.ts), directly: how
+ *   snap-shm's probe connects where Perl does not run;
+ * - the same through the probe's TCP relay (src/local/tcp-relay.pl): how it connects here;
  * - the command provider's client (tests/support/provider-ssh): how every operation connects.
  */
 import { spawn } from "node:child_process";
@@ -15,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { knownHostsLine, sshArguments } from "../src/render/ssh-command";
 import { probeKeyExchanges } from "../src/resources/probe-key-exchange";
+import { probeRelay } from "../src/resources/probe-relay";
 import { runProviderSsh } from "../tests/support/provider-ssh";
 import type { SshFloor } from "./converge";
 import type { BenchHost } from "./ssh-hosts";
@@ -40,13 +42,15 @@ export async function sshFloor(host: BenchHost, privateKey: string, connections:
   const dir = mkdtempSync(join(tmpdir(), "snap-shm-bench-ssh-"));
   try {
     let connect: () => Promise<{ status: number | null; stderr: string }>;
-    if (client === "openssh" || client === "probe") {
+    if (client !== "provider") {
       const knownHostsFile = join(dir, "known_hosts");
       const identityFile = join(dir, "key");
       writeFileSync(knownHostsFile, `${knownHostsLine("127.0.0.1", host.port, host.hostKey)}\n`);
       writeFileSync(identityFile, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, { mode: 0o600 });
-      const kexAlgorithms = client === "probe" ? await probeKeyExchanges() : undefined;
-      const args = sshArguments({ host: "127.0.0.1", port: host.port, user: "root", knownHostsFile, identityFile, dialErrorLimit: 2, kexAlgorithms }, "true");
+      const kexAlgorithms = client === "openssh" ? undefined : await probeKeyExchanges();
+      const relay = client === "probe" ? await probeRelay() : undefined;
+      if (client === "probe" && !relay) throw new Error("the probe's TCP relay does not run here (perl)");
+      const args = sshArguments({ host: "127.0.0.1", port: host.port, user: "root", knownHostsFile, identityFile, dialErrorLimit: 2, kexAlgorithms, relay }, "true");
       connect = () => runSsh(args);
     } else {
       const connection = { host: "127.0.0.1", port: host.port, user: "root", privateKey, hostKey: host.hostKey, dialErrorLimit: 2 };

@@ -50,13 +50,13 @@ export interface HostProbeReport {
 }
 
 /**
- * What the probe found of the host. OpenSSH's client gives up on a server that accepted the
- * connection and sent nothing with "Connection timed out during banner exchange": the
- * server is there and silent.
+ * What the probe found of the host. A server that accepted the connection and sent nothing
+ * is there and silent: OpenSSH's client gives up on it with "Connection timed out during
+ * banner exchange", the probe's TCP relay (src/local/tcp-relay.pl) with "no answer from".
  */
 export function hostReach(report: HostProbeReport): HostReach {
   if (report.ok) return "reached";
-  return /timed out during banner exchange/.test(report.error ?? "") ? "silent" : "unreachable";
+  return /timed out during banner exchange|tcp-relay: no answer from /.test(report.error ?? "") ? "silent" : "unreachable";
 }
 
 /** A part's probe in one mode, when the host was probed. */
@@ -105,7 +105,9 @@ export function parseHostProbe(stdout: string | undefined, stderr = ""): HostPro
     }
   }
   if (!report.ok && report.error === undefined) report.error = "the probe printed no result";
-  const said = stderr.trim().split("\n").pop();
+  // The TCP relay's line names the cause; ssh's after it only says that the relay went.
+  const lines = stderr.trim().split("\n");
+  const said = lines.find((line) => line.startsWith("tcp-relay: ")) ?? lines.pop();
   if (!report.ok && said) report.error = `${report.error}: ${said}`;
   return report;
 }

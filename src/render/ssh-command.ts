@@ -26,6 +26,11 @@ export interface SshTarget {
   perDialTimeout?: number;
   /** The key exchanges to offer, in order (see key-exchange.ts); OpenSSH's defaults when absent. */
   kexAlgorithms?: string[];
+  /**
+   * The command line of the TCP relay to connect through (`perl …/tcp-relay.pl`, see
+   * src/local/tcp-relay.pl); without it, or through a bastion, ssh connects itself.
+   */
+  relay?: string[];
   /** A bastion to go through. */
   proxy?: SshTarget;
 }
@@ -36,30 +41,42 @@ export function knownHostsLine(host: string, port: number | undefined, hostKey: 
   return `${name} ${hostKey.trim()}`;
 }
 
+/**
+ * A value OpenSSH expands `%` tokens in (ProxyCommand, paths), taken literally: `%` doubled.
+ * A bastion's options are inside the outer ProxyCommand, so they are expanded twice.
+ */
+function literal(value: string): string {
+  return value.replaceAll("%", "%%");
+}
+
 /** The options of one hop, without the destination. */
 function hopOptions(target: SshTarget): string[] {
-  const options = [
-    "-F", "/dev/null",
-    "-o", "LogLevel=ERROR",
-    "-o", `ConnectTimeout=${target.perDialTimeout ?? 15}`,
-    "-o", `ConnectionAttempts=${Math.max(1, target.dialErrorLimit === -1 ? 1000 : (target.dialErrorLimit ?? 10))}`,
-    "-o", "ServerAliveInterval=15",
-    "-p", String(target.port ?? 22),
-    "-l", target.user ?? "root",
-  ];
+  const port = target.port ?? 22;
+  const perDialTimeout = target.perDialTimeout ?? 15;
+  const attempts = Math.max(1, target.dialErrorLimit === -1 ? 1000 : (target.dialErrorLimit ?? 10));
+  const options = ["-F", "/dev/null", "-o", "LogLevel=ERROR"];
+  if (target.relay && !target.proxy) {
+    // ssh's ConnectTimeout and ConnectionAttempts do not apply through a ProxyCommand: the relay does both.
+    const relay = [...target.relay, target.host, String(port), String(perDialTimeout), String(attempts)];
+    options.push("-o", `ProxyCommand=${literal(relay.map(shellQuote).join(" "))}`);
+  } else {
+    options.push("-o", `ConnectTimeout=${perDialTimeout}`, "-o", `ConnectionAttempts=${attempts}`);
+  }
+  options.push("-o", "ServerAliveInterval=15", "-p", String(port), "-l", target.user ?? "root");
   options.push(
     ...(target.knownHostsFile
-      ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${target.knownHostsFile}`, "-o", "GlobalKnownHostsFile=/dev/null"]
+      ? ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${literal(target.knownHostsFile)}`, "-o", "GlobalKnownHostsFile=/dev/null"]
       : ["-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null"]),
   );
   if (target.kexAlgorithms?.length) options.push("-o", `KexAlgorithms=${target.kexAlgorithms.join(",")}`);
-  if (target.identityFile) options.push("-o", "IdentitiesOnly=yes", "-i", target.identityFile);
-  if (target.identityAgent) options.push("-o", `IdentityAgent=${target.identityAgent}`);
+  if (target.identityFile) options.push("-o", "IdentitiesOnly=yes", "-i", literal(target.identityFile));
+  if (target.identityAgent) options.push("-o", `IdentityAgent=${literal(target.identityAgent)}`);
   if (target.passwordAuth) options.push("-o", "BatchMode=no", "-o", "PreferredAuthentications=password,publickey", "-o", "NumberOfPasswordPrompts=1");
   else options.push("-o", "BatchMode=yes");
   if (target.proxy) {
-    const jump = ["ssh", ...hopOptions(target.proxy), "-W", "%h:%p", target.proxy.host];
-    options.push("-o", `ProxyCommand=${jump.map(shellQuote).join(" ")}`);
+    // `%h:%p` is the one part the outer ssh expands: the host and port to reach through the bastion.
+    const jump = [...["ssh", ...hopOptions(target.proxy)].map((word) => literal(shellQuote(word))), shellQuote("-W"), shellQuote("%h:%p"), literal(shellQuote(target.proxy.host))];
+    options.push("-o", `ProxyCommand=${jump.join(" ")}`);
   }
   return options;
 }

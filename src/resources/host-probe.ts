@@ -12,6 +12,7 @@ import { knownHostsLine, SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 import { agentSocketFor, askpassHelper, knownHostsFile } from "./probe-credentials";
 import { probeKeyExchanges } from "./probe-key-exchange";
+import { probeRelay } from "./probe-relay";
 
 export { HostProbeReport, InstanceProbe, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
 
@@ -43,17 +44,23 @@ export interface PlainConnection {
 
 /** The OpenSSH client's target for a connection, secrets moved to an agent or an askpass helper. */
 async function probeTarget(connection: PlainConnection, env: string[]): Promise<SshTarget> {
+  // Each read once per process (the key once per key), all side by side.
+  const [kexAlgorithms, relay, identityAgent] = await Promise.all([
+    probeKeyExchanges(),
+    probeRelay(),
+    connection.privateKey ? agentSocketFor(connection.privateKey, connection.privateKeyPassword) : connection.agentSocketPath,
+  ]);
   const target: SshTarget = {
     host: connection.host,
     port: connection.port,
     user: connection.user,
     dialErrorLimit: connection.dialErrorLimit,
     perDialTimeout: connection.perDialTimeout,
-    kexAlgorithms: await probeKeyExchanges(),
+    kexAlgorithms,
+    relay,
+    identityAgent,
   };
   if (connection.hostKey) target.knownHostsFile = knownHostsFile(knownHostsLine(connection.host, connection.port, connection.hostKey));
-  if (connection.privateKey) target.identityAgent = await agentSocketFor(connection.privateKey, connection.privateKeyPassword);
-  else if (connection.agentSocketPath) target.identityAgent = connection.agentSocketPath;
   if (connection.password !== undefined) {
     target.passwordAuth = true;
     env.push(`SSH_ASKPASS=${shellQuote(askpassHelper(connection.password))}`, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0");

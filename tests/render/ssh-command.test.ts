@@ -1,0 +1,75 @@
+/**
+ * The drift probe's OpenSSH command line: the TCP relay on the hop that connects itself, the
+ * dial limits where each applies, `%` taken literally where OpenSSH expands it, and what a
+ * failed probe reports.
+ */
+import { strict as assert } from "node:assert";
+import { hostReach, parseHostProbe } from "../../src/render/host-probe";
+import { sshArguments } from "../../src/render/ssh-command";
+
+const RELAY = ["perl", "/opt/snap-shm/src/local/tcp-relay.pl"];
+
+/** The value of every `-o NAME=value` option named `name`. */
+function option(args: string[], name: string): string[] {
+  return args.filter((arg, i) => args[i - 1] === "-o" && arg.startsWith(`${name}=`)).map((arg) => arg.slice(name.length + 1));
+}
+
+describe("the probe's ssh command line", () => {
+  it("connects through the relay, which gets the host, port and dial limits ssh would have used", () => {
+    const args = sshArguments({ host: "10.0.0.5", port: 2222, relay: RELAY, perDialTimeout: 7, dialErrorLimit: 3 }, "true");
+    assert.deepEqual(option(args, "ProxyCommand"), ["'perl' '/opt/snap-shm/src/local/tcp-relay.pl' '10.0.0.5' '2222' '7' '3'"]);
+    assert.deepEqual(option(args, "ConnectTimeout"), [], "ssh's own limits do not apply through a ProxyCommand");
+    assert.deepEqual(option(args, "ConnectionAttempts"), []);
+    assert.deepEqual(args.slice(-4), ["-T", "--", "10.0.0.5", "true"], "the host's name still picks the pinned key");
+    const defaults = sshArguments({ host: "10.0.0.5", relay: RELAY }, "true");
+    assert.deepEqual(option(defaults, "ProxyCommand"), ["'perl' '/opt/snap-shm/src/local/tcp-relay.pl' '10.0.0.5' '22' '15' '10'"], "the provider's defaults");
+    const unlimited = sshArguments({ host: "10.0.0.5", relay: RELAY, dialErrorLimit: -1 }, "true");
+    assert.ok(option(unlimited, "ProxyCommand")[0].endsWith(" '15' '1000'"), "no limit, as ssh was given it");
+  });
+
+  it("without the relay, leaves the dial limits to ssh", () => {
+    const args = sshArguments({ host: "10.0.0.5", perDialTimeout: 7, dialErrorLimit: 3 }, "true");
+    assert.deepEqual(option(args, "ProxyCommand"), []);
+    assert.deepEqual(option(args, "ConnectTimeout"), ["7"]);
+    assert.deepEqual(option(args, "ConnectionAttempts"), ["3"]);
+  });
+
+  it("through a bastion, relays the bastion's connection and lets the bastion reach the host", () => {
+    const args = sshArguments({ host: "10.0.0.5", relay: RELAY, proxy: { host: "10.0.0.1", relay: RELAY, perDialTimeout: 4, dialErrorLimit: 2 } }, "true");
+    const [jump] = option(args, "ProxyCommand");
+    assert.ok(jump.startsWith("'ssh' "), jump);
+    assert.ok(jump.endsWith(" '-W' '%h:%p' '10.0.0.1'"), jump);
+    assert.ok(jump.includes(`'-o' 'ProxyCommand='\\''perl'\\'' '\\''/opt/snap-shm/src/local/tcp-relay.pl'\\'' '\\''10.0.0.1'\\'' '\\''22'\\'' '\\''4'\\'' '\\''2'\\'''`), jump);
+    assert.deepEqual(option(args, "ConnectTimeout"), ["15"], "the host's hop is the bastion's channel: ssh's own limits");
+  });
+
+  it("takes `%` literally in the paths and commands OpenSSH expands, twice over inside a bastion's", () => {
+    const target = { host: "10.0.0.5", knownHostsFile: "/tmp/a%d/known_hosts", identityAgent: "/tmp/a%d/agent.sock", identityFile: "/tmp/a%d/key", relay: ["perl", "/opt/50%/tcp-relay.pl"] };
+    const args = sshArguments(target, "true");
+    assert.deepEqual(option(args, "UserKnownHostsFile"), ["/tmp/a%%d/known_hosts"]);
+    assert.deepEqual(option(args, "IdentityAgent"), ["/tmp/a%%d/agent.sock"]);
+    assert.equal(args[args.indexOf("-i") + 1], "/tmp/a%%d/key");
+    assert.ok(option(args, "ProxyCommand")[0].startsWith("'perl' '/opt/50%%/tcp-relay.pl'"));
+    const [jump] = option(sshArguments({ host: "10.0.0.9", proxy: target }, "true"), "ProxyCommand");
+    assert.ok(jump.includes("'UserKnownHostsFile=/tmp/a%%%%d/known_hosts'"), jump);
+    assert.ok(jump.includes("/opt/50%%%%/tcp-relay.pl"), jump);
+    assert.ok(jump.includes("'%h:%p'"), "the host and port the outer ssh fills in");
+  });
+});
+
+describe("a failed probe", () => {
+  const failed = (stderr: string) => parseHostProbe('{"snapShm":1,"part":"host","action":"probe","instance":"","ok":false,"found":{},"changed":[],"notes":[],"error":"ssh to 10.0.0.5 failed with exit status 255"}\n', stderr);
+
+  it("gives the relay's reason over ssh's line after it", () => {
+    const report = failed("tcp-relay: connect to 10.0.0.5 port 22: Connection refused\nkex_exchange_identification: Connection closed by remote host\n");
+    assert.equal(report.error, "ssh to 10.0.0.5 failed with exit status 255: tcp-relay: connect to 10.0.0.5 port 22: Connection refused");
+    assert.equal(hostReach(report), "unreachable");
+    assert.equal(failed("ssh: connect to host 10.0.0.5 port 22: Connection refused\n").error, "ssh to 10.0.0.5 failed with exit status 255: ssh: connect to host 10.0.0.5 port 22: Connection refused");
+  });
+
+  it("knows a silent sshd by ssh's words or the relay's", () => {
+    assert.equal(hostReach(failed("Connection timed out during banner exchange\n")), "silent");
+    assert.equal(hostReach(failed("tcp-relay: no answer from 10.0.0.5 port 22 within 15 s\nkex_exchange_identification: Connection closed by remote host\n")), "silent");
+    assert.equal(hostReach(failed("tcp-relay: no connection to 10.0.0.5 port 22 within 15 s\nkex_exchange_identification: Connection closed by remote host\n")), "unreachable");
+  });
+});
