@@ -56,12 +56,18 @@ self_heal_args() {
   mount_args
 }
 
-# The heal script: the applies' arguments, then the program (heal_program, sent with this part).
+# The three texts below are built in variables, not printed: each apply compares them with
+# the installed files, and a command substitution would fork and copy them (the script is
+# about 48 KB) on every run.
+
+# self_heal_script_text: sets $script_text to the heal script: the applies' arguments, then
+# the heal program ($heal_functions and $heal_entry, set by the script this part is sent as).
 self_heal_script_text() {
-  printf '#!/bin/sh\n'
-  printf '# snap-shm self-heal of the private /dev/shm of snap %s, run by %s.\n' "$instance" "$heal_service"
-  printf '# Written by snap-shm with the arguments of its last apply; removed with the instance. Do not edit.\n'
-  printf "set -- 'self-heal' 'run'"
+  # Its comment lines joined with $NEWLINE: the sender drops lines that start with a `#`.
+  script_text="#!/bin/sh$NEWLINE"
+  script_text="$script_text# snap-shm self-heal of the private /dev/shm of snap $instance, run by $heal_service.$NEWLINE"
+  script_text="$script_text# Written by snap-shm with the arguments of its last apply; removed with the instance. Do not edit.$NEWLINE"
+  script_text="${script_text}set -- 'self-heal' 'run'"
   # With `generation=auto` both snippets: the heal picks the one for the snapd it runs under.
   if [ "${arg_generation-}" = auto ]; then
     set -- "generation=auto" "app-snippet-single-level=${arg_app_snippet_single_level-}" "app-snippet-recursive=${arg_app_snippet_recursive-}"
@@ -72,16 +78,23 @@ self_heal_script_text() {
     "group=$arg_group" "profiles=$arg_profiles" "profile=$arg_profile" "entry=$arg_entry" \
     "$@" "update-ns-snippet=$arg_update_ns_snippet"; do
     shell_quote "$pair"
-    printf ' \\\n  %s' "$quoted"
+    script_text="$script_text \\$NEWLINE  $quoted"
   done
-  printf '\n'
-  heal_program
+  # shellcheck disable=SC2154 # set by the script this part is sent as (src/render/host-command.ts)
+  script_text="$script_text$NEWLINE$heal_functions$heal_entry"
 }
 
-# The unit texts are printed line by line: the sender drops comment and blank lines from
-# these files, here-documents included.
+# lines_text LINE...: sets $text to the lines, each ended by a newline. The sender drops
+# comment and blank lines from these files, here-documents included: the unit texts are
+# given line by line.
+lines_text() {
+  text=
+  for line in "$@"; do text="$text$line$NEWLINE"; done
+}
+
+# self_heal_service_text: sets $service_text to the oneshot .service unit.
 self_heal_service_text() {
-  printf '%s\n' \
+  lines_text \
     "# Written by snap-shm; removed with the instance. Do not edit." \
     "[Unit]" \
     "Description=snap-shm: repair the private /dev/shm of snap $instance after snapd rewrites it" \
@@ -99,29 +112,32 @@ self_heal_service_text() {
     "" \
     "[Install]" \
     "WantedBy=multi-user.target"
+  service_text=$text
 }
 
-# The files snapd rewrites: its mount profile and every profile the block goes into (a
-# snapd rewrite of the snap always rewrites snap-update-ns.I, which holds a block too).
+# self_heal_path_text: sets $path_text to the .path unit watching the files snapd rewrites:
+# its mount profile and every profile the block goes into (a snapd rewrite of the snap
+# always rewrites snap-update-ns.I, which holds a block too).
 self_heal_path_text() {
-  printf '%s\n' \
+  set -- "PathChanged=$profile"
+  for name in $profile_names; do
+    set -- "$@" "PathChanged=$SNAPD_PROFILE_DIR/$name"
+  done
+  lines_text \
     "# Written by snap-shm; removed with the instance. Do not edit." \
     "[Unit]" \
     "Description=snap-shm: watch what snapd rewrites for snap $instance" \
     "" \
     "[Path]" \
     "# Each file itself: snapd replaces it by a rename, or deletes it (the mount profile)." \
-    "PathChanged=$profile"
-  for name in $profile_names; do
-    printf 'PathChanged=%s/%s\n' "$SNAPD_PROFILE_DIR" "$name"
-  done
-  printf '%s\n' \
+    "$@" \
     "Unit=$heal_service" \
     "TriggerLimitIntervalSec=$SELF_HEAL_LIMIT_INTERVAL" \
     "TriggerLimitBurst=$SELF_HEAL_LIMIT_BURST" \
     "" \
     "[Install]" \
     "WantedBy=paths.target"
+  path_text=$text
 }
 
 # read_small_file FILE: sets $existing to FILE's text, read by the shell (no process; for the
@@ -288,15 +304,15 @@ self_heal_apply() {
     return 0
   fi
   self_heal_args
-  script_text=$(self_heal_script_text; printf x)
-  service_text=$(self_heal_service_text; printf x)
-  path_text=$(self_heal_path_text; printf x)
+  self_heal_script_text
+  self_heal_service_text
+  self_heal_path_text
   script_written=
   units_written=
   path_written=
-  if install_text "$heal_script" "${script_text%x}"; then script_written=yes; fi
-  if install_text "$SELF_HEAL_UNIT_DIR/$heal_service" "${service_text%x}"; then units_written=yes; fi
-  if install_text "$SELF_HEAL_UNIT_DIR/$heal_path_unit" "${path_text%x}"; then units_written=yes path_written=yes; fi
+  if install_text "$heal_script" "$script_text"; then script_written=yes; fi
+  if install_text "$SELF_HEAL_UNIT_DIR/$heal_service" "$service_text"; then units_written=yes; fi
+  if install_text "$SELF_HEAL_UNIT_DIR/$heal_path_unit" "$path_text"; then units_written=yes path_written=yes; fi
   # A heal started while the other parts were being updated ran with their old arguments:
   # the new ones win, once, now.
   [ -z "$script_written" ] || self_heal_repair

@@ -97,8 +97,9 @@ function sentText(files: string[]): string {
 /**
  * The self-heal part writes the heal program (these same files) into a file on the host, and
  * runs their functions itself. Its script carries the text once, as two single-quoted words
- * (no expansion: the text exactly): it defines the functions and runs the entry point from
- * them with `eval`, and `heal_program` prints them back with the shell's own `printf`.
+ * (no expansion: the text exactly) in `heal_functions` and `heal_entry`: it defines the
+ * functions and runs the entry point from them with `eval`, and the apply writes the two
+ * values back into the heal script.
  * Sending the functions a second time as code would double what every self-heal command
  * stores in the stack's state (its standard input is kept there, twice).
  */
@@ -109,9 +110,6 @@ function selfHealScript(files: string[]): string {
     `heal_functions=${shellQuote(sentText(files.slice(0, -1)))}`,
     directive,
     `heal_entry=${shellQuote(sentText(files.slice(-1)))}`,
-    "heal_program() {",
-    `  printf '%s%s' "$heal_functions" "$heal_entry"`,
-    "}",
     'eval "$heal_functions"',
     'eval "$heal_entry"',
     "",

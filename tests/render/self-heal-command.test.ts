@@ -59,7 +59,7 @@ describe("the self-heal part as text", () => {
     // The script as sh reads it, printing the heal program instead of running the entry point.
     const evals = 'eval "$heal_functions"\neval "$heal_entry"\n';
     assert.ok(script.endsWith(evals));
-    const printed = spawnSync("sh", ["-c", `${script.slice(0, -evals.length)}heal_program`], { encoding: "utf8" });
+    const printed = spawnSync("sh", ["-c", `${script.slice(0, -evals.length)}printf '%s%s' "$heal_functions" "$heal_entry"`], { encoding: "utf8" });
     assert.equal(printed.status, 0, printed.stderr);
     assert.equal(printed.stdout, program);
     assert.equal(spawnSync("sh", ["-n"], { input: script }).status, 0, "the whole script parses");

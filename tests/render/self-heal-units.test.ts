@@ -33,10 +33,10 @@ function render(instance: string, apps: string[]): Rendered {
   const state = desiredState(instance, { apps });
   const args = selfHealArguments(state, profileList(state, false), "recursive");
   return {
-    path: withHealArguments(args, "self_heal_path_text"),
-    service: withHealArguments(args, "self_heal_service_text"),
+    path: withHealArguments(args, `self_heal_path_text\nprintf '%s' "$path_text"`),
+    service: withHealArguments(args, `self_heal_service_text\nprintf '%s' "$service_text"`),
     // A stand-in program that prints the arguments the heal script's `set --` line gives it.
-    script: withHealArguments(args, `heal_program() { printf '%s\\n' 'for a in "$@"; do printf "%s\\\\0" "$a"; done'; }\nself_heal_script_text`),
+    script: withHealArguments(args, `heal_functions='for a in "$@"; do printf "%s\\\\0" "$a"; done'\nheal_entry='\n'\nself_heal_script_text\nprintf '%s' "$script_text"`),
   };
 }
 

@@ -40,7 +40,7 @@ describe("the self-heal part under mocks", function () {
     }
     assert.ok(command.create.includes("\n  'generation=auto'"), "no snapd version on the snap: the heal writes the rule of the snapd it runs under");
     assert.equal(command.delete, "sh -s -- 'self-heal' 'remove' \\\n  'instance=shmtest'");
-    assert.ok(command.stdin.includes("\nheal_program() {\n"), "the script carries the heal program");
+    assert.ok(command.stdin.includes("\nheal_entry='"), "the script carries the heal program");
     assert.ok(String((unsecret(invokes[0].inputs) as { command: string }).command).includes("self-heal=yes"), "the probe is told to expect it");
   });
 
