@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, Server, Socket } from "node:net";
 import { TCP_RELAY } from "../../src/resources/probe-relay";
+import { freePort } from "../support/test-host";
 
 interface RelayRun {
   status: number | null;
@@ -44,14 +45,6 @@ function listen(server: Server, port = 0): Promise<number> {
 
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-/** A port nothing listens on (taken, then freed). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  await close(server);
-  return port;
 }
 
 /**
