@@ -5,12 +5,12 @@
  * docs/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { copyAssets, REPO } from "./assets";
 import type { BenchResults, MachineFacts } from "./report";
 
-const REPO = resolve(__dirname, "..", "..", "..");
 const SECTIONS = ["construction", "converge", "host-cost", "fleet-scale"] as const;
 type Section = (typeof SECTIONS)[number];
 
@@ -110,18 +110,6 @@ export function parseArgs(argv: string[]): BenchOptions {
     }
   }
   return options;
-}
-
-/**
- * The scripts next to the compiled code, where src/render/host-command.ts, the probe's relay
- * check (src/resources/probe-relay.ts) and the test hosts look for them.
- */
-function copyAssets(): void {
-  const dist = resolve(__dirname, "..");
-  for (const folder of ["src/host", "src/local", "tests/support"]) {
-    mkdirSync(join(dist, folder), { recursive: true });
-    for (const file of readdirSync(join(REPO, folder)).filter((f) => f.endsWith(".sh") || f.endsWith(".pl"))) copyFileSync(join(REPO, folder, file), join(dist, folder, file));
-  }
 }
 
 function firstLine(command: string, args: string[]): string {
