@@ -87,7 +87,9 @@ native_apparmor_apply() {
     fi
     changed "connected $instance:$arg_plug to :shared-memory"
   fi
-  # What managed mode had added goes: snapd's own rules serve now.
+  # What managed mode had added goes: snapd's own rules serve now. Every profile is edited
+  # before any is replaced, so a failed edit leaves them all as they were.
+  pending=""
   for name in $profile_names; do
     path=$SNAPD_PROFILE_DIR/$name
     [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
@@ -96,9 +98,10 @@ native_apparmor_apply() {
     if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
       die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
     fi
-    replace_file "$path" "$temp" "$(stat -c '%a' "$path")"
-    changed "removed the snap-shm block from $path (snapd's rules serve in native mode)"
+    pending="$pending $path=$temp"
   done
+  # shellcheck disable=SC2086 # words
+  replace_files "removed the snap-shm block (snapd's rules serve in native mode) from" $pending
   for name in $profile_names; do
     missing=$(native_rule_missing "$SNAPD_PROFILE_DIR/$name")
     [ -z "$missing" ] ||

@@ -145,8 +145,7 @@ self_heal_path_text() {
 read_small_file() {
   existing=
   while IFS= read -r line; do
-    existing="$existing$line
-"
+    existing="$existing$line$NEWLINE"
   done <"$1"
   existing="$existing${line}x"
 }

@@ -229,6 +229,27 @@ describe("host operations on a test host", function () {
       assert.equal(host.readFile(path), "profile a {\n}\nprofile b {\n}\n");
     });
 
+    it("native mode: a profile whose block it cannot take out leaves every profile as it was", async () => {
+      // The plug connected by snapd, then snap-shm's blocks added by a managed apply, as on a
+      // host moving from managed to native mode.
+      const P = "shmpriv";
+      host.addSnap({ instance: P, apps: ["browser", "tool"], privatePlug: "shmem" });
+      host.must(`snap connect ${P}:shmem :shared-memory`);
+      const managed = await snapPartCommands(P, ["directory-command", "apparmor-command"] as const, { apps: ["browser", "tool"], mode: "managed", plugName: "shmem" });
+      applyParts(host, managed, ["directory-command", "apparmor-command"] as const);
+      // The last profile edited gets a block that begins twice.
+      const last = `${PROFILES}/snap.${P}.tool`;
+      host.writeFile(last, host.readFile(last)!.replace(`${BLOCK_BEGIN}\n`, `${BLOCK_BEGIN}\n${BLOCK_BEGIN}\n`));
+      for (const name of [`snap-update-ns.${P}`, `snap.${P}.browser`]) assert.ok(host.readFile(`${PROFILES}/${name}`)!.includes(BLOCK_BEGIN), name);
+      const before = host.snapshot(PROFILES);
+
+      const native = await snapPartCommands(P, ["apparmor-command"] as const, { apps: ["browser", "tool"], mode: "native", plugName: "shmem" });
+      const run = runOperation(host, native["apparmor-command"]);
+      assert.equal(run.status, 1);
+      assert.equal(run.stderr, `snap-shm: cannot edit ${last}: the snap-shm block begins twice; the file is left as it is\n`);
+      assert.deepEqual(host.snapshot(PROFILES), before, "no profile changed, no temporary file left");
+    });
+
     it("another mount on /dev/shm in the mount profile", async () => {
       host.writeFile(FSTAB, "/dev/shm/elsewhere /dev/shm none bind,rw 0 0\n");
       const commands = await commandsFor();

@@ -54,6 +54,8 @@ export interface SnapPartOptions {
   snapdVersion?: string;
   purge?: boolean;
   mode?: "auto" | "managed" | "native";
+  /** The shared-memory plug's name (default `shared-memory`). */
+  plugName?: string;
 }
 
 /**
@@ -67,7 +69,12 @@ export async function snapPartCommands<P extends string>(
 ): Promise<Record<P, RegisteredCommand>> {
   const registered = await registeredCommands(async () => {
     const r = await import("../../src/resources");
-    const snap = new r.SnapSharedMemory("s", { instance, apps: options.apps, snapdVersion: options.snapdVersion });
+    const snap = new r.SnapSharedMemory("s", {
+      instance,
+      apps: options.apps,
+      snapdVersion: options.snapdVersion,
+      plug: options.plugName === undefined ? undefined : { name: options.plugName },
+    });
     return new r.SnapShmHost("h", { connection: { host: "h" }, snaps: [{ snap, purge: options.purge, mode: options.mode }] });
   });
   return Object.fromEntries(parts.map((part) => [part, registered.get(`h-${instance}-${part}`)!])) as Record<P, RegisteredCommand>;
