@@ -145,7 +145,7 @@ async function checkHost(host: InventoryHost, work: string, index: number): Prom
     const everyProfile = snap.apps === undefined && snap.hooks === undefined;
     return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto", snap.mode ?? "auto", snap.selfHeal !== false);
   });
-  const command = probeShellCommand(targetFor(host.connection, await probeKeyExchanges(), work, `host-${index}`), [], instances, host.become);
+  const command = probeShellCommand(targetFor(host.connection, await probeKeyExchanges(), work, `host-${index}`), instances, host.become);
   const { stdout, stderr } = await runShell(command, hostScript("host"));
   const report: HostProbeReport = parseHostProbe(stdout, stderr);
   return {

@@ -38,19 +38,24 @@ export function batchesOf(count: number, rollout: Rollout): number[] {
 export type HostReach = "reached" | "unreachable" | "silent" | "unprobed";
 
 export interface RolloutPlan {
-  /** Per batch, the indexes of the hosts it waits for (the previous batch's reachable hosts). */
+  /**
+   * Per batch, the indexes of the hosts it waits for: the reachable hosts with operations of
+   * the nearest batch before it that has any (a batch left with none is passed over, so the
+   * order holds across it).
+   */
   waitsFor: number[][];
   /** The names of the hosts left out of the order because the probe could not reach them. */
   unreachable: string[];
 }
 
 /**
- * Which hosts each batch waits for, given what the probe found of each host. Unreachable
+ * Which hosts each batch waits for, given what the probe found of each host and which hosts
+ * have operations at all (`operates`; a host with no snaps has none to wait for). Unreachable
  * hosts are left out of the order; more of them than the budget, or any silent host (whose
  * operations would hold the run without end), is an error that names them, before any host
  * is changed.
  */
-export function planRollout(names: string[], reach: HostReach[], rollout: Rollout): RolloutPlan {
+export function planRollout(names: string[], reach: HostReach[], rollout: Rollout, operates: boolean[] = names.map(() => true)): RolloutPlan {
   const silent = names.filter((_, i) => reach[i] === "silent");
   if (silent.length > 0) {
     throw new Error(
@@ -68,9 +73,15 @@ export function planRollout(names: string[], reach: HostReach[], rollout: Rollou
   }
   const batches = batchesOf(names.length, rollout);
   const count = batches.length === 0 ? 0 : batches[batches.length - 1] + 1;
-  const waitsFor: number[][] = Array.from({ length: count }, () => []);
+  const waitable: number[][] = Array.from({ length: count }, () => []);
   batches.forEach((batch, i) => {
-    if (batch + 1 < count && reach[i] !== "unreachable") waitsFor[batch + 1].push(i);
+    if (reach[i] !== "unreachable" && operates[i]) waitable[batch].push(i);
   });
+  const waitsFor: number[][] = [];
+  let previous: number[] = [];
+  for (let batch = 0; batch < count; batch++) {
+    waitsFor.push(previous);
+    if (waitable[batch].length > 0) previous = waitable[batch];
+  }
   return { waitsFor, unreachable };
 }

@@ -6,7 +6,7 @@ import { ModeFacts, OperationMode } from "../model/operation-mode";
 import { HostReach } from "../model/rollout";
 import { OperationResult, parseOperationResult } from "./operation-result";
 import { HostArguments, hostProbeCommandLine, shellQuote } from "./host-command";
-import { sshCommandLine, SshTarget } from "./ssh-command";
+import { askpassEnvironment, sshCommandLine, SshTarget } from "./ssh-command";
 
 /** The parts the drift probe compares. */
 export type ProbedPart = "directory" | "apparmor" | "mount" | "self-heal";
@@ -122,12 +122,12 @@ function failedProbe(reason: string): string {
 }
 
 /**
- * The local shell command probing every instance on the host: `env` assignments (an askpass
- * helper, never a secret) before ssh, and a failed result line when ssh fails.
+ * The local shell command probing every instance on the host: the target's askpass helper
+ * (a path, never a secret) in ssh's environment, and a failed result line when ssh fails.
  */
-export function probeShellCommand(target: SshTarget, env: string[], instances: HostArguments[], become: boolean): string {
+export function probeShellCommand(target: SshTarget, instances: HostArguments[], become: boolean): string {
   const ssh = sshCommandLine(target, hostProbeCommandLine(instances, become));
-  return `${[...new Set(env), ssh].join(" ")} || ${failedProbe(`ssh to ${target.host} failed with exit status STATUS`)}`;
+  return `${[...askpassEnvironment(target).map(shellQuote), ssh].join(" ")} || ${failedProbe(`ssh to ${target.host} failed with exit status STATUS`)}`;
 }
 
 /** A command that only says why the probe could not run. */

@@ -18,8 +18,11 @@ export interface SshTarget {
   identityFile?: string;
   /** An ssh-agent socket holding the key. */
   identityAgent?: string;
-  /** Log in with a password given by the askpass program in SSH_ASKPASS. */
-  passwordAuth?: boolean;
+  /**
+   * The askpass program that prints this hop's password (its path, never the password):
+   * password login, with `SSH_ASKPASS` set for this hop's ssh alone.
+   */
+  askpass?: string;
   /** Connection attempts (@pulumi/command's dialErrorLimit; -1 means no limit). Default 10. */
   dialErrorLimit?: number;
   /** Seconds per attempt (@pulumi/command's perDialTimeout). Default 15. */
@@ -71,14 +74,28 @@ function hopOptions(target: SshTarget): string[] {
   if (target.kexAlgorithms?.length) options.push("-o", `KexAlgorithms=${target.kexAlgorithms.join(",")}`);
   if (target.identityFile) options.push("-o", "IdentitiesOnly=yes", "-i", literal(target.identityFile));
   if (target.identityAgent) options.push("-o", `IdentityAgent=${literal(target.identityAgent)}`);
-  if (target.passwordAuth) options.push("-o", "BatchMode=no", "-o", "PreferredAuthentications=password,publickey", "-o", "NumberOfPasswordPrompts=1");
+  // As the command provider's client: a password through password or keyboard-interactive
+  // login (PAM servers ask for it the second way).
+  if (target.askpass) options.push("-o", "BatchMode=no", "-o", "PreferredAuthentications=password,keyboard-interactive,publickey", "-o", "NumberOfPasswordPrompts=1");
   else options.push("-o", "BatchMode=yes");
   if (target.proxy) {
-    // `%h:%p` is the one part the outer ssh expands: the host and port to reach through the bastion.
-    const jump = [...["ssh", ...hopOptions(target.proxy)].map((word) => literal(shellQuote(word))), shellQuote("-W"), shellQuote("%h:%p"), literal(shellQuote(target.proxy.host))];
+    // `[%h]:%p` is the one part the outer ssh expands: the host and port to reach through the
+    // bastion, bracketed so that an IPv6 address parses. The bastion's ssh gets its own askpass.
+    const bastion = [...askpassEnvironment(target.proxy), "ssh", ...hopOptions(target.proxy)];
+    const jump = [...bastion.map((word) => literal(shellQuote(word))), shellQuote("-W"), shellQuote("[%h]:%p"), literal(shellQuote(target.proxy.host))];
     options.push("-o", `ProxyCommand=${jump.join(" ")}`);
   }
   return options;
+}
+
+/**
+ * The words that start one hop's ssh with the environment its password needs (its askpass
+ * program, used even without a terminal): `env NAME=value...`, to go before `ssh`. None
+ * without a password.
+ */
+export function askpassEnvironment(target: SshTarget): string[] {
+  if (!target.askpass) return [];
+  return ["env", `SSH_ASKPASS=${target.askpass}`, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0"];
 }
 
 /** `ssh` arguments that run `remoteCommand` (one word, as @pulumi/command sends it) on the target. */

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
-import { HostArguments, hostScript, shellQuote } from "../render/host-command";
+import { HostArguments, hostScript } from "../render/host-command";
 import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from "../render/host-probe";
 import { knownHostsLine, SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
@@ -43,7 +43,7 @@ export interface PlainConnection {
 }
 
 /** The OpenSSH client's target for a connection, secrets moved to an agent or an askpass helper. */
-async function probeTarget(connection: PlainConnection, env: string[]): Promise<SshTarget> {
+async function probeTarget(connection: PlainConnection): Promise<SshTarget> {
   // Each read once per process (the key once per key), all side by side.
   const [kexAlgorithms, relay, identityAgent] = await Promise.all([
     probeKeyExchanges(),
@@ -61,24 +61,20 @@ async function probeTarget(connection: PlainConnection, env: string[]): Promise<
     identityAgent,
   };
   if (connection.hostKey) target.knownHostsFile = knownHostsFile(knownHostsLine(connection.host, connection.port, connection.hostKey));
-  if (connection.password !== undefined) {
-    target.passwordAuth = true;
-    env.push(`SSH_ASKPASS=${shellQuote(askpassHelper(connection.password))}`, "SSH_ASKPASS_REQUIRE=force", "DISPLAY=:0");
-  }
-  if (connection.proxy) target.proxy = await probeTarget(connection.proxy, env);
+  if (connection.password !== undefined) target.askpass = askpassHelper(connection.password);
+  if (connection.proxy) target.proxy = await probeTarget(connection.proxy);
   return target;
 }
 
 /** The local command that probes the host: ssh, or a result line saying why it could not. */
 export async function probeCommand(connection: PlainConnection, instances: HostArguments[], become: boolean): Promise<string> {
-  const env: string[] = [];
   let target: SshTarget;
   try {
-    target = await probeTarget(connection, env);
+    target = await probeTarget(connection);
   } catch (error) {
     return probeNotRun((error as Error).message);
   }
-  return probeShellCommand(target, env, instances, become);
+  return probeShellCommand(target, instances, become);
 }
 
 /** Runs the probe on every preview and update; the key reaches ssh through an agent only. */

@@ -5,7 +5,7 @@
  * this process. Both go when the program exits.
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,22 +31,48 @@ function ownFolder(): string {
   return privateDir;
 }
 
+/** A key for this process's maps; never written anywhere. */
 function digest(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\0")).digest("hex").slice(0, 16);
+  return createHash("sha256").update(parts.join("\0")).digest("hex");
+}
+
+/**
+ * A name for a file of this process's folder. Random, not derived from a secret: the paths
+ * go on command lines, which anyone on the machine can read, and a hash of a password there
+ * could be guessed back offline.
+ */
+function freshId(): string {
+  return randomBytes(8).toString("hex");
 }
 
 /** An askpass helper that prints `secret`: its path (not secret) goes on the command line. */
 export function askpassHelper(secret: string): string {
-  const id = digest("askpass", secret);
-  let helper = askpassHelpers.get(id);
+  const key = digest("askpass", secret);
+  let helper = askpassHelpers.get(key);
   if (helper === undefined) {
+    const id = freshId();
     const file = join(ownFolder(), `secret-${id}`);
     writeFileSync(file, secret, { mode: 0o600 });
     helper = join(ownFolder(), `askpass-${id}`);
     writeFileSync(helper, `#!/bin/sh\nexec cat '${file}'\n`, { mode: 0o700 });
-    askpassHelpers.set(id, helper);
+    askpassHelpers.set(key, helper);
   }
   return helper;
+}
+
+/**
+ * An askpass helper that prints `secret` once and fails when asked again: ssh-add asks
+ * again after a wrong passphrase for as long as its helper answers, so a helper that always
+ * answers the same wrong passphrase would hold the program without end.
+ */
+function askOnceHelper(secret: string): { helper: string; remove(): void } {
+  const id = freshId();
+  const file = join(ownFolder(), `secret-${id}`);
+  const asked = join(ownFolder(), `asked-${id}`);
+  const helper = join(ownFolder(), `ask-once-${id}`);
+  writeFileSync(file, secret, { mode: 0o600 });
+  writeFileSync(helper, `#!/bin/sh\nmkdir '${asked}' 2>/dev/null || exit 1\nexec cat '${file}'\n`, { mode: 0o700 });
+  return { helper, remove: () => [file, asked, helper].forEach((path) => rmSync(path, { recursive: true, force: true })) };
 }
 
 /**
@@ -57,7 +83,7 @@ export async function agentSocketFor(privateKey: string, passphrase?: string): P
   const id = digest("agent", privateKey, passphrase ?? "");
   let agent = agents.get(id);
   if (agent === undefined) {
-    const socket = join(ownFolder(), `agent-${id}.sock`);
+    const socket = join(ownFolder(), `agent-${freshId()}.sock`);
     const child = spawn("ssh-agent", ["-D", "-a", socket], { stdio: ["ignore", "pipe", "ignore"] });
     agent = { process: child, socket, ready: loadKey(child, socket, privateKey, passphrase) };
     agents.set(id, agent);
@@ -75,13 +101,20 @@ async function loadKey(agent: ChildProcess, socket: string, privateKey: string, 
     throw new Error("snap-shm: cannot start ssh-agent for the drift probe");
   }
   const env: NodeJS.ProcessEnv = { ...process.env, SSH_AUTH_SOCK: socket };
-  if (passphrase !== undefined) Object.assign(env, { SSH_ASKPASS: askpassHelper(passphrase), SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" });
-  const added = spawnSync("ssh-add", ["-q", "-"], { input: privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, env, encoding: "utf8" });
+  const ask = passphrase === undefined ? undefined : askOnceHelper(passphrase);
+  if (ask !== undefined) Object.assign(env, { SSH_ASKPASS: ask.helper, SSH_ASKPASS_REQUIRE: "force", DISPLAY: ":0" });
+  const input = privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`;
+  const added = spawnSync("ssh-add", ["-q", "-"], { input, env, encoding: "utf8", timeout: SSH_ADD_TIMEOUT_MS });
+  ask?.remove();
   if (added.status !== 0) {
     await stopAgent(agent);
-    throw new Error(`snap-shm: ssh-add refused the connection's private key: ${added.stderr.trim()}`);
+    const said = added.error !== undefined ? `it did not finish within ${SSH_ADD_TIMEOUT_MS / 1000} s` : added.stderr.trim();
+    throw new Error(`snap-shm: ssh-add refused the connection's private key: ${said}${ask !== undefined ? " (is privateKeyPassword right?)" : ""}`);
   }
 }
+
+/** ssh-add reads a key given on its input at once; longer means it waits for something. */
+const SSH_ADD_TIMEOUT_MS = 30_000;
 
 /**
  * Whether a starting `ssh-agent -D` came up: it prints its environment once its socket
@@ -132,7 +165,7 @@ export async function stopProbeCredentials(): Promise<void> {
 
 /** A known_hosts file pinning one host key (not a secret), in this process's folder. */
 export function knownHostsFile(line: string): string {
-  const file = join(ownFolder(), `known_hosts-${digest(line)}`);
+  const file = join(ownFolder(), `known_hosts-${digest(line).slice(0, 16)}`);
   if (!existsSync(file)) writeFileSync(file, `${line}\n`, { mode: 0o600 });
   return file;
 }

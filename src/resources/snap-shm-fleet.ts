@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { InputError } from "../model/input-error";
 import { batchesOf, checkRollout, planRollout, Rollout } from "../model/rollout";
-import { HostSummary, SnapShmHost, SnapShmHostArgs } from "./snap-shm-host";
+import { checkHostArgs, GatedHostArgs, HostSummary, ROLLOUT_GATE, SnapShmHost, SnapShmHostArgs } from "./snap-shm-host";
 
 /** One host of a fleet: its name and `SnapShmHost`'s arguments. */
 export interface FleetHostArgs extends SnapShmHostArgs {
@@ -58,6 +58,9 @@ export class SnapShmFleet extends pulumi.ComponentResource {
       if (seen.has(host.name)) throw new InputError(field, host.name, `host name ${JSON.stringify(host.name)} is used twice`);
       seen.add(host.name);
     });
+    // Every host checked before anything registers.
+    const instances = args.hosts.map((host, i) => checkHostArgs(`SnapShmFleet "${name}" args.hosts[${i}].`, host).map(({ snap }) => snap.instance));
+    checkFleetNames(name, args.hosts.map((host, i) => ({ name: host.name, instances: instances[i] })));
     const rollout = args.rollout ?? {};
     checkRollout(rollout, `SnapShmFleet "${name}" args.rollout`);
     super(SnapShmFleet.TYPE, name, {}, opts);
@@ -72,11 +75,18 @@ export class SnapShmFleet extends pulumi.ComponentResource {
     const waits = gates.map((gate) => pulumi.output(gate.promise));
     this.hosts = {};
     args.hosts.forEach(({ name: hostName, ...hostArgs }, i) => {
-      this.hosts[hostName] = new SnapShmHost(`${name}-${hostName}`, hostArgs, { parent: this, dependsOn: waits[batches[i]] });
+      const gated: GatedHostArgs = { ...hostArgs, [ROLLOUT_GATE]: waits[batches[i]] };
+      // The fleet's own dependsOn holds for every host, its drift probe included.
+      this.hosts[hostName] = new SnapShmHost(`${name}-${hostName}`, gated, { parent: this, dependsOn: opts?.dependsOn });
     });
     const hosts = names.map((hostName) => this.hosts[hostName]);
     const plan = pulumi.all(hosts.map((host) => host.reach)).apply((reach) => {
-      const planned = planRollout(names, reach, rollout);
+      const planned = planRollout(
+        names,
+        reach,
+        rollout,
+        args.hosts.map((host) => host.snaps.length > 0),
+      );
       if (planned.unreachable.length > 0) {
         void pulumi.log.warn(`rollout: left out of the batch order, unreachable before the run: ${planned.unreachable.join(", ")}`, this);
       }
@@ -89,6 +99,26 @@ export class SnapShmFleet extends pulumi.ComponentResource {
       .apply((summaries) => Object.fromEntries(summaries.map((summary, i) => [names[i], summary])));
     this.registerOutputs({ summary: this.summary, unreachable: this.unreachable });
   }
+}
+
+/**
+ * Refuses two hosts of fleet `name` that would name their resources alike: a host's snap is
+ * `<fleet>-<host>-<instance>`, so host "a-b" with snap "cd" and host "a" with snap "b-cd"
+ * would collide, and the engine would stop halfway through the run.
+ */
+export function checkFleetNames(name: string, hosts: Array<{ name: string; instances: string[] }>): void {
+  const named = new Map<string, string>();
+  hosts.forEach((host, i) => {
+    host.instances.forEach((instance, j) => {
+      const stem = `${host.name}-${instance}`;
+      const which = `host ${JSON.stringify(host.name)} with snap instance ${JSON.stringify(instance)}`;
+      const other = named.get(stem);
+      if (other !== undefined) {
+        throw new InputError(`SnapShmFleet "${name}" args.hosts[${i}].snaps[${j}]`, instance, `${which} would name its resources "${name}-${stem}-…", as ${other} does; rename one of the hosts`);
+      }
+      named.set(stem, which);
+    });
+  });
 }
 
 /** A promise resolved later: each batch's gate, given once every host exists. */

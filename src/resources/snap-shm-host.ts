@@ -46,6 +46,30 @@ export interface SnapShmHostArgs {
 /** A host's summary: one entry per snap instance. */
 export type HostSummary = Record<string, PrivateShmSummary>;
 
+/**
+ * What a fleet's rollout makes a host's operations wait for (the batch before it), apart
+ * from the host's own `dependsOn`, which its drift probe waits for too: the gate is made
+ * from every host's probe, so the probe must not wait for it. Not part of the public API.
+ */
+export const ROLLOUT_GATE: unique symbol = Symbol("snap-shm rollout gate");
+
+/** `SnapShmHostArgs` as a fleet gives them. */
+export type GatedHostArgs = SnapShmHostArgs & { [ROLLOUT_GATE]?: pulumi.Input<pulumi.Resource[]> };
+
+/** A host's snaps as entries, checked as `SnapShmHost` checks them; `context` names the host in errors. */
+export function checkHostArgs(context: string, args: SnapShmHostArgs): HostSnapArgs[] {
+  inContext(context, () => checkHostConnection(args.connection, "connection"));
+  const snaps = args.snaps.map((entry) => (entry instanceof SnapSharedMemory ? { snap: entry } : entry));
+  const seen = new Set<string>();
+  snaps.forEach(({ snap }, i) => {
+    if (seen.has(snap.instance)) {
+      throw new InputError(`${context}snaps[${i}]`, snap.instance, `snap instance ${JSON.stringify(snap.instance)} is listed twice for this host`);
+    }
+    seen.add(snap.instance);
+  });
+  return snaps;
+}
+
 /** One `PrivateShm` per snap, named `<host>-<instance>`, on one host. */
 export class SnapShmHost extends pulumi.ComponentResource {
   /** The Pulumi type token. */
@@ -65,16 +89,7 @@ export class SnapShmHost extends pulumi.ComponentResource {
   readonly reachable: pulumi.Output<boolean | undefined>;
 
   constructor(name: string, args: SnapShmHostArgs, opts?: pulumi.ComponentResourceOptions) {
-    const context = `SnapShmHost "${name}" args.`;
-    inContext(context, () => checkHostConnection(args.connection, "connection"));
-    const snaps = args.snaps.map((entry) => (entry instanceof SnapSharedMemory ? { snap: entry } : entry));
-    const seen = new Set<string>();
-    snaps.forEach(({ snap }, i) => {
-      if (seen.has(snap.instance)) {
-        throw new InputError(`${context}snaps[${i}]`, snap.instance, `snap instance ${JSON.stringify(snap.instance)} is listed twice for this host`);
-      }
-      seen.add(snap.instance);
-    });
+    const snaps = checkHostArgs(`SnapShmHost "${name}" args.`, args);
     super(SnapShmHost.TYPE, name, {}, opts);
     warnWithoutHostKey(args.connection, this, `host ${name}`);
     const probe =
@@ -86,7 +101,8 @@ export class SnapShmHost extends pulumi.ComponentResource {
               probeArguments(snap.desired, snap.profiles, snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto", mode ?? "auto", selfHeal !== false),
             ),
             args.become ?? false,
-            { parent: this },
+            // What the host waits for (a machine still being made, a user being added) comes first.
+            { parent: this, dependsOn: opts?.dependsOn },
           );
     // The warning sits in the chain every part's revision comes from, so it is always said.
     const reported = probe?.apply((report) => {
@@ -108,8 +124,8 @@ export class SnapShmHost extends pulumi.ComponentResource {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
         { snap, connection: args.connection, become: args.become, purge, mode, selfHeal, probe: reported },
-        // Children wait for what the host waits for (a rollout's previous batch).
-        { parent: this, dependsOn: waitingFor(answered, opts?.dependsOn) },
+        // Children wait for what the host waits for, and for a rollout's previous batch.
+        { parent: this, dependsOn: waitingFor(answered, (args as GatedHostArgs)[ROLLOUT_GATE], opts?.dependsOn) },
       );
     }
     this.reachable = this.reach.apply((reach) => (reach === "unprobed" ? undefined : reach === "reached"));

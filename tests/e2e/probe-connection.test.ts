@@ -1,7 +1,7 @@
 /**
  * The drift probe's connection against a real sshd: through the TCP relay where Perl runs it,
- * directly where it does not, and with a temporary folder whose path OpenSSH would otherwise
- * expand (`%d` is the user's home there).
+ * directly where it does not, through a bastion with passwords of its own, and with a
+ * temporary folder whose path OpenSSH would otherwise expand (`%d` is the user's home there).
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
@@ -82,6 +82,29 @@ describe("the drift probe's connection over SSH", function () {
       assertProbed(parseHostProbe(stdout, stderr));
     } finally {
       rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("logs in to a host behind a bastion with the host's password, and to the bastion with the bastion's", async () => {
+    const bastion = await TestHost.start();
+    try {
+      const jump = await bastion.startSshd(makeKeyPair().publicKey);
+      bastion.addUser("hop", makeKeyPair().publicKey, "none", "bastion-password-1");
+      host.addUser("ops", makeKeyPair().publicKey, "nopasswd", "host-password-2");
+      const behind: PlainConnection = {
+        host: "127.0.0.1",
+        port: connection.port,
+        user: "ops",
+        password: "host-password-2",
+        hostKey: connection.hostKey,
+        dialErrorLimit: 1,
+        proxy: { host: "127.0.0.1", port: jump.port, user: "hop", password: "bastion-password-1", hostKey: jump.hostKey, dialErrorLimit: 1 },
+      };
+      const command = await probeCommand(behind, instances, true);
+      assert.ok(!command.includes("password-"), "no password on the command line");
+      assertProbed(run(command));
+    } finally {
+      await bastion.stop();
     }
   });
 

@@ -14,6 +14,13 @@ describe("rollout", () => {
     assert.deepEqual(planRollout(names, ["reached", "unreachable", "reached", "reached", "reached"], { batchSize: 2, failureBudget: 1 }), { waitsFor: [[], [0], [2, 3]], unreachable: ["b"] });
   });
 
+  it("passes over a batch with no reachable host, or no host with operations, so the order holds across it", () => {
+    const names = ["a", "b", "c", "d"];
+    assert.deepEqual(planRollout(names, ["reached", "unreachable", "reached", "reached"], { batchSize: 1, failureBudget: 1 }).waitsFor, [[], [0], [0], [2]]);
+    assert.deepEqual(planRollout(names, ["reached", "reached", "reached", "reached"], { batchSize: 1 }, [true, false, false, true]).waitsFor, [[], [0], [0], [0]]);
+    assert.deepEqual(planRollout(names, ["unreachable", "reached", "reached", "reached"], { batchSize: 2 }, [true, false, true, true]).waitsFor, [[], []], "nothing before to wait for");
+  });
+
   it("stops before any host is changed when more hosts are unreachable than the budget allows", () => {
     assert.throws(
       () => planRollout(["a", "b", "c"], ["unreachable", "reached", "unreachable"], { batchSize: 1, failureBudget: 1 }),

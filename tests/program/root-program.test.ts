@@ -106,4 +106,31 @@ describe("the root fleet program", function () {
     const waited = dependencies("runner");
     for (const command of [...commandsOf("kiosk-01"), ...commandsOf("kiosk-02")]) assert.ok(waited.has(command.urn), `runner waits for ${command.name}`);
   });
+
+  it("names a second configuration of a snap past the name of another snap of the inventory", async () => {
+    const text =
+      `hosts:\n  h1: {address: 10.0.0.1, hostKey: "${HOST_KEY}", snaps: [{instance: foo, apps: [a]}]}\n` +
+      `  h2: {address: 10.0.0.2, hostKey: "${HOST_KEY}", snaps: [{instance: foo, apps: [b]}]}\n` +
+      `  h3: {address: 10.0.0.3, hostKey: "${HOST_KEY}", snaps: [{instance: foo-2}]}\n`;
+    const run = await runUnderMocks(rootProgram({ "snap-shm:inventory": write("inventory.yaml", text), "snap-shm:privateKey": KEY }, ["snap-shm:privateKey"]));
+    assert.deepEqual(run.failures, []);
+    assert.deepEqual(ofType(run.registrations, "snap-shm:index:SnapSharedMemory").map((r) => r.name).sort(), ["foo", "foo-2", "foo-3"]);
+  });
+
+  it("refuses hosts whose resources would share names before anything registers", async () => {
+    const text =
+      `hosts:\n  a-b: {address: 10.0.0.1, hostKey: "${HOST_KEY}", snaps: [{instance: cd}]}\n` +
+      `  a: {address: 10.0.0.2, hostKey: "${HOST_KEY}", snaps: [{instance: b-cd}]}\n`;
+    let thrown: unknown;
+    const run = await runUnderMocks(async () => {
+      try {
+        return await rootProgram({ "snap-shm:inventory": write("inventory.yaml", text), "snap-shm:privateKey": KEY }, ["snap-shm:privateKey"])();
+      } catch (error) {
+        thrown = error;
+        return undefined;
+      }
+    });
+    assert.match(String((thrown as Error)?.message), /host "a" with snap instance "b-cd" would name its resources "fleet-a-b-cd-…", as host "a-b" with snap instance "cd" does; rename one of the hosts/);
+    assert.deepEqual(run.registrations, []);
+  });
 });

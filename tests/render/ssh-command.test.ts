@@ -1,10 +1,11 @@
 /**
  * The drift probe's OpenSSH command line: the TCP relay on the hop that connects itself, the
- * dial limits where each applies, `%` taken literally where OpenSSH expands it, and what a
- * failed probe reports.
+ * dial limits where each applies, `%` taken literally where OpenSSH expands it, each hop's
+ * password helper, and what a failed probe reports.
  */
 import { strict as assert } from "node:assert";
-import { hostReach, parseHostProbe } from "../../src/render/host-probe";
+import { spawnSync } from "node:child_process";
+import { hostReach, parseHostProbe, probeShellCommand } from "../../src/render/host-probe";
 import { sshArguments } from "../../src/render/ssh-command";
 
 const RELAY = ["perl", "/opt/snap-shm/src/local/tcp-relay.pl"];
@@ -38,7 +39,7 @@ describe("the probe's ssh command line", () => {
     const args = sshArguments({ host: "10.0.0.5", relay: RELAY, proxy: { host: "10.0.0.1", relay: RELAY, perDialTimeout: 4, dialErrorLimit: 2 } }, "true");
     const [jump] = option(args, "ProxyCommand");
     assert.ok(jump.startsWith("'ssh' "), jump);
-    assert.ok(jump.endsWith(" '-W' '%h:%p' '10.0.0.1'"), jump);
+    assert.ok(jump.endsWith(" '-W' '[%h]:%p' '10.0.0.1'"), jump);
     assert.ok(jump.includes(`'-o' 'ProxyCommand='\\''perl'\\'' '\\''/opt/snap-shm/src/local/tcp-relay.pl'\\'' '\\''10.0.0.1'\\'' '\\''22'\\'' '\\''4'\\'' '\\''2'\\'''`), jump);
     assert.deepEqual(option(args, "ConnectTimeout"), ["15"], "the host's hop is the bastion's channel: ssh's own limits");
   });
@@ -53,7 +54,34 @@ describe("the probe's ssh command line", () => {
     const [jump] = option(sshArguments({ host: "10.0.0.9", proxy: target }, "true"), "ProxyCommand");
     assert.ok(jump.includes("'UserKnownHostsFile=/tmp/a%%%%d/known_hosts'"), jump);
     assert.ok(jump.includes("/opt/50%%%%/tcp-relay.pl"), jump);
-    assert.ok(jump.includes("'%h:%p'"), "the host and port the outer ssh fills in");
+    assert.ok(jump.includes("'[%h]:%p'"), "the host and port the outer ssh fills in");
+  });
+});
+
+describe("passwords", () => {
+  it("log in by password or keyboard-interactive, as the provider's client does, and only then leave batch mode", () => {
+    const args = sshArguments({ host: "10.0.0.5", askpass: "/tmp/p/askpass-1" }, "true");
+    assert.deepEqual(option(args, "PreferredAuthentications"), ["password,keyboard-interactive,publickey"]);
+    assert.deepEqual(option(args, "BatchMode"), ["no"]);
+    assert.deepEqual(option(sshArguments({ host: "10.0.0.5" }, "true"), "BatchMode"), ["yes"]);
+  });
+
+  it("give a bastion's ssh its own askpass helper, and the host's ssh the host's", () => {
+    const target = { host: "10.0.0.5", askpass: "/tmp/p/askpass-host", proxy: { host: "10.0.0.1", askpass: "/tmp/p/askpass-bastion" } };
+    const [jump] = option(sshArguments(target, "true"), "ProxyCommand");
+    assert.ok(jump.startsWith("'env' 'SSH_ASKPASS=/tmp/p/askpass-bastion' 'SSH_ASKPASS_REQUIRE=force' 'DISPLAY=:0' 'ssh' "), jump);
+    const command = probeShellCommand(target, [], false);
+    assert.ok(command.startsWith("'env' 'SSH_ASKPASS=/tmp/p/askpass-host' 'SSH_ASKPASS_REQUIRE=force' 'DISPLAY=:0' 'ssh' "), command);
+    assert.equal(command.split("askpass-bastion").length, 2, "the bastion's helper only in its ProxyCommand");
+  });
+});
+
+describe("a bastion", () => {
+  it("reaches an IPv6 host: the address OpenSSH fills in is bracketed", () => {
+    const [jump] = option(sshArguments({ host: "fd00::5", proxy: { host: "10.0.0.1" } }, "true"), "ProxyCommand");
+    assert.ok(jump.includes("'-W' '[%h]:%p'"), jump);
+    const expanded = spawnSync("ssh", ["-G", "-F", "/dev/null", "-W", "[fd00::5]:22", "x"], { encoding: "utf8" });
+    assert.equal(expanded.status, 0, `OpenSSH takes the bracketed form: ${expanded.stderr}`);
   });
 });
 

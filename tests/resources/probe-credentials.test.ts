@@ -5,7 +5,8 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeKeyPair } from "../support/ssh-keys";
@@ -91,6 +92,42 @@ describe("probe credentials", function () {
       assert.deepEqual(run.lines, ["error: snap-shm: cannot start ssh-agent for the drift probe", "started"]);
     } finally {
       rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("loads a key with its passphrase, and refuses a wrong passphrase at once instead of asking for ever", () => {
+    const dir = mkdtempSync(join(tmpdir(), "snap-shm-passphrase-"));
+    try {
+      spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "right one", "-f", join(dir, "key")]);
+      const key = readFileSync(join(dir, "key"), "utf8");
+      const load = (passphrase: string) =>
+        inOwnProgram(
+          `const started = Date.now();
+           await c.agentSocketFor(input, ${JSON.stringify(passphrase)}).then(() => console.log("loaded"), (e) => console.log("error: " + e.message));
+           console.log(Date.now() - started < 10000 ? "in time" : "too slow");
+           await c.stopProbeCredentials();`,
+          key,
+        );
+      assert.deepEqual(load("right one").lines, ["loaded", "in time"]);
+      const wrong = load("wrong one");
+      assert.equal(wrong.status, 0, `the program ended by itself: ${wrong.stderr}`);
+      assert.match(wrong.lines[0], /^error: snap-shm: ssh-add refused the connection's private key: .*\(is privateKeyPassword right\?\)$/);
+      assert.equal(wrong.lines[1], "in time");
+      assert.ok(!wrong.lines.join("\n").includes("wrong one"), "the passphrase is not in the message");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("names a password's helper files at random: nothing derived from the password reaches a command line", () => {
+    const password = "hunter2";
+    const helperOf = () => inOwnProgram(`console.log(c.askpassHelper(input)); await c.stopProbeCredentials();`, password).lines[0];
+    const [first, second] = [helperOf(), helperOf()];
+    assert.notEqual(first, second, "another process, another name");
+    for (const helper of [first, second]) {
+      const hash = createHash("sha256").update(`askpass\0${password}`).digest("hex");
+      assert.ok(!helper.includes(hash.slice(0, 8)), helper);
+      assert.ok(!helper.includes(password), helper);
     }
   });
 

@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import { desiredState } from "../../src/model/desired-state";
 import { InputError } from "../../src/model/input-error";
-import { ofType, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
+import { EMPTY_PROBE, ofType, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
 import { makeKeyPair } from "../support/ssh-keys";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-only-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -246,6 +246,7 @@ describe("resources under mocks", function () {
       ["a bad dial limit", (r) => new r.PrivateShmAppArmor("a", { instance: "chromium", connection: { host: "h", dialErrorLimit: 1.5 } }), 'PrivateShmAppArmor "a" args.connection.dialErrorLimit: invalid dialErrorLimit 1.5: expected -1 (no limit) or a whole number of attempts'],
       ["a hostile host name in a fleet", (r) => new r.SnapShmFleet("f", { hosts: [{ name: "a$(x)", connection: { host: "h" }, snaps: [] }] }), 'SnapShmFleet "f" args.hosts[0].name: invalid host name "a$(x)": expected letters, digits, ".", "_" and "-", up to 63 characters'],
       ["a host name used twice", (r) => new r.SnapShmFleet("f", { hosts: [{ name: "a", connection: { host: "h" }, snaps: [] }, { name: "a", connection: { host: "g" }, snaps: [] }] }), 'SnapShmFleet "f" args.hosts[1].name: host name "a" is used twice'],
+      ["a bad connection on a later host of a fleet, before the fleet or any host registers", (r) => new r.SnapShmFleet("f", { hosts: [{ name: "a", connection: { host: "h" }, snaps: [] }, { name: "b", connection: { host: "g", port: 0 }, snaps: [] }] }), 'SnapShmFleet "f" args.hosts[1].connection.port: invalid port 0: expected a whole number from 1 to 65535'],
     ];
     for (const [what, build, message] of cases) {
       it(what, async () => {
@@ -263,6 +264,24 @@ describe("resources under mocks", function () {
         assert.deepEqual(registrations, []);
       });
     }
+
+    it("two hosts of a fleet whose resources would share names, before anything of the fleet registers", async () => {
+      let thrown: unknown;
+      const { registrations } = await runUnderMocks(async () => {
+        const r = await resources();
+        const [cd, bcd] = [new r.SnapSharedMemory("cd", { instance: "cd" }), new r.SnapSharedMemory("b-cd", { instance: "b-cd" })];
+        try {
+          new r.SnapShmFleet("f", { hosts: [{ name: "a-b", connection: { host: "h" }, snaps: [cd] }, { name: "a", connection: { host: "g" }, snaps: [bcd] }] });
+        } catch (error) {
+          thrown = error;
+        }
+      });
+      assert.equal(
+        (thrown as Error).message,
+        'SnapShmFleet "f" args.hosts[1].snaps[0]: host "a" with snap instance "b-cd" would name its resources "f-a-b-cd-…", as host "a-b" with snap instance "cd" does; rename one of the hosts',
+      );
+      assert.deepEqual(registrations.map((r) => r.type), ["snap-shm:index:SnapSharedMemory", "snap-shm:index:SnapSharedMemory"]);
+    });
 
     it("an instance listed twice on a host, before the host registers", async () => {
       let thrown: unknown;
@@ -396,7 +415,7 @@ describe("drift-aware hosts under mocks", function () {
     assert.equal(invokes[0].token, "command:local:run");
     assert.ok(!args.command.includes(key.privateKey.split("\n")[1]) && !args.command.includes(PASSWORD));
     assert.match(args.command, /'IdentityAgent=\/tmp\/snap-shm-probe-[^/]+\/agent-[0-9a-f]+\.sock'/);
-    assert.match(args.command, /^SSH_ASKPASS='\/tmp\/snap-shm-probe-[^']+' SSH_ASKPASS_REQUIRE=force DISPLAY=:0 'ssh' /);
+    assert.match(args.command, /^'env' 'SSH_ASKPASS=\/tmp\/snap-shm-probe-[^']+' 'SSH_ASKPASS_REQUIRE=force' 'DISPLAY=:0' 'ssh' /);
     assert.ok(args.command.includes("'StrictHostKeyChecking=yes'"));
     assert.ok(args.stdin.includes("host_probe()"));
     assert.ok(args.command.includes("sudo -n sh -s -- '\\''host'\\'' '\\''probe'\\''"));
@@ -441,4 +460,55 @@ describe("hostile values in every string argument are refused before anything re
       }
     });
   }
+});
+
+describe("a fleet's order under mocks", function () {
+  this.timeout(60_000);
+
+  it("holds the rollout order across a batch whose host has no snaps", async () => {
+    const { registrations } = await runUnderMocks(async () => {
+      const r = await resources();
+      const snap = new r.SnapSharedMemory("s", { instance: "shmtest" });
+      return new r.SnapShmFleet("f", {
+        rollout: { batchSize: 1 },
+        hosts: [
+          { name: "a", connection: { host: "a.example", hostKey: HOST_KEY }, snaps: [snap] },
+          { name: "b", connection: { host: "b.example", hostKey: HOST_KEY }, snaps: [] },
+          { name: "c", connection: { host: "c.example", hostKey: HOST_KEY }, snaps: [snap] },
+        ],
+      });
+    });
+    const aCommands = ofType(registrations, COMMAND).filter((c) => c.name.startsWith("f-a-")).map((c) => c.urn);
+    assert.equal(aCommands.length, 4);
+    const waits = byName(registrations, "f-c-shmtest-directory-command").dependencies;
+    for (const urn of aCommands) assert.ok(waits.includes(urn), `c waits for ${urn}`);
+  });
+
+  it("makes every host's probe and operations wait for the fleet's own dependsOn", async () => {
+    // The machine takes a while to be made; the probe must not run before it exists.
+    const events: string[] = [];
+    const { registrations } = await runUnderMocks(
+      async () => {
+        const r = await resources();
+        const machine = new Machine("vm");
+        const snap = new r.SnapSharedMemory("s", { instance: "shmtest" });
+        return new r.SnapShmFleet("f", { hosts: [{ name: "a", connection: { host: "a.example", hostKey: HOST_KEY }, snaps: [snap] }] }, { dependsOn: [machine] });
+      },
+      {
+        newResource: async (args) => {
+          if (args.name === "vm") {
+            await new Promise((resolve) => setTimeout(resolve, 300));
+            events.push("machine made");
+          }
+          return { ...args.inputs, stdout: "", stderr: "" };
+        },
+        call: (args) => {
+          events.push("probe");
+          return { ...args.inputs, stdout: EMPTY_PROBE, stderr: "" };
+        },
+      },
+    );
+    assert.deepEqual(events, ["machine made", "probe"]);
+    assert.ok(byName(registrations, "f-a-shmtest-directory-command").dependencies.includes(byName(registrations, "vm").urn));
+  });
 });

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const EMPTY_PROBE = '{"snapShm":1,"part":"host","action":"probe","instance":"","ok":true,"found":{},"changed":[],"notes":[]}';
+export const EMPTY_PROBE = '{"snapShm":1,"part":"host","action":"probe","instance":"","ok":true,"found":{},"changed":[],"notes":[]}';
 
 export interface Registration {
   type: string;
