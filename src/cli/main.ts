@@ -39,10 +39,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr(`snap-shm ${name}: ${error.message}\n\n${command.help}`);
+    if (error instanceof UsageError) {
+      io.stderr(`snap-shm ${name}: ${error.message}\n\n${command.help}`);
+      return EXIT_USAGE;
+    }
+    // A failure no command foresaw: one line and exit 2, never a stack trace, and never
+    // exit 1, which says the input was read and has findings.
+    io.stderr(`snap-shm ${name}: unexpected error: ${oneLine(error)}\n`);
     return EXIT_USAGE;
   }
+}
+
+function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ");
 }
 
 if (require.main === module) {

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { parsedOrUsageError } from "./args";
 import { CheckedPart, CheckOutcome, describeSelfHeal } from "./check-command";
-import { CliIo, EXIT_OK, UsageError } from "./io";
+import { CliIo, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
 
 export const SUMMARY_HELP = `Usage: snap-shm summary CHECK_JSON [--preview FILE]
 
@@ -14,6 +14,8 @@ summary for a pull request: the verdict, one row per host and snap instance, and
 --preview, the output of 'pulumi preview --diff' in a collapsed block.
 
   --preview FILE  include this preview output (colours are stripped)
+
+Exit status: 0 summary printed, 2 unreadable input or bad usage.
 `;
 
 const PARTS = ["directory", "apparmor", "mount"] as const;
@@ -28,10 +30,26 @@ export function runSummary(argv: string[], io: CliIo): number {
     return EXIT_OK;
   }
   if (positionals.length !== 1) throw new UsageError("summary takes exactly one CHECK_JSON");
-  const outcome = parseOutcome(io.readFile(positionals[0]), positionals[0]);
-  const preview = values.preview === undefined ? undefined : io.readFile(values.preview);
+  const text = readInput(io, positionals[0]);
+  if (text === undefined) return EXIT_USAGE;
+  const outcome = parseOutcome(text, positionals[0]);
+  let preview: string | undefined;
+  if (values.preview !== undefined) {
+    preview = readInput(io, values.preview);
+    if (preview === undefined) return EXIT_USAGE;
+  }
   io.stdout(reviewSummary(outcome, preview));
   return EXIT_OK;
+}
+
+/** A file's text, or undefined once why it cannot be read is printed (unreadable input is exit 2). */
+function readInput(io: CliIo, file: string): string | undefined {
+  try {
+    return io.readFile(file);
+  } catch (error) {
+    io.stderr(`snap-shm summary: cannot read ${file}: ${(error as Error).message}\n`);
+    return undefined;
+  }
 }
 
 function parseOutcome(text: string, file: string): CheckOutcome {
@@ -45,7 +63,77 @@ function parseOutcome(text: string, file: string): CheckOutcome {
   if (typeof outcome?.inSync !== "boolean" || !Array.isArray(outcome.hosts)) {
     throw new UsageError(`${file} is not the output of 'snap-shm check --json' (expected {inSync, hosts: [...]})`);
   }
+  const wrong = outcome.hosts.map((host, i) => hostProblem(host, `hosts[${i}]`)).find((problem) => problem !== undefined);
+  if (wrong !== undefined) throw new UsageError(`${file} is not the output of 'snap-shm check --json': ${wrong}`);
   return outcome as CheckOutcome;
+}
+
+/** A field the summary reads, what it must be, and the test of it. */
+type Field = [key: string, expected: string, test: (value: unknown) => boolean];
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isString = (value: unknown) => typeof value === "string";
+const isBoolean = (value: unknown) => typeof value === "boolean";
+const isStrings = (value: unknown) => Array.isArray(value) && value.every(isString);
+
+const HOST_FIELDS: Field[] = [
+  ["name", "a string", isString],
+  ["reachable", "true or false", isBoolean],
+  ["error", "a string when given", (v) => v === undefined || isString(v)],
+  ["instances", "an array", Array.isArray],
+];
+const INSTANCE_FIELDS: Field[] = [
+  ["instance", "a string", isString],
+  ["mode", "a string", isString],
+  ["parts", "an object", isRecord],
+  ["selfHeal", "an object or null when given", (v) => v === undefined || v === null || isRecord(v)],
+];
+const PART_FIELDS: Field[] = [
+  ["inSync", "true or false", isBoolean],
+  ["differs", "a list of strings", isStrings],
+];
+const SELF_HEAL_FIELDS: Field[] = [
+  ["enabled", "true or false", isBoolean],
+  ["inSync", "true or false", isBoolean],
+  ["differs", "a list of strings", isStrings],
+  ["systemd", "true or false", isBoolean],
+  ["lastSelfHeal", "a string or null", (v) => v === null || isString(v)],
+  ["repairs", "a number", (v) => typeof v === "number"],
+];
+
+/** The first field of `value` that is not as `fields` say, as `where.key must be ...`. */
+function fieldProblem(value: unknown, where: string, fields: Field[]): string | undefined {
+  if (!isRecord(value)) return `${where} must be an object`;
+  const wrong = fields.find(([key, , test]) => !test(value[key]));
+  return wrong === undefined ? undefined : `${where}.${wrong[0]} must be ${wrong[1]}`;
+}
+
+/**
+ * What in one host of the JSON the summary could not render, field by field, so a file that
+ * is not check output is named as such instead of failing half-way through the table.
+ */
+function hostProblem(host: unknown, where: string): string | undefined {
+  const problem = fieldProblem(host, where, HOST_FIELDS);
+  if (problem !== undefined) return problem;
+  const instances = (host as { instances: unknown[] }).instances;
+  for (const [i, instance] of instances.entries()) {
+    const at = `${where}.instances[${i}]`;
+    const wrong = fieldProblem(instance, at, INSTANCE_FIELDS) ?? instanceProblem(instance as Record<string, unknown>, at);
+    if (wrong !== undefined) return wrong;
+  }
+  return undefined;
+}
+
+/** Each part is null (not probed) or {inSync, differs}; self-heal, when given, has every column the summary shows. */
+function instanceProblem(instance: Record<string, unknown>, where: string): string | undefined {
+  const parts = instance.parts as Record<string, unknown>;
+  for (const part of PARTS) {
+    if (parts[part] === null) continue;
+    const wrong = fieldProblem(parts[part], `${where}.parts.${part}`, PART_FIELDS);
+    if (wrong !== undefined) return wrong;
+  }
+  const heal = instance.selfHeal;
+  return heal === undefined || heal === null ? undefined : fieldProblem(heal, `${where}.selfHeal`, SELF_HEAL_FIELDS);
 }
 
 /** The Markdown summary. */

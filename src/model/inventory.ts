@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { ErrorObject } from "ajv";
-import { isMap, isScalar, LineCounter, Node, parseDocument, Document } from "yaml";
+import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, visit } from "yaml";
 import { checkConnection } from "./connection";
 import { desiredState } from "./desired-state";
 import { inContext, InputError } from "./input-error";
@@ -106,7 +106,7 @@ export function readInventory(text: string, file: string): Inventory {
       doc.errors.map((e) => ({ ...positionOf(at(e.pos[0])), path: "", message: e.message.replace(/ at line \d+, column \d+.*$/s, "") })),
     );
   }
-  const data = (doc.toJS() ?? {}) as unknown;
+  const data = plainData(doc, file, at);
   const locate = (path: (string | number)[]) => nodePosition(doc, path, at);
   const locateKey = (parent: (string | number)[], key: string) => keyPosition(doc, parent, key, at);
   const validate = schemaValidator();
@@ -117,6 +117,62 @@ export function readInventory(text: string, file: string): Inventory {
   const hosts = resolveHosts(data as Json, locate, problems);
   if (problems.length > 0) throw new InventoryError(file, problems);
   return { file, hosts, rollout: ((data as Json).rollout ?? {}) as InventoryRollout };
+}
+
+/**
+ * The document as plain data. The yaml library refuses an alias bomb (and an alias with no
+ * anchor before it) only while converting, with an error that names no place: the problem
+ * goes at the alias it stopped at, or at the document's start when no alias was involved.
+ */
+function plainData(doc: Document.Parsed, file: string, at: (offset: number) => { line: number; col: number }): unknown {
+  try {
+    return doc.toJS() ?? {};
+  } catch (error) {
+    const message = (error as Error).message;
+    const stopped = aliasStoppedAt(doc);
+    if (stopped === undefined) throw new InventoryError(file, [{ ...positionOf(at(doc.range[0])), path: "", message }]);
+    const { alias, path } = stopped;
+    const rule = /^Excessive alias count/.test(message)
+      ? `alias *${alias.source} is refused: aliases would repeat too much of the document (a guard against YAML alias bombs)`
+      : message;
+    throw new InventoryError(file, [{ ...positionOf(at(alias.range?.[0] ?? 0)), path: dotted(path), message: rule }]);
+  }
+}
+
+/**
+ * The alias the conversion stopped at, with its path. The library's error does not say, so
+ * the conversion runs again noting each alias as it is resolved; the library's own limit
+ * stops it at the same alias, as soon as the first time.
+ */
+function aliasStoppedAt(doc: Document.Parsed): { alias: Alias; path: (string | number)[] } | undefined {
+  let last: { alias: Alias; path: (string | number)[] } | undefined;
+  visit(doc, {
+    Alias(_key, alias, ancestors) {
+      const resolve = alias.toJSON.bind(alias);
+      const path = dataPath([...ancestors, alias]);
+      alias.toJSON = (...args: Parameters<Alias["toJSON"]>) => {
+        last = { alias, path };
+        return resolve(...args);
+      };
+    },
+  });
+  try {
+    doc.toJS();
+  } catch {
+    return last;
+  }
+  return undefined;
+}
+
+/** The data path down a chain of nodes (document to node), e.g. ["hosts", "h1", "snaps", 0]. */
+function dataPath(chain: readonly unknown[]): (string | number)[] {
+  const path: (string | number)[] = [];
+  chain.forEach((node, i) => {
+    const child = chain[i + 1];
+    if (isSeq(node)) path.push(node.items.indexOf(child));
+    else if (isPair(node) && child === node.value && isScalar(node.key)) path.push(String(node.key.value));
+  });
+  return path;
 }
 
 function positionOf(pos: { line: number; col: number }): { line: number; column: number } {
@@ -206,6 +262,14 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
   }
   const seen = new Map<string, string>();
   const hosts: InventoryHost[] = [];
+  // The snaps of defaults and groups reach every host that inherits them: what is wrong with
+  // one of them is reported once, not once per host.
+  const reported = new Set<string>();
+  const once = (path: (string | number)[], run: () => void) => {
+    if (reported.has(dotted(path))) return;
+    reported.add(dotted(path));
+    run();
+  };
   for (const entry of entries) {
     if (!HOST_NAME.test(entry.name)) {
       fail(entry.path, `invalid host name ${JSON.stringify(entry.name)}: expected letters, digits, ".", "_" and "-", up to 63 characters`);
@@ -234,25 +298,30 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
       fail([...entry.path, "identityFile"], `invalid identity file path ${JSON.stringify(connection.identityFile)}`);
     }
     const snaps: InventorySnap[] = [];
+    const ownList = [...entry.path, "snaps"];
     const sources: Array<[(string | number)[], unknown]> = [
       [["defaults", "snaps"], defaults.snaps],
       [entry.group ? ["groups", entry.group, "snaps"] : [], entry.groupSettings.snaps],
-      [[...entry.path, "snaps"], entry.host.snaps],
+      [ownList, entry.host.snaps],
     ];
     const instances = new Map<string, string>();
     for (const [listPath, list] of sources) {
       ((list ?? []) as InventorySnap[]).forEach((snap, i) => {
         const path = [...listPath, i];
-        const before = problems.length;
-        check(path, () => inContext("", () => desiredState(snap.instance, snap)));
-        if (problems.length === before && snap.plug !== undefined) {
-          const { snap: snapName } = desiredState(snap.instance);
-          const reason = checkPrivatePlug(snapName, snap.plug.name ?? "shared-memory", snap.plug.attributes ?? { private: true });
-          if (reason !== undefined) fail([...path, "plug"], reason);
-        }
+        once(path, () => {
+          const before = problems.length;
+          check(path, () => inContext("", () => desiredState(snap.instance, snap)));
+          if (problems.length === before && snap.plug !== undefined) {
+            const { snap: snapName } = desiredState(snap.instance);
+            const reason = checkPrivatePlug(snapName, snap.plug.name ?? "shared-memory", snap.plug.attributes ?? { private: true });
+            if (reason !== undefined) fail([...path, "plug"], reason);
+          }
+        });
         const already = instances.get(snap.instance);
-        if (already !== undefined) fail([...path, "instance"], `snap instance "${snap.instance}" is already listed for host "${entry.name}" at ${already}`);
-        else instances.set(snap.instance, dotted(path));
+        if (already === undefined) instances.set(snap.instance, dotted(path));
+        else if (listPath === ownList) fail([...path, "instance"], `snap instance "${snap.instance}" is already listed for host "${entry.name}" at ${already}`);
+        // A repeat within defaults and groups is the same for every host that inherits it.
+        else once([...path, "instance"], () => fail([...path, "instance"], `snap instance "${snap.instance}" is already listed at ${already}`));
         snaps.push(snap);
       });
     }

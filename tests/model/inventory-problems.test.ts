@@ -1,0 +1,82 @@
+/**
+ * Inventory problems as the user reads them: each named with file, line, column and the rule
+ * (aliases included), and each reported once, however many hosts inherit it.
+ */
+import { strict as assert } from "node:assert";
+import { InventoryError, readInventory } from "../../src/model/inventory";
+
+function problems(text: string): string[] {
+  try {
+    readInventory(text, "inv.yaml");
+  } catch (error) {
+    if (error instanceof InventoryError) return error.message.split("\n");
+    throw error;
+  }
+  assert.fail("expected the inventory to be refused");
+}
+
+/** Nine levels of ten aliases each, at `indent` under `parent`: a billion scalars if it were expanded. */
+function aliasBomb(parent = "", indent = ""): string {
+  const lines = [`${indent}a0: &a0 [x, x, x, x, x, x, x, x, x, x]`];
+  for (let i = 1; i < 9; i++) lines.push(`${indent}a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(", ")}]`);
+  return `${parent}${lines.join("\n")}\n`;
+}
+
+describe("inventory problems", () => {
+  describe("in aliases", () => {
+    it("refuses an alias bomb at the alias the expansion stopped at, with the rule", () => {
+      // a2's ninth alias of a1 is where the yaml library's limit is reached.
+      assert.deepEqual(problems(`${aliasBomb()}hosts: {}\n`), [
+        "inv.yaml:3:50: a2[8]: alias *a1 is refused: aliases would repeat too much of the document (a guard against YAML alias bombs)",
+      ]);
+    });
+
+    it("refuses an alias bomb inside the hosts, with the path to it", () => {
+      assert.deepEqual(problems(aliasBomb("hosts:\n  h1:\n    address: a\n", "    ")), [
+        "inv.yaml:6:54: hosts.h1.a2[8]: alias *a1 is refused: aliases would repeat too much of the document (a guard against YAML alias bombs)",
+      ]);
+    });
+
+    it("refuses an alias with no anchor before it where it stands", () => {
+      assert.deepEqual(problems("hosts:\n  h1: {address: a, snaps: [*chromium]}\n"), [
+        "inv.yaml:2:28: hosts.h1.snaps[0]: Unresolved alias (the anchor must be set before the alias): chromium",
+      ]);
+    });
+
+    it("still reads aliases used as meant", () => {
+      const text = "groups:\n  g:\n    proxy: &bastion {address: bastion}\n    hosts:\n      g1: {address: a}\nhosts:\n  h1: {address: b, proxy: *bastion}\n";
+      assert.deepEqual(readInventory(text, "inv.yaml").hosts.map((h) => [h.name, h.connection.proxy?.address]), [["g1", "bastion"], ["h1", "bastion"]]);
+    });
+  });
+
+  describe("inherited by many hosts", () => {
+    it("reports an invalid snap of defaults once, not once per host", () => {
+      const text = "defaults:\n  snaps:\n    - instance: Chromium\nhosts:\n  h1: {address: a}\n  h2: {address: b}\n";
+      assert.deepEqual(problems(text), ['inv.yaml:3:17: defaults.snaps[0].instance: invalid snap name: "Chromium"']);
+    });
+
+    it("reports an invalid snap or plug of a group once, not once per host of the group", () => {
+      const text = "groups:\n  g:\n    snaps: [{instance: Bad}, {instance: ok, plug: {attributes: {private: 'true'}}}]\n    hosts:\n      g1: {address: a}\n      g2: {address: b}\n";
+      assert.deepEqual(problems(text), [
+        'inv.yaml:3:24: groups.g.snaps[0].instance: invalid snap name: "Bad"',
+        'inv.yaml:3:51: groups.g.snaps[1].plug: shared-memory "private" attribute must be a bool, not true',
+      ]);
+    });
+
+    it("reports a snap listed twice in defaults, or in defaults and a group, once", () => {
+      assert.deepEqual(problems("defaults:\n  snaps: [{instance: chromium}, {instance: chromium}]\nhosts:\n  h1: {address: a}\n  h2: {address: b}\n"), [
+        'inv.yaml:2:44: defaults.snaps[1].instance: snap instance "chromium" is already listed at defaults.snaps[0]',
+      ]);
+      const text = "defaults:\n  snaps: [{instance: chromium}]\ngroups:\n  g:\n    snaps: [{instance: chromium}]\n    hosts:\n      g1: {address: a}\n      g2: {address: b}\n";
+      assert.deepEqual(problems(text), ['inv.yaml:5:24: groups.g.snaps[0].instance: snap instance "chromium" is already listed at defaults.snaps[0]']);
+    });
+
+    it("still reports a host's own repeat of an inherited snap for that host", () => {
+      const text = "defaults:\n  snaps: [{instance: chromium}]\nhosts:\n  h1: {address: a, snaps: [{instance: chromium}]}\n  h2: {address: b, snaps: [{instance: chromium}]}\n";
+      assert.deepEqual(problems(text), [
+        'inv.yaml:4:39: hosts.h1.snaps[0].instance: snap instance "chromium" is already listed for host "h1" at defaults.snaps[0]',
+        'inv.yaml:5:39: hosts.h2.snaps[0].instance: snap instance "chromium" is already listed for host "h2" at defaults.snaps[0]',
+      ]);
+    });
+  });
+});
