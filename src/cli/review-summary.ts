@@ -2,7 +2,10 @@
  * `snap-shm summary CHECK_JSON [--preview FILE]`: a pull request's review summary in Markdown,
  * from `snap-shm check --json` output and, optionally, the text of `pulumi preview --diff`.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import Ajv, { ValidateFunction } from "ajv";
 import { parsedOrUsageError } from "./args";
 import { CheckedPart, CheckOutcome, describeSelfHeal } from "./check-command";
 import { CliIo, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
@@ -59,81 +62,30 @@ function parseOutcome(text: string, file: string): CheckOutcome {
   } catch (error) {
     throw new UsageError(`${file} is not JSON: ${(error as Error).message}`);
   }
-  const outcome = value as Partial<CheckOutcome>;
-  if (typeof outcome?.inSync !== "boolean" || !Array.isArray(outcome.hosts)) {
-    throw new UsageError(`${file} is not the output of 'snap-shm check --json' (expected {inSync, hosts: [...]})`);
-  }
-  const wrong = outcome.hosts.map((host, i) => hostProblem(host, `hosts[${i}]`)).find((problem) => problem !== undefined);
+  const wrong = outcomeProblem(value);
   if (wrong !== undefined) throw new UsageError(`${file} is not the output of 'snap-shm check --json': ${wrong}`);
-  return outcome as CheckOutcome;
+  return value as CheckOutcome;
 }
 
-/** A field the summary reads, what it must be, and the test of it. */
-type Field = [key: string, expected: string, test: (value: unknown) => boolean];
+export const CHECK_OUTPUT_SCHEMA_PATH = join(__dirname, "..", "..", "schema", "check-output.schema.json");
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
-const isString = (value: unknown) => typeof value === "string";
-const isBoolean = (value: unknown) => typeof value === "boolean";
-const isStrings = (value: unknown) => Array.isArray(value) && value.every(isString);
-
-const HOST_FIELDS: Field[] = [
-  ["name", "a string", isString],
-  ["reachable", "true or false", isBoolean],
-  ["error", "a string when given", (v) => v === undefined || isString(v)],
-  ["instances", "an array", Array.isArray],
-];
-const INSTANCE_FIELDS: Field[] = [
-  ["instance", "a string", isString],
-  ["mode", "a string", isString],
-  ["parts", "an object", isRecord],
-  ["selfHeal", "an object or null when given", (v) => v === undefined || v === null || isRecord(v)],
-];
-const PART_FIELDS: Field[] = [
-  ["inSync", "true or false", isBoolean],
-  ["differs", "a list of strings", isStrings],
-];
-const SELF_HEAL_FIELDS: Field[] = [
-  ["enabled", "true or false", isBoolean],
-  ["inSync", "true or false", isBoolean],
-  ["differs", "a list of strings", isStrings],
-  ["systemd", "true or false", isBoolean],
-  ["lastSelfHeal", "a string or null", (v) => v === null || isString(v)],
-  ["repairs", "a number", (v) => typeof v === "number"],
-];
-
-/** The first field of `value` that is not as `fields` say, as `where.key must be ...`. */
-function fieldProblem(value: unknown, where: string, fields: Field[]): string | undefined {
-  if (!isRecord(value)) return `${where} must be an object`;
-  const wrong = fields.find(([key, , test]) => !test(value[key]));
-  return wrong === undefined ? undefined : `${where}.${wrong[0]} must be ${wrong[1]}`;
-}
+let validateOutcome: ValidateFunction | undefined;
 
 /**
- * What in one host of the JSON the summary could not render, field by field, so a file that
- * is not check output is named as such instead of failing half-way through the table.
+ * Where `value` is not what `snap-shm check --json` prints (schema/check-output.schema.json),
+ * as `hosts[0].instances[1].parts must be object`; undefined when it is.
  */
-function hostProblem(host: unknown, where: string): string | undefined {
-  const problem = fieldProblem(host, where, HOST_FIELDS);
-  if (problem !== undefined) return problem;
-  const instances = (host as { instances: unknown[] }).instances;
-  for (const [i, instance] of instances.entries()) {
-    const at = `${where}.instances[${i}]`;
-    const wrong = fieldProblem(instance, at, INSTANCE_FIELDS) ?? instanceProblem(instance as Record<string, unknown>, at);
-    if (wrong !== undefined) return wrong;
-  }
-  return undefined;
-}
-
-/** Each part is null (not probed) or {inSync, differs}; self-heal, when given, has every column the summary shows. */
-function instanceProblem(instance: Record<string, unknown>, where: string): string | undefined {
-  const parts = instance.parts as Record<string, unknown>;
-  for (const part of PARTS) {
-    if (parts[part] === null) continue;
-    const wrong = fieldProblem(parts[part], `${where}.parts.${part}`, PART_FIELDS);
-    if (wrong !== undefined) return wrong;
-  }
-  const heal = instance.selfHeal;
-  return heal === undefined || heal === null ? undefined : fieldProblem(heal, `${where}.selfHeal`, SELF_HEAL_FIELDS);
+function outcomeProblem(value: unknown): string | undefined {
+  validateOutcome ??= new Ajv({ strict: true, allowUnionTypes: true }).compile(JSON.parse(readFileSync(CHECK_OUTPUT_SCHEMA_PATH, "utf8")));
+  if (validateOutcome(value)) return undefined;
+  const [error] = validateOutcome.errors!;
+  const where = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((step) => (/^\d+$/.test(step) ? `[${step}]` : `.${step}`))
+    .join("")
+    .replace(/^\./, "");
+  return `${where || "the top level"} ${error.message}`;
 }
 
 /** The Markdown summary. */

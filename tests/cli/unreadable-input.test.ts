@@ -61,19 +61,20 @@ describe("input the CLI cannot use", () => {
     });
 
     const wrong: Array<[string, unknown, string]> = [
-      ["an instance without parts", { ...HOST, instances: [{ instance: "chromium", mode: "managed" }] }, "hosts[0].instances[0].parts must be an object"],
-      ["a host that is not an object", "kiosk-01", "hosts[0] must be an object"],
-      ["a host without a name", { ...HOST, name: undefined }, "hosts[0].name must be a string"],
-      ["a reachable that is not a bool", { ...HOST, reachable: "yes" }, "hosts[0].reachable must be true or false"],
-      ["instances that are not an array", { ...HOST, instances: {} }, "hosts[0].instances must be an array"],
-      ["an instance that is not an object", { ...HOST, instances: [null] }, "hosts[0].instances[0] must be an object"],
-      ["a part left out", { ...HOST, instances: [{ ...INSTANCE, parts: { directory: inSync, apparmor: inSync } }] }, "hosts[0].instances[0].parts.mount must be an object"],
-      ["differs that are not strings", { ...HOST, instances: [{ ...INSTANCE, parts: { ...INSTANCE.parts, apparmor: { inSync: false, differs: "x" } } }] }, "hosts[0].instances[0].parts.apparmor.differs must be a list of strings"],
-      ["a self-heal without its repairs", { ...HOST, instances: [{ ...INSTANCE, selfHeal: { ...HEAL, repairs: undefined } }] }, "hosts[0].instances[0].selfHeal.repairs must be a number"],
+      ["an instance without parts", { ...HOST, instances: [{ instance: "chromium", mode: "managed" }] }, "hosts[0].instances[0] must have required property 'parts'"],
+      ["a host that is not an object", "kiosk-01", "hosts[0] must be object"],
+      ["a file without hosts", undefined, "the top level must have required property 'hosts'"],
+      ["a host without a name", { ...HOST, name: undefined }, "hosts[0] must have required property 'name'"],
+      ["a reachable that is not a bool", { ...HOST, reachable: "yes" }, "hosts[0].reachable must be boolean"],
+      ["instances that are not an array", { ...HOST, instances: {} }, "hosts[0].instances must be array"],
+      ["an instance that is not an object", { ...HOST, instances: [null] }, "hosts[0].instances[0] must be object"],
+      ["a part left out", { ...HOST, instances: [{ ...INSTANCE, parts: { directory: inSync, apparmor: inSync } }] }, "hosts[0].instances[0].parts must have required property 'mount'"],
+      ["differs that are not strings", { ...HOST, instances: [{ ...INSTANCE, parts: { ...INSTANCE.parts, apparmor: { inSync: false, differs: "x" } } }] }, "hosts[0].instances[0].parts.apparmor.differs must be array"],
+      ["a self-heal without its repairs", { ...HOST, instances: [{ ...INSTANCE, selfHeal: { ...HEAL, repairs: undefined } }] }, "hosts[0].instances[0].selfHeal must have required property 'repairs'"],
     ];
     for (const [what, host, field] of wrong) {
       it(`refuses ${what}, naming the field`, async () => {
-        const path = file("check.json", { inSync: false, hosts: [host, HOST] });
+        const path = file("check.json", host === undefined ? { inSync: false } : { inSync: false, hosts: [host, HOST] });
         const result = await run(["summary", path]);
         assert.equal(result.status, EXIT_USAGE);
         assert.equal(result.stdout, "");
