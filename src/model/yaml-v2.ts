@@ -30,10 +30,18 @@ export class YamlSyntaxError extends Error {
 /** One key of a mapping after merges, with its nodes for positions. */
 export interface MappingEntry {
   key: Node;
-  /** The key as decoded into a `string` field: a scalar's source text. */
+  /** The key as yaml.v2 decodes it into a Go `string` (see `text`). */
   keyText: string;
   value: Node | null;
 }
+
+/**
+ * What makes two keys of a mapping the same key, which depends on the Go type yaml.v2
+ * decodes the mapping into: a struct or a `map[string]...` compares the keys as strings
+ * (`y` and `yes` differ, `true` and `"true"` are one key), a `map[interface{}]interface{}`
+ * compares the decoded values (`y` and `yes` are both the bool true).
+ */
+type KeyIdentity = "string" | "value";
 
 /** yaml.v2's resolve table for plain scalars whose first character is one of `yYnNtTfFoO~.+-0-9` or empty. */
 const RESOLVE_TABLE = new Map<string, GoValue>([
@@ -136,8 +144,16 @@ export class YamlV2Document {
     return isMap(this.deref(node));
   }
 
-  /** A mapping's keys after merges, yaml.v2 style: in order, a later key (or merge) overwriting. */
-  entries(node: Node | null, depth = 0): MappingEntry[] {
+  /**
+   * A mapping's keys after merges as yaml.v2 decodes the mapping into a struct or a
+   * `map[string]...` (snap.yaml's top level, `plugs`, `slots`, `apps`, `hooks`, an app):
+   * keys told apart by their string (see `text`), in order, a later key (or merge) overwriting.
+   */
+  entries(node: Node | null): MappingEntry[] {
+    return this.mappingEntries(node, "string", 0);
+  }
+
+  private mappingEntries(node: Node | null, identity: KeyIdentity, depth: number): MappingEntry[] {
     const map = this.deref(node);
     if (!isMap(map)) return [];
     this.guard(depth);
@@ -151,21 +167,36 @@ export class YamlV2Document {
         const sources = isSeq(merged) ? [...(merged.items as Node[])].reverse() : [merged];
         for (const source of sources) {
           if (!isMap(this.deref(source))) throw new YamlSyntaxError("map merge requires map or sequence of maps as the value", this.position(source));
-          for (const entry of this.entries(source, depth + 1)) entries.set(this.keyId(entry.key), entry);
+          for (const entry of this.mappingEntries(source, identity, depth + 1)) entries.set(this.keyId(entry, identity), entry);
         }
         continue;
       }
-      entries.delete(this.keyId(key));
-      entries.set(this.keyId(key), { key, keyText: this.text(key), value });
+      const entry = { key, keyText: this.text(key), value };
+      entries.delete(this.keyId(entry, identity));
+      entries.set(this.keyId(entry, identity), entry);
     }
     return [...entries.values()];
   }
 
-  /** The source text of a scalar (what yaml.v2 stores in a `string` field). */
+  /**
+   * A scalar as yaml.v2 decodes it into a Go `string` (a `string` field, a `map[string]...`
+   * key, an item of a `[]string`): its source text whatever it resolves to (`0123` stays
+   * "0123", `off` stays "off"), except that a null (`~`, `null`, nothing) is "" and a
+   * `!!binary` is its decoded bytes.
+   */
   text(node: Node | null): string {
     const target = this.deref(node);
     if (!isScalar(target)) return "";
+    const value = this.scalar(target);
+    if (value === null) return "";
+    if (typeof value === "string") return value;
     return String(target.value ?? "");
+  }
+
+  /** The item nodes of a sequence, or undefined when `node` is not a sequence. */
+  items(node: Node | null): Node[] | undefined {
+    const target = this.deref(node);
+    return isSeq(target) ? (target.items as Node[]) : undefined;
   }
 
   /** The value yaml.v2 decodes a node to, as `interface{}`. */
@@ -176,7 +207,7 @@ export class YamlV2Document {
     if (isScalar(target)) return this.scalar(target);
     if (isSeq(target)) return (target.items as Node[]).map((item) => this.value(item, depth + 1));
     const map: GoMap = new Map();
-    for (const entry of this.entries(target, depth)) {
+    for (const entry of this.mappingEntries(target, "value", depth)) {
       map.set(this.value(entry.key, depth + 1), this.value(entry.value, depth + 1));
     }
     return map;
@@ -198,8 +229,9 @@ export class YamlV2Document {
     return node.tag.endsWith(":float") && typeof resolved === "bigint" ? Number(resolved) : resolved;
   }
 
-  private keyId(key: Node): string {
-    const value = this.value(key);
+  private keyId(entry: MappingEntry, identity: KeyIdentity): string {
+    if (identity === "string") return entry.keyText;
+    const value = this.value(entry.key);
     return `${goTypeName(value)}\0${goFormat(value)}`;
   }
 

@@ -1,5 +1,8 @@
 import { strict as assert } from "node:assert";
-import { readSnapYaml, SnapDefinitionError, YamlSyntaxError } from "../../src/model/snap-yaml";
+import { badInterfacesSummary } from "../../src/model/bad-plugs-summary";
+import { declaredPrivatePlug } from "../../src/model/operation-mode";
+import { checkSharedMemory } from "../../src/model/shared-memory";
+import { isHookSupported, readSnapYaml, SnapDeclaration, SnapDefinitionError, YamlSyntaxError } from "../../src/model/snap-yaml";
 
 function definitionError(yaml: string): SnapDefinitionError {
   try {
@@ -25,11 +28,10 @@ describe("reading a snap's plugs and slots as snapd does", () => {
     ["plugs:\n  shm: {interface: shared-memory, private: ~}\n", 'attribute "private" of plug "shm": invalid scalar: <nil>'],
     ["plugs:\n  shm: {interface: shared-memory, private:}\n", 'attribute "private" of plug "shm": invalid scalar: <nil>'],
     ["plugs:\n  shm: {private: 18446744073709551615}\n", 'attribute "private" of plug "shm": invalid scalar: 18446744073709551615'],
-    ["plugs:\n  shm: {private: {1: a}}\n", 'attribute "private" of plug "shm": non-string key in attribute map: 1'],
-    ["plugs:\n  Shm: shared-memory\n", 'invalid plug name: "Shm"'],
-    ["slots:\n  shm_1: shared-memory\n", 'invalid slot name: "shm_1"'],
-    ["plugs:\n  shm: shared-memory\nslots:\n  shm: shared-memory\n", 'cannot have plug and slot with the same name: "shm"'],
-    ["apps:\n  app:\n    plugs: [Bad]\n", 'invalid plug name: "Bad"'],
+    ["plugs:\n  shm: {private: {1: a}}\n", 'attribute "private" of plug "shm": non-string key: 1'],
+    ["plugs:\n  shm: {private: [{true: a}]}\n", 'attribute "private" of plug "shm": non-string key: true'],
+    ["plugs:\n  shm: shared-memory\nslots:\n  shm: {interface: shared-memory, read: [a]}\n", 'cannot have plug and slot with the same name: "shm"'],
+    ["plugs:\n  net: network\napps:\n  app:\n    slots: [net]\n", 'cannot have plug and slot with the same name: "net"'],
   ];
   for (const [yaml, message] of refusals) {
     it(`refuses: ${message}`, () => {
@@ -46,8 +48,15 @@ describe("reading a snap's plugs and slots as snapd does", () => {
 
   it("checks the snap name with snapd's message", () => {
     assert.equal(definitionError("name: Shm\n").reason, 'invalid snap name: "Shm"');
-    assert.equal(definitionError("version: 1\n").reason, 'invalid snap name: ""');
     assert.equal(definitionError("name: 123\n").reason, 'invalid snap name: "123"');
+    assert.equal(definitionError('name: "~"\n').reason, 'invalid snap name: "~"');
+  });
+
+  it("refuses a missing or null name as empty, as snap.Validate checks first", () => {
+    // yaml.v2 decodes a null into a string field as "".
+    for (const yaml of ["version: 1\n", "name: ~\n", "name:\n", "name: null\n", 'name: ""\n', "name: !!null\n"]) {
+      assert.equal(definitionError(yaml).reason, "snap name cannot be empty", yaml);
+    }
   });
 
   it("reads snapcraft.yaml the same way", () => {
@@ -86,5 +95,129 @@ describe("reading a snap's plugs and slots as snapd does", () => {
     assert.throws(() => readSnapYaml("- a\n- b\n"), YamlSyntaxError);
     assert.throws(() => readSnapYaml("just text"), YamlSyntaxError);
     assert.throws(() => readSnapYaml("name: [unclosed\n"), YamlSyntaxError);
+  });
+});
+
+/** The snap, with its plugs, slots and dropped ones as [name, interface] or [name, reason]. */
+function read(yaml: string): SnapDeclaration {
+  return readSnapYaml(`name: shmtest\n${yaml}`);
+}
+const names = (declarations: Array<{ name: string; interface: string }>) => declarations.map((d) => [d.name, d.interface]);
+const reasons = (snap: SnapDeclaration) => (snap.dropped ?? []).map((d) => [d.name, d.reason]);
+
+describe("dropping bad plugs and slots as snapd's SanitizePlugsSlots does: the snap still installs", () => {
+  const drops: Array<[string, string, string]> = [
+    ["plugs:\n  Shm: shared-memory\n", "Shm", 'invalid plug name: "Shm"'],
+    ["slots:\n  shm_1: shared-memory\n", "shm_1", 'invalid slot name: "shm_1"'],
+    // The interface is checked first: an implicit plug's interface is its own name.
+    ["apps:\n  app:\n    plugs: [Bad]\n", "Bad", 'unknown interface "Bad"'],
+    ["plugs:\n  Shm: {interface: Shared-Memory}\n", "Shm", 'unknown interface "Shared-Memory"'],
+    ['plugs:\n  shm: ""\n', "shm", 'unknown interface ""'],
+    ["hooks:\n  configure:\n    slots: [x_y]\n", "x_y", 'unknown interface "x_y"'],
+  ];
+  for (const [yaml, name, reason] of drops) {
+    it(`drops ${name}: ${reason}`, () => {
+      const snap = read(yaml);
+      assert.deepEqual(reasons(snap), [[name, reason]]);
+      assert.deepEqual([...snap.plugs, ...snap.slots], []);
+    });
+  }
+
+  it("keeps the good ones and gives snapd's warning for the dropped", () => {
+    const snap = read("plugs:\n  Shm: shared-memory\n  ok: shared-memory\napps:\n  app:\n    plugs: [Bad, ok]\nslots:\n  A_B: {interface: shared-memory, read: [a]}\n");
+    assert.deepEqual(names(snap.plugs), [["ok", "shared-memory"]]);
+    assert.deepEqual(snap.slots, []);
+    const summary = badInterfacesSummary(snap.name, new Map((snap.dropped ?? []).map((d) => [d.name, d.reason])));
+    assert.equal(
+      summary,
+      'snap "shmtest" has bad plugs or slots: Shm (invalid plug name: "Shm"); A_B (invalid slot name: "A_B"); Bad (unknown interface "Bad")',
+    );
+    assert.ok(checkSharedMemory(snap).valid);
+  });
+
+  it("checks plug and slot names unique only among what is left", () => {
+    // The slot is dropped (unknown interface), so the plug of the same name stands alone.
+    assert.deepEqual(names(read("plugs:\n  shm: shared-memory\nslots:\n  shm: {interface: Shm}\n").plugs), [["shm", "shared-memory"]]);
+    // shared-memory drops a slot with no read or write path before snap.Validate looks.
+    assert.deepEqual(names(read("plugs:\n  shm: shared-memory\nslots:\n  shm: shared-memory\n").plugs), [["shm", "shared-memory"]]);
+  });
+
+  it("fails a private plug beside a shared-memory plug or slot dropped for its name, as snapd checks it before removing any", () => {
+    const besidePlug = "plugs:\n  Shm: shared-memory\n  shm: {interface: shared-memory, private: true}\n";
+    assert.deepEqual(reasons(read(besidePlug)), [
+      ["Shm", 'invalid plug name: "Shm"'],
+      ["shm", 'shared-memory plug with "private: true" set cannot be used with other shared-memory plugs'],
+    ]);
+    assert.equal(checkSharedMemory(read(besidePlug)).privatePlug, null);
+    assert.equal(declaredPrivatePlug(`name: shmtest\n${besidePlug}`), undefined);
+    const besideSlot = "plugs:\n  shm: {interface: shared-memory, private: true}\nslots:\n  Shm-slot: {interface: shared-memory, read: [a]}\n";
+    assert.deepEqual(reasons(read(besideSlot))[1], ["shm", 'shared-memory plug with "private: true" set cannot be used with shared-memory slots']);
+    assert.equal(declaredPrivatePlug(`name: shmtest\n${besideSlot}`), undefined);
+  });
+
+  it("a private plug whose only fault is its name is dropped, never taken as the snap's private plug", () => {
+    const yaml = "name: shmtest\nplugs:\n  Private-Shm: {interface: shared-memory, private: true}\n";
+    assert.deepEqual(reasons(readSnapYaml(yaml)), [["Private-Shm", 'invalid plug name: "Private-Shm"']]);
+    assert.equal(declaredPrivatePlug(yaml), undefined);
+  });
+});
+
+describe("naming plugs and slots by their YAML text, as yaml.v2 decodes map[string] keys and []string items", () => {
+  it("y and yes are two plugs, so a private one beside the other fails", () => {
+    const yaml = "plugs:\n  y: shared-memory\n  yes: {interface: shared-memory, private: true}\n";
+    assert.deepEqual(names(read(yaml).plugs), [["y", "shared-memory"], ["yes", "shared-memory"]]);
+    assert.equal(checkSharedMemory(read(yaml)).privatePlug, null);
+    assert.equal(declaredPrivatePlug(`name: shmtest\n${yaml}`), undefined);
+  });
+
+  it("true and \"true\" are one plug, the later winning", () => {
+    const snap = read('plugs:\n  true: shared-memory\n  "true": {interface: shared-memory, private: true}\n');
+    assert.deepEqual(names(snap.plugs), [["true", "shared-memory"]]);
+    assert.equal(checkSharedMemory(snap).privatePlug, "true");
+  });
+
+  it("names an app's or hook's plugs by their text: 0123 is \"0123\", off is \"off\", ~ is \"\"", () => {
+    const snap = read('plugs:\n  "off": {interface: shared-memory, private: true}\napps:\n  app:\n    plugs: [off, 0123, ~]\nhooks:\n  install:\n    plugs: [0x1F]\n');
+    assert.deepEqual(names(snap.plugs), [["off", "shared-memory"]]);
+    assert.deepEqual(reasons(snap), [
+      ["0123", 'unknown interface "0123"'],
+      ["", 'unknown interface ""'],
+      ["0x1F", 'unknown interface "0x1F"'],
+    ]);
+    assert.equal(checkSharedMemory(snap).privatePlug, "off");
+  });
+
+  it("reads apps, hooks and snap.yaml's own fields by their key's text", () => {
+    const snap = readSnapYaml('"name": shmtest\n"apps":\n  yes:\n    "plugs": [shared-memory]\n  y:\n    plugs: [network]\n');
+    assert.deepEqual(names(snap.plugs), [["shared-memory", "shared-memory"], ["network", "network"]]);
+  });
+});
+
+describe("hooks snapd does not support", () => {
+  it("create no plugs or slots: setHooksFromSnapYaml skips them", () => {
+    const snap = read("plugs:\n  shm: {interface: shared-memory, private: true}\nhooks:\n  not-a-hook:\n    plugs: [shared-memory]\n    slots: [Bad]\n");
+    assert.deepEqual(names(snap.plugs), [["shm", "shared-memory"]]);
+    assert.deepEqual(reasons(snap), []);
+    assert.equal(checkSharedMemory(snap).privatePlug, "shm");
+  });
+
+  it("a supported hook does create them", () => {
+    const snap = read("plugs:\n  shm: {interface: shared-memory, private: true}\nhooks:\n  connect-plug-shm:\n    plugs: [shared-memory]\n");
+    assert.deepEqual(names(snap.plugs), [["shm", "shared-memory"], ["shared-memory", "shared-memory"]]);
+    assert.equal(checkSharedMemory(snap).privatePlug, null);
+  });
+
+  it("still refuse a malformed list, which yaml.v2 decodes whatever the hook", () => {
+    assert.equal(definitionError("name: shmtest\nhooks:\n  not-a-hook:\n    plugs: shm\n").reason, 'hook "not-a-hook": plugs must be a list of plug names');
+  });
+
+  it("match snapd's hook patterns", () => {
+    for (const name of ["configure", "install", "remove", "pre-refresh", "post-refresh", "prepare-device", "check-health", "gate-auto-refresh",
+      "prepare-plug-shm", "unprepare-slot-a-1", "connect-plug-x", "disconnect-slot-y", "fde-setup", "install-device", "change-view-a_B"]) {
+      assert.ok(isHookSupported(name), name);
+    }
+    for (const name of ["", "configure-x", "Configure", "prepare-plug-", "prepare-plug-Shm", "connect-shm", "post-install", "change-view-", "change-view-a\nb"]) {
+      assert.ok(!isHookSupported(name), name);
+    }
   });
 });

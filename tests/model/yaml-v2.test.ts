@@ -76,6 +76,27 @@ describe("YAML read as Go's yaml.v2 reads snap.yaml", () => {
     assert.equal(goFormat(decode("y: 1\nn: 2\n")), "map[false:2 true:1]");
   });
 
+  it("tells the keys of a struct or map[string] apart by their text, not their value", () => {
+    const doc = YamlV2Document.parse('y: 1\nyes: 2\ntrue: 3\n"true": 4\n0123: 5\n~: 6\nnull: 7\n');
+    assert.deepEqual(
+      doc.entries(doc.root).map((e) => [e.keyText, doc.text(e.value)]),
+      [["y", "1"], ["yes", "2"], ["true", "4"], ["0123", "5"], ["", "7"]],
+    );
+  });
+
+  it("merges into a struct or map[string] by key text too", () => {
+    const doc = YamlV2Document.parse("base: &b {y: 1, on: 2}\nm: {<<: *b, yes: 3, y: 4}\n");
+    const m = doc.entries(doc.root).find((e) => e.keyText === "m")!;
+    assert.deepEqual(doc.entries(m.value).map((e) => [e.keyText, doc.text(e.value)]), [["on", "2"], ["yes", "3"], ["y", "4"]]);
+  });
+
+  it("decodes a scalar into a string as yaml.v2 does: its text, a null as empty, a !!binary as its bytes", () => {
+    const doc = YamlV2Document.parse('- 0123\n- off\n- ~\n-\n- null\n- "~"\n- 1.50\n- !!binary aGk=\n- !!str 5\n- &a x\n- *a\n');
+    assert.deepEqual(doc.items(doc.root)!.map((item) => doc.text(item)), ["0123", "off", "", "", "", "~", "1.50", "hi", "5", "x", "x"]);
+    const map = YamlV2Document.parse("a: b\n");
+    assert.equal(map.items(map.root), undefined, "a mapping has no items");
+  });
+
   it("lets a duplicate key win silently", () => {
     assert.equal(goFormat(decode("a: 1\na: 2\n")), "map[a:2]");
   });
