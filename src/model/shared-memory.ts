@@ -25,8 +25,9 @@ export interface CheckedInterface {
 
 export interface SharedMemoryReport {
   snap: string;
+  /** Every shared-memory plug and slot as snapd keeps it. */
   valid: boolean;
-  /** snapd's "has bad plugs or slots" warning, or `null` when every plug and slot is valid. */
+  /** snapd's "has bad plugs or slots" warning (every interface's), or `null` when it has none to give. */
   summary: string | null;
   plugs: CheckedInterface[];
   slots: CheckedInterface[];
@@ -36,16 +37,20 @@ export interface SharedMemoryReport {
 
 /** Every shared-memory plug and slot of a snap, checked as snapd checks them at install. */
 export function checkSharedMemory(snap: SnapDeclaration): SharedMemoryReport {
-  const plugs = snap.plugs.filter(isSharedMemory).map((plug) => checked(plug, beforePreparePlug(plug, snap)));
-  const slots = snap.slots.filter(isSharedMemory).map((slot) => checked(slot, beforePrepareSlot(slot)));
+  // What snapd dropped while sanitizing (any interface) is in its warning too; the
+  // shared-memory ones among them are listed as refused, with snapd's reason.
+  const dropped = snap.dropped ?? [];
+  const droppedShm = dropped.filter(isSharedMemory).map((d) => checked(d, { ok: false, error: d.reason }));
+  const plugs = [...snap.plugs.filter(isSharedMemory).map((plug) => checked(plug, beforePreparePlug(plug, snap))), ...droppedShm.filter((d) => d.kind === "plug")];
+  const slots = [...snap.slots.filter(isSharedMemory).map((slot) => checked(slot, beforePrepareSlot(slot))), ...droppedShm.filter((d) => d.kind === "slot")];
   const byName = (a: CheckedInterface, b: CheckedInterface) => compareBytes(a.name, b.name);
   plugs.sort(byName);
   slots.sort(byName);
-  const bad = new Map([...plugs, ...slots].filter((i) => !i.valid).map((i) => [i.name, i.error!] as const));
+  const bad = new Map([...dropped.map((d) => [d.name, d.reason] as const), ...[...plugs, ...slots].filter((i) => !i.valid).map((i) => [i.name, i.error!] as const)]);
   const privatePlug = plugs.find((plug) => plug.valid && plug.attrs.get("private") === true);
   return {
     snap: snap.name,
-    valid: bad.size === 0,
+    valid: [...plugs, ...slots].every((i) => i.valid),
     summary: bad.size === 0 ? null : badInterfacesSummary(snap.name, bad),
     plugs,
     slots,

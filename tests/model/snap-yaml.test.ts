@@ -132,7 +132,18 @@ describe("dropping bad plugs and slots as snapd's SanitizePlugsSlots does: the s
       summary,
       'snap "shmtest" has bad plugs or slots: Shm (invalid plug name: "Shm"); A_B (invalid slot name: "A_B"); Bad (unknown interface "Bad")',
     );
-    assert.ok(checkSharedMemory(snap).valid);
+    const report = checkSharedMemory(snap);
+    assert.equal(report.summary, summary, "validate gives snapd's whole warning");
+    assert.deepEqual(
+      [...report.plugs, ...report.slots].map((i) => [i.name, i.valid]),
+      [["Shm", false], ["ok", true], ["A_B", false]],
+      "the shared-memory ones snapd drops are listed as refused",
+    );
+    assert.equal(report.valid, false);
+    const unrelated = checkSharedMemory(read("plugs:\n  shm: {interface: shared-memory, private: true}\napps:\n  app:\n    plugs: [Bad, shm]\n"));
+    assert.equal(unrelated.valid, true, "a dropped plug of another interface leaves the shared-memory plugs valid");
+    assert.equal(unrelated.privatePlug, "shm");
+    assert.equal(unrelated.summary, 'snap "shmtest" has bad plugs or slots: Bad (unknown interface "Bad")');
   });
 
   it("checks plug and slot names unique only among what is left", () => {
