@@ -2,7 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { InputError } from "../model/input-error";
 import { batchesOf, checkRollout, planRollout, Rollout } from "../model/rollout";
-import { checkHostArgs, GatedHostArgs, HostSummary, ROLLOUT_GATE, SnapShmHost, SnapShmHostArgs } from "./snap-shm-host";
+import { GatedHostArgs, ROLLOUT_GATE } from "./rollout-gate";
+import { checkHostArgs, HostSummary, SnapShmHost, SnapShmHostArgs } from "./snap-shm-host";
 
 /** One host of a fleet: its name and `SnapShmHost`'s arguments. */
 export interface FleetHostArgs extends SnapShmHostArgs {

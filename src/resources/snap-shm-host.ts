@@ -8,6 +8,7 @@ import { HostReach } from "../model/rollout";
 import { hostReach } from "../render/host-probe";
 import { probeHost } from "./host-probe";
 import { PrivateShm, PrivateShmSummary } from "./private-shm";
+import { GatedHostArgs, ROLLOUT_GATE } from "./rollout-gate";
 import { SnapSharedMemory } from "./snap-shared-memory";
 
 /** A snap on a host, with what to do on removal. */
@@ -45,16 +46,6 @@ export interface SnapShmHostArgs {
 
 /** A host's summary: one entry per snap instance. */
 export type HostSummary = Record<string, PrivateShmSummary>;
-
-/**
- * What a fleet's rollout makes a host's operations wait for (the batch before it), apart
- * from the host's own `dependsOn`, which its drift probe waits for too: the gate is made
- * from every host's probe, so the probe must not wait for it. Not part of the public API.
- */
-export const ROLLOUT_GATE: unique symbol = Symbol("snap-shm rollout gate");
-
-/** `SnapShmHostArgs` as a fleet gives them. */
-export type GatedHostArgs = SnapShmHostArgs & { [ROLLOUT_GATE]?: pulumi.Input<pulumi.Resource[]> };
 
 /** A host's snaps as entries, checked as `SnapShmHost` checks them; `context` names the host in errors. */
 export function checkHostArgs(context: string, args: SnapShmHostArgs): HostSnapArgs[] {
