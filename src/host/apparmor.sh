@@ -120,6 +120,8 @@ apparmor_args() {
     need "${arg_app_snippet-}" app-snippet
     need "${arg_update_ns_snippet-}" update-ns-snippet
   fi
+  # The mark that profiles were replaced and not loaded into the kernel yet.
+  not_loaded_mark=$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded
   profile_names=""
   set -f
   # shellcheck disable=SC2086 # the list is words
@@ -181,22 +183,44 @@ wait_for_other_parsers() {
   note "another apparmor_parser has run for over 30 s: loading anyway"
 }
 
+# apparmor_mark_not_loaded TARGET=TEMP...: where AppArmor is enabled, the not-loaded mark
+# goes down before the first profile is replaced, and only a load takes it away: a run
+# stopped in between (a failed load, a replacement failing halfway, a kill) leaves profiles
+# that the files hold and the kernel lacks, which the next apply would find in sync and never
+# load. It finds the mark instead, and loads every profile of the instance.
+apparmor_mark_not_loaded() {
+  [ $# -gt 0 ] && apparmor_enabled || return 0
+  : >"$not_loaded_mark"
+}
+
+# apparmor_reload_list: sets $reload to the profiles to load: the ones this run replaced, or,
+# when an earlier run left the not-loaded mark ($earlier_not_loaded), every profile of the
+# instance there is.
+apparmor_reload_list() {
+  reload=""
+  if [ -n "$earlier_not_loaded" ]; then
+    for name in $profile_names; do
+      [ ! -f "$SNAPD_PROFILE_DIR/$name" ] || reload="$reload $SNAPD_PROFILE_DIR/$name"
+    done
+    return 0
+  fi
+  for item in "$@"; do reload="$reload ${item%%=*}"; done
+}
+
 # apparmor_load PATH...: loads changed profiles the way snapd does, or says why not.
 apparmor_load() {
   [ $# -gt 0 ] || return 0
-  pending_mark="$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded"
   if ! apparmor_enabled; then
     found apparmor '"disabled"'
     note "AppArmor is not enabled on this host (no $APPARMOR_SECURITYFS or no apparmor_parser): profiles written, not loaded"
     return 0
   fi
   found apparmor '"enabled"'
-  : >"$pending_mark"
   wait_for_other_parsers
   if ! output=$(apparmor_parser --replace --write-cache --cache-loc="$APPARMOR_CACHE_DIR" --skip-read-cache "$@" 2>&1); then
     die "apparmor_parser --replace failed: $output (the files hold the new rules; the next apply loads them again)"
   fi
-  rm -f "$pending_mark"
+  rm -f "$not_loaded_mark"
   changed "loaded $# profile(s) into the kernel"
 }
 
@@ -222,6 +246,8 @@ apparmor_check_all() {
 apparmor_apply() {
   apparmor_args
   lock_instance
+  earlier_not_loaded=""
+  [ ! -e "$not_loaded_mark" ] || earlier_not_loaded=yes
   pending=""
   states=""
   for name in $profile_names; do
@@ -243,15 +269,17 @@ apparmor_apply() {
   done
   found profiles "{$states}"
   # shellcheck disable=SC2086 # words
+  record_targets $pending
+  # shellcheck disable=SC2086 # words
   apparmor_check_all $pending
   # Every new text passed the parser; only now does any file change.
   # shellcheck disable=SC2086 # words
+  apparmor_mark_not_loaded $pending
+  # shellcheck disable=SC2086 # words
   replace_files "put the private-shm block into" $pending
-  reload=""
-  for item in $pending; do reload="$reload ${item%%=*}"; done
-  if [ -z "$reload" ] && [ -e "$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded" ]; then
-    for name in $profile_names; do reload="$reload $SNAPD_PROFILE_DIR/$name"; done
-  fi
+  [ -z "$targets_changed" ] || return 0
+  # shellcheck disable=SC2086 # words
+  apparmor_reload_list $pending
   # shellcheck disable=SC2086 # paths without spaces
   apparmor_load $reload
 }
@@ -259,8 +287,9 @@ apparmor_apply() {
 apparmor_remove() {
   apparmor_args
   lock_instance
+  earlier_not_loaded=""
+  [ ! -e "$not_loaded_mark" ] || earlier_not_loaded=yes
   pending=""
-  reload=""
   for name in $profile_names; do
     path=$SNAPD_PROFILE_DIR/$name
     if [ ! -f "$path" ]; then
@@ -273,10 +302,16 @@ apparmor_remove() {
     fi
     cmp -s "$temp" "$path" && continue
     pending="$pending $path=$temp"
-    reload="$reload $path"
   done
   # shellcheck disable=SC2086 # words
+  record_targets $pending
+  # shellcheck disable=SC2086 # words
+  apparmor_mark_not_loaded $pending
+  # shellcheck disable=SC2086 # words
   replace_files "removed the private-shm block from" $pending
+  [ -z "$targets_changed" ] || return 0
+  # shellcheck disable=SC2086 # words
+  apparmor_reload_list $pending
   # shellcheck disable=SC2086 # paths without spaces
   apparmor_load $reload
 }

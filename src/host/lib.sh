@@ -39,13 +39,16 @@ instance_locked=""
 
 # json_quote TEXT: sets $json to TEXT as a JSON string literal. Plain text needs no process
 # (every result line quotes several values); only text to escape goes through awk.
+# A backslash is doubled with "&&" (the match, twice): awks disagree on what "\\\\" gives
+# in a replacement (mawk, Debian's and Ubuntu's awk, makes it one backslash; gawk and
+# busybox two), while "&" means the match in every one of them.
 json_quote() {
   case $1 in
     *[\\\"]* | *[![:print:]]*)
       json=\"$(printf '%s' "$1" | awk '
         BEGIN { ORS = "" }
         {
-          gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
+          gsub(/\\/, "&&"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
           gsub(/[\001-\010\013\014\016-\037\177]/, "?")
           if (NR > 1) printf "\\n"
           printf "%s", $0
@@ -132,6 +135,25 @@ finish() {
   exit "$status"
 }
 
+# finish_on_exit: finish ends every run, however it ends. dash (Ubuntu's and Debian's sh)
+# runs no EXIT trap when a signal kills it, which would leave temporary files beside the
+# profiles (snapd-apparmor loads that folder at boot, dot-files too) and print no result:
+# a hang-up, ^C or kill exits instead, with the shell's usual status for that signal, and
+# the EXIT trap runs.
+finish_on_exit() {
+  trap finish EXIT
+  trap 'interrupted HUP 129' HUP
+  trap 'interrupted INT 130' INT
+  trap 'interrupted TERM 143' TERM
+}
+
+# interrupted SIGNAL STATUS: a signal's way out. Nothing is printed here: after a hang-up a
+# write may fail, and the EXIT trap has files to remove first.
+interrupted() {
+  result_error="$part $action was interrupted by SIG$1"
+  exit "$2"
+}
+
 # require_root: host operations change root-owned files. The effective uid is read from
 # /proc by the shell (id where there is no /proc).
 require_root() {
@@ -210,22 +232,55 @@ replace_file() {
   sync "${1%/*}" 2>/dev/null || true
 }
 
-# replace_files MESSAGE TARGET=TEMP...: replace_file for several files of one directory, each
-# keeping its target's mode, with one process per step instead of one per file and step (a
-# snap has several profiles). Each replacement is recorded ("MESSAGE TARGET") once made.
-# Paths without spaces.
-replace_files() {
-  message=$1
-  shift
-  [ $# -gt 0 ] || return 0
+# split_items TARGET=TEMP...: sets $targets and $temps to the targets and the temporary
+# files, each a list of words.
+split_items() {
   targets=""
   temps=""
   for item in "$@"; do
     targets="$targets ${item%%=*}"
     temps="$temps ${item#*=}"
   done
+}
+
+# What one stat says of a target, one line each: its path, the mode its replacement keeps,
+# and what shows that another writer replaced or changed it (the inode: snapd renames a new
+# file in; the size; the modification time to the nanosecond).
+TARGET_STATE_FORMAT='%n %a %i %s %y'
+
+# record_targets TARGET=TEMP...: right after the targets were read and edited, one stat of
+# them all into $recorded_targets, for replace_files. Nothing to replace, no process.
+record_targets() {
+  recorded_targets=""
+  [ $# -gt 0 ] || return 0
+  split_items "$@"
   # shellcheck disable=SC2086 # paths without spaces
-  modes=$(stat -c '%a' $targets) || die "cannot read the mode of$targets"
+  recorded_targets=$(stat -c "$TARGET_STATE_FORMAT" $targets) || die "cannot read the state of$targets"
+}
+
+# replace_files MESSAGE TARGET=TEMP...: replace_file for several files of one directory, with
+# the same arguments as the record_targets before it: each keeps its target's mode, with one
+# process per step instead of one per file and step (a snap has several profiles). Each
+# replacement is recorded ("MESSAGE TARGET") once made. Paths without spaces.
+# Just before the first one, a second stat: a target that another writer replaced or changed
+# since it was read would lose that writer's text under ours (snapd rewrites profiles while
+# the parser checks ours, for seconds, and a self-heal runs exactly then). Then nothing is
+# replaced: the run fails saying so, or, in a self-heal ($edit_again set), the temporary files
+# go and $targets_changed names the target, for the next round to edit the new text.
+replace_files() {
+  message=$1
+  shift
+  targets_changed=""
+  [ $# -gt 0 ] || return 0
+  split_items "$@"
+  modes=""
+  rest=$recorded_targets$NEWLINE
+  while [ -n "$rest" ]; do
+    line=${rest%%"$NEWLINE"*}
+    rest=${rest#*"$NEWLINE"}
+    line=${line#* }
+    modes="$modes${modes:+ }${line%% *}"
+  done
   same=""
   for mode in $modes; do
     if [ -n "$same" ] && [ "$same" != "$mode" ]; then
@@ -239,18 +294,49 @@ replace_files() {
     chmod "$same" $temps
   else
     for item in "$@"; do
-      chmod "${modes%%"$NEWLINE"*}" "${item#*=}"
-      modes=${modes#*"$NEWLINE"}
+      chmod "${modes%% *}" "${item#*=}"
+      modes=${modes#* }
     done
   fi
   # shellcheck disable=SC2086 # paths without spaces
   sync $temps 2>/dev/null || true
+  # shellcheck disable=SC2086 # paths without spaces
+  now=$(stat -c "$TARGET_STATE_FORMAT" $targets 2>/dev/null) || true
+  if [ "$now" != "$recorded_targets" ]; then
+    first_changed_target "$now"
+    if [ -z "${edit_again-}" ]; then
+      die "$targets_changed changed while snap-shm was editing it (snapd rewrote it?): nothing was replaced, so none of the new text is lost; run again to edit the new text"
+    fi
+    # shellcheck disable=SC2086 # paths without spaces
+    rm -f $temps
+    note "$targets_changed changed while it was being edited (snapd rewrote it?): nothing was replaced; the next round edits the new text"
+    return 0
+  fi
   for item in "$@"; do
     mv -f "${item#*=}" "${item%%=*}" || die "cannot replace ${item%%=*}"
     changed "$message ${item%%=*}"
   done
   first_target=${1%%=*}
   sync "${first_target%/*}" 2>/dev/null || true
+}
+
+# first_changed_target NOW: sets $targets_changed to the first of $targets whose line in NOW
+# (a second stat) is not the one recorded, or that NOW lacks (it is gone).
+first_changed_target() {
+  was_left=$recorded_targets$NEWLINE
+  now_left=$1$NEWLINE
+  for target in $targets; do
+    was=${was_left%%"$NEWLINE"*}
+    was_left=${was_left#*"$NEWLINE"}
+    case $now_left in
+      "$was$NEWLINE"*) now_left=${now_left#*"$NEWLINE"} ;;
+      *)
+        targets_changed=$target
+        return 0
+        ;;
+    esac
+  done
+  targets_changed=${targets# }
 }
 
 # ends_without_newline FILE: true when FILE is not empty and its last byte is not a newline.
@@ -297,9 +383,203 @@ refuse_symlinked_shm() {
   [ ! -L /dev/shm ] || die "$SHM_SYMLINK_MESSAGE"
 }
 
-# snap_update_ns: the path of snapd's snap-update-ns, or nothing.
+# Debian's version order (dpkg's verrevcmp, as snapd's strutil.VersionCompare), the same
+# rules as src/model/snapd-version.ts, which the tests hold it to. Prints -1, 0 or 1.
+# Here, not in snapd-version.sh: every part may need to know which snapd runs (find_snapd).
+# shellcheck disable=SC2016 # awk source, not shell
+VERSION_COMPARE_AWK='
+function order(c) {
+  if (c == "" || c ~ /[0-9]/) return 0
+  if (c == "~") return -1
+  if (c ~ /[A-Za-z]/) return ord[c]
+  return ord[c] + 256
+}
+function fragment(a, b,    i, j, ac, bc, first) {
+  i = 1; j = 1
+  while (i <= length(a) || j <= length(b)) {
+    first = 0
+    while ((i <= length(a) && substr(a, i, 1) !~ /[0-9]/) || (j <= length(b) && substr(b, j, 1) !~ /[0-9]/)) {
+      ac = order(substr(a, i, 1)); bc = order(substr(b, j, 1))
+      if (ac != bc) return ac - bc
+      i++; j++
+    }
+    while (substr(a, i, 1) == "0") i++
+    while (substr(b, j, 1) == "0") j++
+    while (substr(a, i, 1) ~ /[0-9]/ && substr(b, j, 1) ~ /[0-9]/) {
+      if (!first) first = (substr(a, i, 1) + 0) - (substr(b, j, 1) + 0)
+      i++; j++
+    }
+    if (substr(a, i, 1) ~ /[0-9]/) return 1
+    if (substr(b, j, 1) ~ /[0-9]/) return -1
+    if (first) return first
+  }
+  return 0
+}
+function split_version(v, part,    colon, dash) {
+  colon = index(v, ":")
+  part["epoch"] = colon ? substr(v, 1, colon - 1) + 0 : 0
+  v = substr(v, colon + 1)
+  dash = 0
+  for (k = length(v); k > 0; k--) if (substr(v, k, 1) == "-") { dash = k; break }
+  part["upstream"] = dash ? substr(v, 1, dash - 1) : v
+  part["revision"] = dash ? substr(v, dash + 1) : ""
+}
+BEGIN {
+  for (k = 33; k < 127; k++) ord[sprintf("%c", k)] = k
+  split_version(A, pa); split_version(B, pb)
+  r = pa["epoch"] - pb["epoch"]
+  if (!r) r = fragment(pa["upstream"], pb["upstream"])
+  if (!r) r = fragment(pa["revision"], pb["revision"])
+  print (r < 0 ? -1 : r > 0 ? 1 : 0)
+}'
+
+# version_compare A B: -1, 0 or 1.
+version_compare() {
+  awk -v A="$1" -v B="$2" "$VERSION_COMPARE_AWK"
+}
+
+# version_order A B: sets $order to -1, 0 or 1, as version_compare prints it. The shell
+# decides the usual versions (version_order_shell), without a process; version_compare the
+# rest (an epoch, a leading zero, a long number, a revision where the rest is equal...), with
+# every rule of dpkg's.
+version_order() {
+  order=
+  case $1$2 in *:*) ;; *) version_order_shell "$1" "$2" ;; esac
+  [ -n "$order" ] || order=$(version_compare "$1" "$2")
+}
+
+# version_order_shell A B: sets $order where the numbers at the start of A and B, compared
+# in turn, decide, or, where they are equal, what follows them does: a revision against the
+# end, or the next character by its class alone (character_rank). Up to there both are
+# digits and dots, inside the upstream versions, which dpkg compares first. Leaves $order
+# empty elsewhere.
+version_order_shell() {
+  left=$1
+  right=$2
+  while :; do
+    a=${left%%[!0-9]*}
+    b=${right%%[!0-9]*}
+    case $a in "" | 0?* | ??????????*) return 0 ;; esac
+    case $b in "" | 0?* | ??????????*) return 0 ;; esac
+    if [ "$a" -ne "$b" ]; then
+      order=1
+      [ "$a" -gt "$b" ] || order=-1
+      return 0
+    fi
+    left=${left#"$a"}
+    right=${right#"$b"}
+    # Neither has a colon: the one here parts them.
+    case $left:$right in .[0-9]*:.[0-9]*) ;; *) break ;; esac
+    left=${left#.}
+    right=${right#.}
+  done
+  # One ended where the other goes on with a hyphen and a number from 1 on (a Debian
+  # revision, or more of its upstream version): that one is newer.
+  case $left:$right in
+    :-[1-9]*) order=-1 && return 0 ;;
+    -[1-9]*:) order=1 && return 0 ;;
+  esac
+  character_rank "$left"
+  left_rank=$rank
+  character_rank "$right"
+  [ -n "$left_rank" ] && [ -n "$rank" ] || return 0
+  if [ "$left_rank" -ne "$rank" ]; then
+    order=1
+    [ "$left_rank" -gt "$rank" ] || order=-1
+  elif [ "$rank" -eq 2 ]; then
+    order=0
+  fi
+}
+
+# character_rank TEXT: sets $rank to the class of TEXT's first character in dpkg's order,
+# where the class decides against another class: 1 a tilde (before everything, even the
+# end), 2 the end, 3 a letter (letters before other characters), 4 a plus sign, 5 a dot.
+# Empty for any other character (a hyphen may begin the revision).
+character_rank() {
+  case $1 in
+    "") rank=2 ;;
+    "~"*) rank=1 ;;
+    [A-Za-z]*) rank=3 ;;
+    +*) rank=4 ;;
+    .*) rank=5 ;;
+    *) rank= ;;
+  esac
+}
+
+# read_info_version FILE: sets $info_version to the VERSION= of snapd's info FILE, read by
+# the shell; empty when there is none.
+read_info_version() {
+  info_version=
+  [ -r "$1" ] || return 0
+  while IFS= read -r line || [ -n "$line" ]; do
+    case $line in VERSION=*)
+      info_version=${line#VERSION=}
+      return 0
+      ;;
+    esac
+  done <"$1"
+}
+
+# distro_reexecs: snapd re-executes into a snap on classic Debian and Ubuntu and the systems
+# like them only (os-release ID or ID_LIKE; not Ubuntu Core), as snapd's release package
+# decides. Read by the shell.
+distro_reexecs() {
+  for os_release in /etc/os-release /usr/lib/os-release; do
+    [ -r "$os_release" ] || continue
+    like=
+    while IFS= read -r line || [ -n "$line" ]; do
+      case $line in ID=* | ID_LIKE=*) ;; *) continue ;; esac
+      value=${line#*=}
+      value=${value#[\"\']}
+      value=${value%[\"\']}
+      case $line in ID=*) [ "$value" != ubuntu-core ] || return 1 ;; esac
+      like="$like $value"
+    done <"$os_release"
+    case "$like " in *" debian "* | *" ubuntu "*) return 0 ;; esac
+    return 1
+  done
+  return 1
+}
+
+# find_snapd: which snapd runs here, once per run. Sets $snapd_dir to the folder of its tools
+# and $snapd_info_version to the version its info file gives (both empty when there is none).
+# The distribution's snapd (/usr/lib/snapd, /usr/libexec/snapd on some distributions) runs,
+# except on Debian and Ubuntu, where it re-executes into the snapd snap (/snap/snapd/current,
+# or /snap/core/current where there is no snapd snap) when that snap's snapd is at least as
+# new (snapdtool's ExecInSnapdOrCoreSnap, which looks for snapd's binary beside the info file
+# both snaps ship). That snapd writes the rules, and its own snap-update-ns applies mount
+# profiles. (snapd does not re-execute when its environment has SNAP_REEXEC=0, which a run
+# cannot see: a host set up so is taken for the usual one.)
+find_snapd() {
+  [ -z "${snapd_found-}" ] || return 0
+  snapd_found=yes
+  snapd_dir=
+  snapd_info_version=
+  for dir in /usr/lib/snapd /usr/libexec/snapd; do
+    read_info_version "$dir/info"
+    [ -n "$info_version" ] || continue
+    snapd_dir=$dir
+    snapd_info_version=$info_version
+    break
+  done
+  [ "$snapd_dir" = /usr/lib/snapd ] || return 0
+  for tree in /snap/snapd/current /snap/core/current; do
+    [ -e "$tree/usr/lib/snapd/info" ] || continue
+    read_info_version "$tree/usr/lib/snapd/info"
+    [ -n "$info_version" ] && distro_reexecs || return 0
+    version_order "$snapd_info_version" "$info_version"
+    [ "$order" -le 0 ] || return 0
+    snapd_dir=$tree/usr/lib/snapd
+    snapd_info_version=$info_version
+    return 0
+  done
+}
+
+# snap_update_ns: the path of the snap-update-ns that snapd uses, or nothing: the one beside
+# the snapd that runs (find_snapd), else the distribution's, as snapd falls back to it.
 snap_update_ns() {
-  for candidate in /usr/lib/snapd/snap-update-ns /usr/libexec/snapd/snap-update-ns; do
+  find_snapd
+  for candidate in "${snapd_dir:-/usr/lib/snapd}/snap-update-ns" /usr/lib/snapd/snap-update-ns /usr/libexec/snapd/snap-update-ns; do
     if [ -x "$candidate" ]; then
       printf '%s' "$candidate"
       return 0

@@ -28,7 +28,7 @@ report_probe() {
 # result line each.
 probe_instance() {
   (
-    trap finish EXIT
+    finish_on_exit
     part=prerequisites
     action=probe
     check_instance "$instance"
@@ -36,7 +36,7 @@ probe_instance() {
     resolve_generation
     # The snap's own declaration, for the program to read with snapd's rules (mode auto).
     (
-      trap finish EXIT
+      finish_on_exit
       part=snap
       yaml="/snap/$instance/current/meta/snap.yaml"
       if [ -r "$yaml" ]; then found_string snapYaml "$(cat "$yaml")"; else found snapYaml null; fi
@@ -51,7 +51,7 @@ probe_instance() {
     for probed in directory apparmor mount self-heal; do
       for probed_mode in $modes; do
         (
-          trap finish EXIT
+          finish_on_exit
           part=$probed
           function_name "$probed"
           probe=${function_name}_probe
@@ -89,7 +89,7 @@ host_probe() {
   instance=""
 }
 
-trap finish EXIT
+finish_on_exit
 part=${1-}
 action=${2-}
 [ $# -ge 2 ] || die "usage: PART ACTION key=value..."

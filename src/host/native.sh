@@ -101,6 +101,8 @@ native_apparmor_apply() {
     pending="$pending $path=$temp"
   done
   # shellcheck disable=SC2086 # words
+  record_targets $pending
+  # shellcheck disable=SC2086 # words
   replace_files "removed the snap-shm block (snapd's rules serve in native mode) from" $pending
   for name in $profile_names; do
     missing=$(native_rule_missing "$SNAPD_PROFILE_DIR/$name")

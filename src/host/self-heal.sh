@@ -241,23 +241,35 @@ self_heal_uninstall() {
 
 # self_heal_repair: the directory, AppArmor and mount applies under the instance lock, in
 # rounds: a round that changed something is followed by another, since systemd does not
-# watch while the heal runs. A host in sync is only read. What the first round found is
-# reported (what snapd had left), with the number of rounds.
+# watch while the heal runs. So is a round in which snapd rewrote a profile while it was
+# being edited: nothing was replaced then ($edit_again), and the next round edits snapd's new
+# text. A host in sync is only read. What the first round found is reported (what snapd had
+# left), with the number of rounds.
 self_heal_repair() {
   round=0
   repair_found=
+  edit_again=yes
   while :; do
     round=$((round + 1))
     before=$change_count
+    raced=
     for repair_part in directory apparmor mount; do
       outer_found=$result_found
       result_found=
+      targets_changed=
       "${repair_part}_apply"
+      [ -z "$targets_changed" ] || raced=$targets_changed
       [ "$round" -gt 1 ] || repair_found="$repair_found${repair_found:+,}\"$repair_part\":{$result_found}"
       result_found=$outer_found
     done
-    if [ "$change_count" -eq "$before" ] || [ "$round" -ge "$SELF_HEAL_ROUNDS" ]; then break; fi
+    if [ -z "$raced" ] && [ "$change_count" -eq "$before" ]; then break; fi
+    if [ "$round" -ge "$SELF_HEAL_ROUNDS" ]; then
+      [ -z "$raced" ] ||
+        die "$raced changed while it was being edited, in round after round ($round): nothing of it was replaced; the next rewrite starts the heal again"
+      break
+    fi
   done
+  edit_again=
   found repair "{$repair_found,\"rounds\":$round}"
 }
 

@@ -185,6 +185,26 @@ describe("host awk edits match the model", function () {
     );
   });
 
+  // Two versions, often the same numbers with different tails (a distribution's snapd and the
+  // snapd snap it re-executes into are often that close), where the shell decides most.
+  const numbers = fc.array(fc.constantFrom("0", "2", "55", "60", "3", "10"), { minLength: 1, maxLength: 3 }).map((parts) => parts.join("."));
+  const tail = fc.array(fc.constantFrom("~rc1", "~", "+git", "+22.04", "a", "b1", ".1", ".0", "-1", "-0", "-1ubuntu2", "0", "02"), { maxLength: 2 }).map((parts) => parts.join(""));
+  const versionPair = fc.oneof(
+    fc.tuple(version, version),
+    fc.tuple(numbers, tail, tail).map(([v, x, y]) => [`${v}${x}`, `${v}${y}`] as [string, string]),
+  );
+
+  it("the shell's own order of two versions (which snapd runs), over generated snapd versions", () => {
+    fc.assert(
+      fc.property(versionPair, ([a, b]) => {
+        const host = hostFunction(["lib.sh"], 'version_order "$A" "$B"; echo "$order"', "", { A: a, B: b });
+        assert.equal(host.status, 0, host.stderr);
+        assert.equal(Number(host.stdout), Math.sign(compareVersions(a, b)), `${a} vs ${b}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("decides the usual versions without awk, and leaves the rest to it", () => {
     const noAwk = "version_compare() { echo awk >&2; exit 99; }; ";
     for (const [v, threshold, expected] of [
@@ -193,11 +213,27 @@ describe("host awk edits match the model", function () {
       ["2.60.1+git", "2.60.2", "below"],
       ["2.54.3-1", "2.55.3", "below"],
       ["2.66~rc1", "2.55.3", "not"],
+      ["2.60.2", "2.60.2", "not"],
+      ["2.60.2~rc1", "2.60.2", "below"],
+      ["2.60.2+git", "2.60.2", "not"],
+      ["2.60", "2.60.2", "below"],
+      ["2.60.2-1", "2.60.2", "not"],
     ]) {
       assert.deepEqual(below(v, threshold, noAwk), { status: 0, stdout: `${expected}\n`, stderr: "" }, `${v} vs ${threshold}`);
     }
-    for (const v of ["2.60.2", "2.60.2~rc1", "1:2.50", "2.060.1", "2.60"]) {
+    for (const v of ["2.60.2-0", "2.60.2-~1", "1:2.50", "2.060.1", "2.60.x"]) {
       assert.ok(below(v, "2.60.2", noAwk).stderr.startsWith("awk\n"), `${v} needs dpkg's every rule`);
+    }
+    // Which snapd runs: a distribution's snapd against the snapd snap's, as they usually are.
+    const order = (a: string, b: string) => hostFunction(["lib.sh"], `${noAwk}version_order "$A" "$B"; echo "$order"`, "", { A: a, B: b });
+    for (const [a, b, expected] of [
+      ["2.57.6-1+deb12u1+b2", "2.61.3", "-1"],
+      ["2.63+24.04", "2.63", "1"],
+      ["2.63+24.04", "2.63.1", "-1"],
+      ["2.61.3", "2.61.3", "0"],
+      ["2.57.6-1+deb12u1+b2", "2.57.6", "1"],
+    ]) {
+      assert.deepEqual(order(a, b), { status: 0, stdout: `${expected}\n`, stderr: "" }, `${a} vs ${b}`);
     }
   });
 });
