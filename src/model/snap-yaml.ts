@@ -65,12 +65,18 @@ export function readSnapYaml(text: string): SnapDeclaration {
   }
   const top = new Map(doc.entries(doc.root).map((entry) => [entry.keyText, entry]));
   const section = (key: string) => top.get(key)?.value ?? null;
+  // `plugs`, `slots`, `apps` and `hooks` are maps in snapd's struct: given twice (or by a
+  // merge too), yaml.v2 adds the second to the first.
+  const mapSection = (key: string, invalid: string) =>
+    doc.mergedEntries(doc.fieldValues(doc.root, key), (node) => {
+      throw new SnapDefinitionError(invalid, doc.position(node));
+    });
   const declared = {
-    plugs: readDeclarations(doc, "plug", section("plugs")),
-    slots: readDeclarations(doc, "slot", section("slots")),
+    plugs: readDeclarations(doc, "plug", mapSection("plugs", "plugs must be a mapping of plug names to definitions")),
+    slots: readDeclarations(doc, "slot", mapSection("slots", "slots must be a mapping of slot names to definitions")),
   };
-  addImplicit(doc, "app", section("apps"), declared);
-  addImplicit(doc, "hook", section("hooks"), declared);
+  addImplicit(doc, "app", mapSection("apps", "apps must be a mapping"), declared);
+  addImplicit(doc, "hook", mapSection("hooks", "hooks must be a mapping"), declared);
   const name = doc.text(section("name"));
   const snap = { name, ...sanitize(name, declared) };
   validate(snap, declared);
@@ -81,12 +87,8 @@ function isEmpty(doc: YamlV2Document, node: Node | null): boolean {
   return doc.value(node) === null;
 }
 
-function readDeclarations(doc: YamlV2Document, kind: InterfaceKind, node: Node | null): InterfaceDeclaration[] {
-  if (isEmpty(doc, node)) return [];
-  if (!doc.isMapping(node)) {
-    throw new SnapDefinitionError(`${kind}s must be a mapping of ${kind} names to definitions`, doc.position(node));
-  }
-  return doc.entries(node).map((entry) => {
+function readDeclarations(doc: YamlV2Document, kind: InterfaceKind, entries: MappingEntry[]): InterfaceDeclaration[] {
+  return entries.map((entry) => {
     const position = doc.position(entry.key);
     const { iface, attrs } = convertDefinition(kind, entry.keyText, doc.value(entry.value), position);
     return { kind, name: entry.keyText, interface: iface, attrs, position };
@@ -165,12 +167,10 @@ function normalizeValue(value: GoValue): GoValue {
 function addImplicit(
   doc: YamlV2Document,
   owner: "app" | "hook",
-  node: Node | null,
+  owners: MappingEntry[],
   declared: { plugs: InterfaceDeclaration[]; slots: InterfaceDeclaration[] },
 ): void {
-  if (isEmpty(doc, node)) return;
-  if (!doc.isMapping(node)) throw new SnapDefinitionError(`${owner}s must be a mapping`, doc.position(node));
-  for (const ownerEntry of doc.entries(node)) {
+  for (const ownerEntry of owners) {
     if (isEmpty(doc, ownerEntry.value)) continue;
     if (!doc.isMapping(ownerEntry.value)) {
       throw new SnapDefinitionError(`${owner} ${goQuote(ownerEntry.keyText)} must be a mapping`, doc.position(ownerEntry.key));

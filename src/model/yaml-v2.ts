@@ -153,6 +153,53 @@ export class YamlV2Document {
     return this.mappingEntries(node, "string", 0);
   }
 
+  /**
+   * Every value yaml.v2 decodes into the struct field `key` of mapping `node`, in the order it
+   * decodes them: each `key:` where it stands, and those of merged mappings at the merge (a
+   * sequence of mappings last first). A string field keeps the last; a map field, such as
+   * snap.yaml's `plugs`, adds each to the one before (see `mergedEntries`).
+   */
+  fieldValues(node: Node | null, key: string, depth = 0): Array<Node | null> {
+    const map = this.deref(node);
+    if (!isMap(map)) return [];
+    this.guard(depth);
+    const values: Array<Node | null> = [];
+    for (const pair of map.items) {
+      if (!isPair(pair)) continue;
+      const pairKey = pair.key as Node;
+      const value = (pair.value as Node | null) ?? null;
+      if (isScalar(pairKey) && pairKey.type === "PLAIN" && pairKey.source === "<<" && !pairKey.tag) {
+        const merged = this.deref(value);
+        const sources = isSeq(merged) ? [...(merged.items as Node[])].reverse() : [merged];
+        for (const source of sources) values.push(...this.fieldValues(source, key, depth + 1));
+        continue;
+      }
+      if (this.text(pairKey) === key) values.push(value);
+    }
+    return values;
+  }
+
+  /**
+   * The entries of a `map[string]...` struct field given several times (`fieldValues`), as
+   * yaml.v2 leaves the map: each mapping's keys added to the map already there, a later key
+   * overwriting, and a null emptying it. `invalid` is called with a value that is neither.
+   */
+  mergedEntries(values: Array<Node | null>, invalid: (node: Node | null) => never): MappingEntry[] {
+    const merged = new Map<string, MappingEntry>();
+    for (const value of values) {
+      if (this.value(value) === null) {
+        merged.clear();
+        continue;
+      }
+      if (!this.isMapping(value)) invalid(value);
+      for (const entry of this.entries(value)) {
+        merged.delete(entry.keyText);
+        merged.set(entry.keyText, entry);
+      }
+    }
+    return [...merged.values()];
+  }
+
   private mappingEntries(node: Node | null, identity: KeyIdentity, depth: number): MappingEntry[] {
     const map = this.deref(node);
     if (!isMap(map)) return [];

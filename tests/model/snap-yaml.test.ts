@@ -232,3 +232,30 @@ describe("hooks snapd does not support", () => {
     }
   });
 });
+
+describe("sections given twice, as yaml.v2 decodes snapd's map fields", () => {
+  const PRIVATE = "  b: {interface: shared-memory, private: true}\n";
+  const privatePlugOf = (yaml: string) => checkSharedMemory(read(yaml)).privatePlug;
+
+  it("adds a second `plugs:` to the first, so a private plug there meets the other shared-memory plug", () => {
+    const twice = `plugs:\n  a: shared-memory\nplugs:\n${PRIVATE}`;
+    assert.deepEqual(names(read(twice).plugs), [["a", "shared-memory"], ["b", "shared-memory"]]);
+    assert.equal(privatePlugOf(twice), null, "snapd refuses the private plug beside another shared-memory plug");
+  });
+
+  it("adds the plugs of a merged mapping, where the merge stands", () => {
+    const merged = `<<: {plugs: {a: shared-memory}}\nplugs:\n${PRIVATE}`;
+    assert.deepEqual(names(read(merged).plugs), [["a", "shared-memory"], ["b", "shared-memory"]]);
+    assert.equal(privatePlugOf(merged), null);
+  });
+
+  it("empties the map at a null, and keeps the last definition of a plug given twice", () => {
+    assert.equal(privatePlugOf(`plugs:\n  a: shared-memory\nplugs:\nplugs:\n${PRIVATE}`), "b");
+    assert.deepEqual(names(read("plugs:\n  a: shared-memory\nplugs:\n  a: network\n").plugs), [["a", "network"]]);
+  });
+
+  it("adds apps given twice, a later app replacing one of the same name", () => {
+    const snap = read(`plugs:\n${PRIVATE}apps:\n  one: {plugs: [b]}\napps:\n  two: {plugs: [shm-extra]}\n`);
+    assert.deepEqual(names(snap.plugs), [["b", "shared-memory"], ["shm-extra", "shm-extra"]]);
+  });
+});
