@@ -183,8 +183,7 @@ describe("a replacement failing halfway where AppArmor is enabled (a recording s
   beforeEach(async () => {
     host = await TestHost.start();
     host.addSnap({ instance: I, apps: ["app"], hooks: ["configure"] });
-    host.must("mount -t tmpfs securityfs-stand-in /sys/kernel/security && mkdir /sys/kernel/security/apparmor");
-    host.writeFile("/usr/local/sbin/apparmor_parser", '#!/bin/sh\ncase "$1" in --replace) echo "$*" >> /run/loads; exit 0 ;; esac\nexec /usr/sbin/apparmor_parser "$@"\n', "0755");
+    host.enableAppArmorStandIn();
   });
   afterEach(async () => host.stop());
 

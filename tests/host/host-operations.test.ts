@@ -470,7 +470,7 @@ describe("probes on a test host", function () {
 
 describe("loading profiles where AppArmor is enabled (a recording stand-in for the kernel side)", function () {
   // This machine's kernel has no AppArmor, so the load itself cannot run here. The stand-in
-  // apparmor_parser below records --replace calls and hands every other call (the -QK
+  // apparmor_parser (TestHost.enableAppArmorStandIn) records --replace calls and hands every other call (the -QK
   // checks) to Debian's real parser.
   this.timeout(120_000);
   let host: TestHost;
@@ -478,12 +478,7 @@ describe("loading profiles where AppArmor is enabled (a recording stand-in for t
   beforeEach(async () => {
     host = await TestHost.start();
     host.addSnap({ instance: I, apps: ["app"], hooks: ["configure"] });
-    host.must("mount -t tmpfs securityfs-stand-in /sys/kernel/security && mkdir /sys/kernel/security/apparmor");
-    host.writeFile(
-      "/usr/local/sbin/apparmor_parser",
-      '#!/bin/sh\ncase "$1" in --replace) echo "$*" >> /run/loads; [ ! -e /run/fail-load ] || { echo "kernel says no" >&2; exit 1; }; exit 0 ;; esac\nexec /usr/sbin/apparmor_parser "$@"\n',
-      "0755",
-    );
+    host.enableAppArmorStandIn();
   });
   afterEach(async () => host.stop());
 

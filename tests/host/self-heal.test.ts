@@ -380,12 +380,7 @@ describe("the heal's AppArmor load comes after snapd's (a recording stand-in for
   beforeEach(async () => {
     host = await TestHost.start();
     host.addSnap({ instance: I, apps: ["app"], hooks: ["configure"], running: true });
-    host.must("mount -t tmpfs securityfs-stand-in /sys/kernel/security && mkdir /sys/kernel/security/apparmor");
-    host.writeFile(
-      "/usr/local/sbin/apparmor_parser",
-      '#!/bin/sh\ncase "$1" in --replace) echo "$(date +%s.%N) $*" >> /run/loads; exit 0 ;; esac\nexec /usr/sbin/apparmor_parser "$@"\n',
-      "0755",
-    );
+    host.enableAppArmorStandIn({ timed: true });
   });
   afterEach(async () => host.stop());
 

@@ -158,6 +158,23 @@ export class TestHost {
       .filter((line) => line.split(" ")[4] === "/dev/shm");
   }
 
+  /**
+   * AppArmor enabled as far as snap-shm can tell (a tmpfs with an `apparmor` folder on
+   * /sys/kernel/security), with a stand-in apparmor_parser in front of Debian's real one: it
+   * records each `--replace` (the kernel load this machine cannot do) in /run/loads, with the
+   * time first when `timed`, and fails it while /run/fail-load exists; every other call (the
+   * -QK checks) goes to the real parser.
+   */
+  enableAppArmorStandIn(options: { timed?: boolean } = {}): void {
+    this.must("mount -t tmpfs securityfs-stand-in /sys/kernel/security && mkdir /sys/kernel/security/apparmor");
+    const record = options.timed ? 'echo "$(date +%s.%N) $*"' : 'echo "$*"';
+    this.writeFile(
+      "/usr/local/sbin/apparmor_parser",
+      `#!/bin/sh\ncase "$1" in --replace) ${record} >> /run/loads; [ ! -e /run/fail-load ] || { echo "kernel says no" >&2; exit 1; }; exit 0 ;; esac\nexec /usr/sbin/apparmor_parser "$@"\n`,
+      "0755",
+    );
+  }
+
   /** Installs a fixture snap: snapd-shaped profiles, and a preserved namespace when running. */
   addSnap(snap: FixtureSnap): void {
     const dir = "/var/lib/snapd/apparmor/profiles";
