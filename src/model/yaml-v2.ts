@@ -168,9 +168,8 @@ export class YamlV2Document {
       if (!isPair(pair)) continue;
       const pairKey = pair.key as Node;
       const value = (pair.value as Node | null) ?? null;
-      if (isScalar(pairKey) && pairKey.type === "PLAIN" && pairKey.source === "<<" && !pairKey.tag) {
-        const merged = this.deref(value);
-        const sources = isSeq(merged) ? [...(merged.items as Node[])].reverse() : [merged];
+      const sources = this.mergeSources(pairKey, value);
+      if (sources) {
         for (const source of sources) values.push(...this.fieldValues(source, key, depth + 1));
         continue;
       }
@@ -209,11 +208,9 @@ export class YamlV2Document {
       if (!isPair(pair)) continue;
       const key = pair.key as Node;
       const value = (pair.value as Node | null) ?? null;
-      if (isScalar(key) && key.type === "PLAIN" && key.source === "<<" && !key.tag) {
-        const merged = this.deref(value);
-        const sources = isSeq(merged) ? [...(merged.items as Node[])].reverse() : [merged];
+      const sources = this.mergeSources(key, value);
+      if (sources) {
         for (const source of sources) {
-          if (!isMap(this.deref(source))) throw new YamlSyntaxError("map merge requires map or sequence of maps as the value", this.position(source));
           for (const entry of this.mappingEntries(source, identity, depth + 1)) entries.set(this.keyId(entry, identity), entry);
         }
         continue;
@@ -223,6 +220,20 @@ export class YamlV2Document {
       entries.set(this.keyId(entry, identity), entry);
     }
     return [...entries.values()];
+  }
+
+  /**
+   * The mappings a merge key (`<<`) brings in, in the order yaml.v2 applies them (a sequence
+   * last first), each checked to be a mapping; undefined for any other key.
+   */
+  private mergeSources(key: Node, value: Node | null): Array<Node | null> | undefined {
+    if (!(isScalar(key) && key.type === "PLAIN" && key.source === "<<" && !key.tag)) return undefined;
+    const merged = this.deref(value);
+    const sources = isSeq(merged) ? [...(merged.items as Node[])].reverse() : [merged];
+    for (const source of sources) {
+      if (!isMap(this.deref(source))) throw new YamlSyntaxError("map merge requires map or sequence of maps as the value", this.position(source));
+    }
+    return sources;
   }
 
   /**
