@@ -14,9 +14,13 @@
  *   part, read once, as a program would read its script file), each snap's commands chained
  *   with `dependsOn` as snap-shm's are. The shape comes from the calibration, in the file
  *   named by BENCH_BASELINE_SHAPE.
+ * - tree: the baseline's commands inside snap-shm's tree of empty components (a fleet, a
+ *   host, a snap on the host, a part around each command), each part and its command waiting
+ *   for the part before, as snap-shm's parts do: what the one-component-per-concept
+ *   structure costs by itself, without anything snap-shm computes.
  *
- * Both get the same mock answers (a resource's state is its inputs plus a result line), and
- * both give every host its own address and pinned host key and the same secret key.
+ * All get the same mock answers (a resource's state is its inputs plus a result line), and
+ * all give every host its own address and pinned host key and the same secret key.
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -78,8 +82,8 @@ function partOf(name: string): { instance: string; part: string; suffix: string 
 async function main(): Promise<void> {
   const mode = process.argv[2] as Mode;
   const hosts = mode === "calibrate" ? 1 : Number(process.argv[3]);
-  if (!["snap-shm", "baseline", "calibrate"].includes(mode) || !Number.isInteger(hosts) || hosts < 1) {
-    throw new Error("usage: construction-child.js snap-shm|baseline|calibrate HOSTS");
+  if (!["snap-shm", "baseline", "tree", "calibrate"].includes(mode) || !Number.isInteger(hosts) || hosts < 1) {
+    throw new Error("usage: construction-child.js snap-shm|baseline|tree|calibrate HOSTS");
   }
   // Diagnostics (not for timed runs): how many promises the SDK wraps with a stack capture.
   let promises = 0;
@@ -149,10 +153,11 @@ async function main(): Promise<void> {
   }));
 
   // Modules loaded and the baseline's strings made before the clock starts.
-  const r = mode === "baseline" ? undefined : await import("../src/resources");
+  const handWritten = mode === "baseline" || mode === "tree";
+  const r = handWritten ? undefined : await import("../src/resources");
   const stop = (await import("../src/resources/probe-credentials")).stopProbeCredentials;
   const { remote } = await import("@pulumi/command");
-  const baselineShape = mode === "baseline" ? (JSON.parse(readFileSync(process.env.BENCH_BASELINE_SHAPE!, "utf8")) as CommandShape[]) : [];
+  const baselineShape = handWritten ? (JSON.parse(readFileSync(process.env.BENCH_BASELINE_SHAPE!, "utf8")) as CommandShape[]) : [];
   const scripts = new Map(baselineShape.map((c) => [c.part, "#".repeat(c.stdin)]));
 
   const t0 = process.hrtime.bigint();
@@ -164,7 +169,7 @@ async function main(): Promise<void> {
     });
     top = fleet.summary;
   } else {
-    top = baseline(remote, baselineShape, scripts, connections);
+    top = baseline(remote, baselineShape, scripts, connections, mode === "tree");
   }
   await settle(top);
   for (let seen = -1; seen !== started || pending > 0; ) {
@@ -193,10 +198,10 @@ async function main(): Promise<void> {
   await stop();
 }
 
-/** The hand-written program's one component per host. */
-class BaselineHost extends pulumi.ComponentResource {
-  constructor(name: string) {
-    super("bench:index:Host", name, {}, {});
+/** The hand-written program's components: one per host, and in the tree, the others. */
+class BaselineComponent extends pulumi.ComponentResource {
+  constructor(type: string, name: string, opts: pulumi.ComponentResourceOptions = {}) {
+    super(`bench:index:${type}`, name, {}, opts);
   }
   done(): void {
     this.registerOutputs({});
@@ -208,21 +213,34 @@ function text(head: string, size: number): string {
   return head.length >= size ? head.slice(0, size) : `${head}\n${"#".repeat(size - head.length - 1)}`;
 }
 
-/** The hand-written baseline: plain remote.Commands in snap-shm's shape, one component per host. */
+/**
+ * The hand-written baseline: plain remote.Commands in snap-shm's shape, one component per
+ * host; with `tree`, inside snap-shm's tree of empty components.
+ */
 function baseline(
   remote: typeof import("@pulumi/command").remote,
   shape: CommandShape[],
   scripts: Map<string, string>,
   connections: Array<{ host: string; port: number; user: string; hostKey: string; privateKey: string }>,
+  tree: boolean,
 ): pulumi.Output<unknown> {
   const outputs: pulumi.Output<string>[] = [];
+  const fleet = tree ? new BaselineComponent("Fleet", "base") : undefined;
   connections.forEach((c, i) => {
     const hostName = `base-h${i}`;
-    const component = new BaselineHost(hostName);
+    const component = new BaselineComponent("Host", hostName, { parent: fleet });
     const connection = { ...c, privateKey: pulumi.secret(c.privateKey) };
     const previous = new Map<string, pulumi.Resource>();
+    const snaps = new Map<string, BaselineComponent>();
     for (const command of shape) {
       const before = previous.get(command.instance);
+      let parent: pulumi.Resource = component;
+      if (tree) {
+        if (!snaps.has(command.instance)) snaps.set(command.instance, new BaselineComponent("Snap", `${hostName}-${command.instance}`, { parent: component }));
+        const part = new BaselineComponent("Part", `${hostName}-${command.instance}-${command.part}`, { parent: snaps.get(command.instance), dependsOn: before ? [before] : [] });
+        part.done();
+        parent = part;
+      }
       const resource: pulumi.Resource & { stdout: pulumi.Output<string> } = new remote.Command(
         `${hostName}-${command.suffix}`,
         {
@@ -232,13 +250,16 @@ function baseline(
           stdin: scripts.get(command.part),
           addPreviousOutputInEnv: false,
         },
-        { parent: component, dependsOn: before ? [before] : [] },
+        { parent, dependsOn: before ? [before] : [] },
       );
       outputs.push(resource.stdout);
-      previous.set(command.instance, resource);
+      // snap-shm's parts, and their commands, wait for the part before.
+      previous.set(command.instance, tree ? parent : resource);
     }
+    for (const snap of snaps.values()) snap.done();
     component.done();
   });
+  fleet?.done();
   return pulumi.all(outputs);
 }
 

@@ -2,7 +2,9 @@
  * Construction under mocks: a fleet of N hosts × 2 snaps built by snap-shm and by a
  * hand-written baseline, each measurement in a fresh Node process of its own
  * (construction-child.ts), the two taking turns. Reports wall time, peak memory (the
- * process's maximum resident set), what was registered, and the ratios.
+ * process's maximum resident set), what was registered, and the ratios. Up to
+ * `TREE_MAX_HOSTS` hosts, also the baseline's commands inside snap-shm's tree of empty
+ * components: how much of the ratio that structure costs by itself.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -10,7 +12,10 @@ import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { median } from "./stats";
 
-export type Impl = "snap-shm" | "baseline";
+export type Impl = "snap-shm" | "baseline" | "tree";
+
+/** The largest fleet the component tree alone is measured for (it would add minutes at 5,000 hosts). */
+export const TREE_MAX_HOSTS = 1000;
 
 /** One command snap-shm registers for a host: the baseline registers one like it. */
 export interface CommandShape {
@@ -65,6 +70,11 @@ export interface ConstructionRow {
   baseline: ConstructionSide;
   timeRatio: number;
   memoryRatio: number;
+  /** The baseline's commands in snap-shm's component tree (fleets up to `TREE_MAX_HOSTS` hosts). */
+  tree?: ConstructionSide;
+  /** The tree's time and peak memory ÷ the baseline's. */
+  treeTimeRatio?: number;
+  treeMemoryRatio?: number;
 }
 
 export interface ConstructionResult {
@@ -172,12 +182,14 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
   try {
     for (const hosts of options.sizes) {
       const runs = options.runs ?? defaultRuns(hosts);
-      const measured: Record<Impl, Measurement[]> = { "snap-shm": [], baseline: [] };
+      const measured: Record<Impl, Measurement[]> = { "snap-shm": [], baseline: [], tree: [] };
+      const withTree = hosts <= TREE_MAX_HOSTS;
       const errors: Partial<Record<Impl, string>> = {};
       const stopped: Partial<Record<Impl, { seconds: number; peakRssMb: number; reason: ChildStopped["reason"] }>> = {};
       for (let i = 0; i < runs; i++) {
         // Take turns, starting with each side in turn.
         const order: Impl[] = i % 2 === 0 ? ["snap-shm", "baseline"] : ["baseline", "snap-shm"];
+        if (withTree) order.push("tree");
         for (const impl of order) {
           if (errors[impl]) continue;
           try {
@@ -193,7 +205,7 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
       }
       // Where the time goes: promises per host, counted in a separate (untimed) run on a small fleet.
       const counted: Partial<Record<Impl, number>> = {};
-      for (const impl of ["snap-shm", "baseline"] as Impl[]) {
+      for (const impl of (withTree ? ["snap-shm", "baseline", "tree"] : ["snap-shm", "baseline"]) as Impl[]) {
         if (hosts > 200) break;
         try {
           counted[impl] = (await runChild(impl, hosts, flags, { ...childEnv, BENCH_COUNT_PROMISES: "1" })).promisesPerHost;
@@ -228,6 +240,7 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
       };
       const snapShm = side("snap-shm");
       const baseline = side("baseline");
+      const tree = withTree ? side("tree") : undefined;
       rows.push({
         hosts,
         snapsPerHost: 2,
@@ -235,6 +248,7 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
         baseline,
         timeRatio: snapShm.wallMs / baseline.wallMs,
         memoryRatio: snapShm.peakRssMb / baseline.peakRssMb,
+        ...(tree ? { tree, treeTimeRatio: tree.wallMs / baseline.wallMs, treeMemoryRatio: tree.peakRssMb / baseline.peakRssMb } : {}),
       });
     }
   } finally {

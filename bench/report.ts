@@ -2,7 +2,7 @@
  * The benchmark's results: their shape, the goals they are held to, and the Markdown that
  * shows them. Pure (no I/O), so tests/bench can check it.
  */
-import type { ConstructionResult, ConstructionRow, ConstructionSide } from "./construction";
+import { TREE_MAX_HOSTS, type ConstructionResult, type ConstructionRow, type ConstructionSide } from "./construction";
 import type { ConvergeResult, ConvergeRow, Phase, RunShape, SshFloor, Tool } from "./converge";
 import type { FleetScaleResult } from "./fleet-scale";
 import type { HostCostResult } from "./host-cost";
@@ -140,6 +140,13 @@ export function constructionBounds(row: ConstructionRow): { time: number; memory
   };
 }
 
+/** The component tree's ratios, with its promises per host where they were counted. */
+function treeCell(row: ConstructionRow): string {
+  if (row.treeTimeRatio === undefined || row.treeMemoryRatio === undefined || !Number.isFinite(row.treeTimeRatio)) return "–";
+  const promises = row.tree?.promisesPerHost !== undefined ? ` (${fmt(row.tree.promisesPerHost, 0)} promises per host)` : "";
+  return `${x(row.treeTimeRatio)} / ${x(row.treeMemoryRatio)}${promises}`;
+}
+
 function timeCell(side: ConstructionSide): string {
   if (side.runs.length > 0) return ms(side.wallMs);
   if (side.stoppedAfterS !== undefined) return `> ${fmt(side.stoppedAfterS, 0)} s (${side.stoppedBecause === "out of memory" ? "out of memory" : "stopped"})`;
@@ -194,10 +201,10 @@ export function renderMarkdown(results: BenchResults): string {
       "",
       "### Construction under mocks",
       "",
-      `Each figure a fresh \`node ${c.nodeFlags.join(" ")}\` process; time from the first resource to the last registration settled; memory is the process's peak resident set; medians of the runs listed. Per host, snap-shm registers ${c.commandsPerHost.length} commands (${c.commandsPerHost.map((s) => s.suffix).join(", ")}); the baseline registers as many, with strings of the same sizes.`,
+      `Each figure a fresh \`node ${c.nodeFlags.join(" ")}\` process; time from the first resource to the last registration settled; memory is the process's peak resident set; medians of the runs listed. Per host, snap-shm registers ${c.commandsPerHost.length} commands (${c.commandsPerHost.map((s) => s.suffix).join(", ")}); the baseline registers as many, with strings of the same sizes. "Component tree alone": the baseline's commands inside snap-shm's tree of empty components (fleet, host, snap, a part around each command, each part waiting for the one before), measured up to ${TREE_MAX_HOSTS} hosts: what that structure costs by itself, against the baseline.`,
       "",
       table(
-        ["hosts × snaps", "snap-shm time", "baseline time", "time ratio", "snap-shm peak memory", "baseline peak memory", "memory ratio", "resources per host and snap (snap-shm / baseline)", "probe invokes per host", "promises per host (snap-shm / baseline)", "runs"],
+        ["hosts × snaps", "snap-shm time", "baseline time", "time ratio", "snap-shm peak memory", "baseline peak memory", "memory ratio", "resources per host and snap (snap-shm / baseline)", "probe invokes per host", "promises per host (snap-shm / baseline)", "component tree alone: time / memory ratio", "runs"],
         c.rows.map((r) => [
           `${r.hosts} × ${r.snapsPerHost}`,
           timeCell(r.snapShm),
@@ -209,9 +216,10 @@ export function renderMarkdown(results: BenchResults): string {
           `${Number.isFinite(r.snapShm.perHostSnap) ? fmt(r.snapShm.perHostSnap, 1) : "–"} / ${Number.isFinite(r.baseline.perHostSnap) ? fmt(r.baseline.perHostSnap, 1) : "–"}`,
           Number.isFinite(r.snapShm.invokesPerHost) ? fmt(r.snapShm.invokesPerHost, 0) : "–",
           r.snapShm.promisesPerHost !== undefined && r.baseline.promisesPerHost !== undefined ? `${fmt(r.snapShm.promisesPerHost, 0)} / ${fmt(r.baseline.promisesPerHost, 0)}` : "–",
-          `${r.snapShm.runs.length} / ${r.baseline.runs.length}`,
+          treeCell(r),
+          `${r.snapShm.runs.length} / ${r.baseline.runs.length}${r.tree ? ` / ${r.tree.runs.length}` : ""}`,
         ]),
-        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+        ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
       ),
     );
   }
