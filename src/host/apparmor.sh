@@ -100,15 +100,52 @@ apparmor_edit() {
   SNAP_SHM_MODE=$1 SNAP_SHM_INDENT=$3 SNAP_SHM_BODY=$4 awk "$APPARMOR_BLOCK_AWK" "$2"
 }
 
-# apparmor_update FILE INDENT BODY: one read of FILE for an apply. Sets $profile_state
-# (in-sync, missing or stale) and, unless in-sync, $profile_text to FILE with the block in
-# place. Fails with the reason in $profile_text. (The "." keeps trailing newlines from
-# the command substitution.)
-apparmor_update() {
-  profile_text=$(apparmor_edit update "$1" "$2" "$3" 2>&1 && printf .) || return 1
+# apparmor_text MODE FILE INDENT BODY: sets $profile_text to FILE edited (insert: with the
+# block in place; remove: without it). Fails with the reason in $profile_text. (The "."
+# keeps trailing newlines from the command substitution.)
+apparmor_text() {
+  profile_text=$(apparmor_edit "$1" "$2" "$3" "$4" 2>&1 && printf .) || return 1
   profile_text=${profile_text%.}
-  profile_state=${profile_text%%"$NEWLINE"*}
-  profile_text=${profile_text#*"$NEWLINE"}
+}
+
+# A line of the block's first marker, as grep finds it (the awk trims the same blanks).
+BLOCK_BEGIN_LINE='^[[:space:]]*# BEGIN snap-shm private-shm[[:space:]]*$'
+
+# profiles_with_block PATH...: sets $with_block to those of the files that hold a block, in
+# one process.
+profiles_with_block() {
+  with_block=
+  [ $# -gt 0 ] || return 0
+  if found_paths=$(grep -l -e "$BLOCK_BEGIN_LINE" -- "$@"); then
+    for path in $found_paths; do with_block="$with_block $path"; done
+  else
+    # 1: no file holds it; 2: one could not be read (grep said which, on standard error).
+    [ $? -eq 1 ] || die "cannot read the profiles of snap $instance to find snap-shm's block"
+  fi
+}
+
+# instance_profiles: sets $instance_paths to every profile of the instance there is:
+# snap-update-ns.I and each app and hook profile (snapd's temporary files skipped).
+instance_profiles() {
+  instance_paths=
+  [ ! -f "$SNAPD_PROFILE_DIR/snap-update-ns.$instance" ] || instance_paths=$SNAPD_PROFILE_DIR/snap-update-ns.$instance
+  for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
+    case $path in *~ | *"snap.$instance.*") continue ;; esac
+    [ ! -f "$path" ] || instance_paths="$instance_paths $path"
+  done
+}
+
+# unlisted_profiles: sets $unlisted to the paths of the instance's app and hook profiles that
+# the list does not name (an app or hook dropped from the configuration), where the list is
+# explicit; a glob lists them all. The glob is expanded by the shell: no process.
+unlisted_profiles() {
+  unlisted=
+  [ -z "$listed_every" ] || return 0
+  for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
+    case $path in *~ | *"snap.$instance.*") continue ;; esac
+    case " $profile_names " in *" ${path##*/} "*) continue ;; esac
+    unlisted="$unlisted $path"
+  done
 }
 
 # apparmor_args: the profile names (globs expanded, snapd's temporary files skipped) and
@@ -123,6 +160,7 @@ apparmor_args() {
   # The mark that profiles were replaced and not loaded into the kernel yet.
   not_loaded_mark=$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded
   profile_names=""
+  listed_every=""
   set -f
   # shellcheck disable=SC2086 # the list is words
   set -- $arg_profiles
@@ -138,6 +176,7 @@ apparmor_args() {
       *) die "profile \"$word\" does not belong to snap instance $instance" ;;
     esac
     if [ "$word" = "snap.$instance.*" ]; then
+      listed_every=yes
       for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
         case $path in *~ | *"snap.$instance.*") continue ;; esac
         profile_names="$profile_names ${path##*/}"
@@ -193,18 +232,20 @@ apparmor_mark_not_loaded() {
   : >"$not_loaded_mark"
 }
 
-# apparmor_reload_list: sets $reload to the profiles to load: the ones this run replaced, or,
-# when an earlier run left the not-loaded mark ($earlier_not_loaded), every profile of the
-# instance there is.
+# apparmor_reload_list TARGET=TEMP...: sets $reload to the profiles to load: the ones this
+# run replaced, and, when an earlier run left the not-loaded mark ($earlier_not_loaded), every
+# listed profile of the instance there is.
 apparmor_reload_list() {
   reload=""
   if [ -n "$earlier_not_loaded" ]; then
     for name in $profile_names; do
       [ ! -f "$SNAPD_PROFILE_DIR/$name" ] || reload="$reload $SNAPD_PROFILE_DIR/$name"
     done
-    return 0
   fi
-  for item in "$@"; do reload="$reload ${item%%=*}"; done
+  # And those this run replaced (an unlisted profile that lost its block, too).
+  for item in "$@"; do
+    case "$reload " in *" ${item%%=*} "*) ;; *) reload="$reload ${item%%=*}" ;; esac
+  done
 }
 
 # apparmor_load PATH...: loads changed profiles the way snapd does, or says why not.
@@ -248,33 +289,58 @@ apparmor_apply() {
   lock_instance
   earlier_not_loaded=""
   [ ! -e "$not_loaded_mark" ] || earlier_not_loaded=yes
-  pending=""
+  # A first read finds the profiles to change; one in sync is only read: no temporary file
+  # beside it, no file time changed.
+  stale=""
   states=""
   for name in $profile_names; do
     path=$SNAPD_PROFILE_DIR/$name
     [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
     apparmor_body "$name"
-    # A profile in sync is only read: no temporary file beside it, no file time changed.
-    apparmor_update "$path" "$indent" "$body" || die "cannot edit $path: ${profile_text:-awk failed}; the file is left as it is"
-    if [ "$profile_state" = in-sync ]; then
+    state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1) || die "cannot edit $path: ${state:-awk failed}; the file is left as it is"
+    if [ "$state" = in-sync ]; then
       states="$states${states:+,}\"$name\":\"in-sync\""
       continue
     fi
-    new_temp "$path"
-    write_text "$temp" "$profile_text" || die "cannot edit $path: $write_error; the file is left as it is"
-    command -v apparmor_parser >/dev/null 2>&1 ||
-      note "apparmor_parser is not installed: $path was not checked before replacing it"
     states="$states${states:+,}\"$name\":\"updated\""
-    pending="$pending $path=$temp"
+    stale="$stale $path"
+  done
+  # The profiles of apps and hooks no longer listed lose the block they were given.
+  unlisted_profiles
+  # shellcheck disable=SC2086 # paths without spaces
+  profiles_with_block $unlisted
+  for path in $with_block; do
+    states="$states${states:+,}\"${path##*/}\":\"unlisted-block-removed\""
   done
   found profiles "{$states}"
-  # shellcheck disable=SC2086 # words
-  record_targets $pending
+  # Each profile to change is read again for its new text, after a stat of it: a profile
+  # snapd replaces after that stat, while the others are read or the parser checks them, is
+  # not replaced by a text made from its old one.
+  # shellcheck disable=SC2086 # paths without spaces
+  record_targets $stale $with_block
+  pending=""
+  for path in $stale $with_block; do
+    case " $with_block " in
+      *" $path "*) edit=remove indent="" body="" ;;
+      *)
+        edit=insert
+        apparmor_body "${path##*/}"
+        ;;
+    esac
+    apparmor_text "$edit" "$path" "$indent" "$body" || die "cannot edit $path: ${profile_text:-awk failed}; the file is left as it is"
+    new_temp "$path"
+    write_text "$temp" "$profile_text" || die "cannot edit $path: $write_error; the file is left as it is"
+    pending="$pending $path=$temp"
+  done
+  [ -z "$pending" ] || command -v apparmor_parser >/dev/null 2>&1 ||
+    note "apparmor_parser is not installed: the new profiles were not checked before replacing them"
   # shellcheck disable=SC2086 # words
   apparmor_check_all $pending
   # Every new text passed the parser; only now does any file change.
   # shellcheck disable=SC2086 # words
   apparmor_mark_not_loaded $pending
+  other_targets=$with_block
+  other_message="removed the private-shm block (its app or hook is no longer listed) from"
   # shellcheck disable=SC2086 # words
   replace_files "put the private-shm block into" $pending
   [ -z "$targets_changed" ] || return 0
@@ -284,29 +350,34 @@ apparmor_apply() {
   apparmor_load $reload
 }
 
+# apparmor_remove: the block goes from snap-update-ns.I and from every app and hook profile of
+# the instance, whatever the list names (an app or hook dropped from the configuration since
+# the block went in keeps it otherwise). One grep finds the profiles that hold it.
 apparmor_remove() {
   apparmor_args
   lock_instance
   earlier_not_loaded=""
   [ ! -e "$not_loaded_mark" ] || earlier_not_loaded=yes
-  pending=""
   for name in $profile_names; do
-    path=$SNAPD_PROFILE_DIR/$name
-    if [ ! -f "$path" ]; then
-      note "$path is gone: nothing to remove there"
-      continue
-    fi
+    [ -f "$SNAPD_PROFILE_DIR/$name" ] || note "$SNAPD_PROFILE_DIR/$name is gone: nothing to remove there"
+  done
+  instance_profiles
+  # shellcheck disable=SC2086 # paths without spaces
+  profiles_with_block $instance_paths
+  # The state of each, taken before the read its new text comes from.
+  # shellcheck disable=SC2086 # paths without spaces
+  record_targets $with_block
+  pending=""
+  for path in $with_block; do
     new_temp "$path"
     if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
       die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
     fi
-    cmp -s "$temp" "$path" && continue
     pending="$pending $path=$temp"
   done
   # shellcheck disable=SC2086 # words
-  record_targets $pending
-  # shellcheck disable=SC2086 # words
   apparmor_mark_not_loaded $pending
+  other_targets=
   # shellcheck disable=SC2086 # words
   replace_files "removed the private-shm block from" $pending
   [ -z "$targets_changed" ] || return 0
@@ -337,6 +408,14 @@ apparmor_probe() {
       "unreadable: "*) differs="$differs $name=unreadable" ;;
       *) differs="$differs $name=$state" ;;
     esac
+  done
+  # A block left in the profile of an app or hook no longer listed is a difference too.
+  unlisted_profiles
+  # shellcheck disable=SC2086 # paths without spaces
+  profiles_with_block $unlisted
+  for path in $with_block; do
+    states="$states${states:+,}\"${path##*/}\":\"unlisted-block\""
+    differs="$differs ${path##*/}=unlisted-block"
   done
   found profiles "{$states}"
   if apparmor_enabled; then found apparmor '"enabled"'; else found apparmor '"disabled"'; fi

@@ -76,15 +76,23 @@ directory_tmpfiles_state() {
 }
 
 # directory_repair: mode 01777 and root:root on an existing directory (snapd never repairs them).
+# GNU chmod keeps a directory's setuid and setgid bits under `chmod 1777` (2755 gives 3777):
+# the leading zero of 01777 clears them. What the repair gave is read back before it is
+# reported: a repair that did not take (a file system that refuses the mode) fails the run
+# rather than being reported on every run.
 directory_repair() {
+  [ "$dir_mode $dir_owner:$dir_group" != "1777 root:root" ] || return 0
   if [ "$dir_mode" != 1777 ]; then
-    chmod 1777 "$dir_path"
-    changed "repaired mode of $dir_path: $dir_mode -> 1777"
+    chmod 01777 "$dir_path" || die "cannot change the mode of $dir_path"
   fi
   if [ "$dir_owner:$dir_group" != root:root ]; then
-    chown root:root "$dir_path"
-    changed "repaired owner of $dir_path: $dir_owner:$dir_group -> root:root"
+    chown root:root "$dir_path" || die "cannot change the owner of $dir_path"
   fi
+  repaired=$(stat -c '%a %U:%G' "$dir_path") || die "cannot read the mode of $dir_path"
+  [ "$repaired" = "1777 root:root" ] ||
+    die "$dir_path is still mode ${repaired%% *}, owner ${repaired#* } after repairing it to 1777 root:root"
+  [ "$dir_mode" = 1777 ] || changed "repaired mode of $dir_path: $dir_mode -> 1777"
+  [ "$dir_owner:$dir_group" = root:root ] || changed "repaired owner of $dir_path: $dir_owner:$dir_group -> root:root"
 }
 
 directory_apply() {

@@ -89,7 +89,7 @@ changed() {
   json_quote "$1"
   result_changed="$result_changed${result_changed:+,}$json"
   change_count=$((change_count + 1))
-  [ -z "$log_changes" ] || printf '%s: %s\n' "$log_changes" "$1"
+  [ -z "$log_changes" ] || printf '%s: %s\n' "$log_changes" "$1" || true
 }
 
 # note TEXT: records something worth saying that is not a change.
@@ -105,7 +105,8 @@ result() {
 
 die() {
   result_error=$1
-  printf 'snap-shm: %s\n' "$1" >&2
+  # A caller that went away fails the write (SIGPIPE is ignored): the run still ends as it should.
+  printf 'snap-shm: %s\n' "$1" >&2 || true
   exit 1
 }
 
@@ -131,7 +132,7 @@ finish() {
     json_quote "$result_error"
     line="$line,\"error\":$json"
   fi
-  printf '%s}\n' "$line"
+  printf '%s}\n' "$line" || true
   exit "$status"
 }
 
@@ -139,8 +140,11 @@ finish() {
 # runs no EXIT trap when a signal kills it, which would leave temporary files beside the
 # profiles (snapd-apparmor loads that folder at boot, dot-files too) and print no result:
 # a hang-up, ^C or kill exits instead, with the shell's usual status for that signal, and
-# the EXIT trap runs.
+# the EXIT trap runs. A caller that goes away without a hang-up (sshd sends none to a session
+# without a terminal) would leave the next write a SIGPIPE, which kills dash the same way:
+# SIGPIPE is ignored, so writes fail with EPIPE instead and the run ends through finish.
 finish_on_exit() {
+  trap '' PIPE
   trap finish EXIT
   trap 'interrupted HUP 129' HUP
   trap 'interrupted INT 130' INT
@@ -170,25 +174,54 @@ require_root() {
   [ "$euid" -eq 0 ] || die "must run as root (id $euid): set become to run through sudo -n"
 }
 
-# check_instance NAME: snapd's instance name rules (snap name 2-40, key up to 10).
+# go_quote TEXT: sets $quoted to TEXT as Go's %q quotes it (as snapd's messages and the
+# TypeScript's goQuote do): a backslash before `"` and `\`, Go's escapes for control
+# characters (\n, \t... or \xNN). Plain text needs no process. Bytes from 0x80 on are kept as
+# they are: right for valid, printable UTF-8 (Go keeps those too), not for the rest.
+# shellcheck disable=SC2016 # awk source, not shell
+go_quote() {
+  case $1 in
+    *[\\\"]* | *[![:print:]]*)
+      quoted=$(SNAP_SHM_TEXT=$1 awk 'BEGIN {
+        s = ENVIRON["SNAP_SHM_TEXT"]; out = ""
+        esc["\007"] = "\\a"; esc["\b"] = "\\b"; esc["\f"] = "\\f"; esc["\n"] = "\\n"
+        esc["\r"] = "\\r"; esc["\t"] = "\\t"; esc["\v"] = "\\v"; esc["\\"] = "\\\\"; esc["\""] = "\\\""
+        for (i = 1; i < 32; i++) if (!(sprintf("%c", i) in esc)) esc[sprintf("%c", i)] = sprintf("\\x%02x", i)
+        esc["\177"] = "\\x7f"
+        for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); out = out ((c in esc) ? esc[c] : c) }
+        printf "\"%s\"", out
+      }')
+      ;;
+    *) quoted="\"$1\"" ;;
+  esac
+}
+
+# check_instance NAME: snapd's instance name rules (snap name 2-40, key up to 10), refused
+# with snapd's messages.
 check_instance() {
   snap=${1%%_*}
   key=
   case $1 in *_*) key=${1#*_} ;; esac
   case $snap in
-    *[!a-z0-9-]* | -* | *- | *--* | "" | ? ) die "invalid snap name: \"$snap\"" ;;
+    *[!a-z0-9-]* | -* | *- | *--* | "" | ?) bad_name "invalid snap name: " "$snap" ;;
     *[a-z]*) ;;
-    *) die "invalid snap name: \"$snap\"" ;;
+    *) bad_name "invalid snap name: " "$snap" ;;
   esac
-  [ "${#snap}" -le 40 ] || die "invalid snap name: \"$snap\""
+  [ "${#snap}" -le 40 ] || bad_name "invalid snap name: " "$snap"
   case $1 in
     *_*)
       case $key in
-        "" | *[!a-z0-9]*) die "invalid instance key: \"$key\"" ;;
+        "" | *[!a-z0-9]*) bad_name "invalid instance key: " "$key" ;;
       esac
-      [ "${#key}" -le 10 ] || die "invalid instance key: \"$key\""
+      [ "${#key}" -le 10 ] || bad_name "invalid instance key: " "$key"
       ;;
   esac
+}
+
+# bad_name MESSAGE NAME: refuses NAME, quoted as Go quotes it, after MESSAGE.
+bad_name() {
+  go_quote "$2"
+  die "$1$quoted"
 }
 
 # expect NAME ACTUAL WANTED: refuses an argument that is not what the instance implies.
@@ -248,20 +281,49 @@ split_items() {
 # file in; the size; the modification time to the nanosecond).
 TARGET_STATE_FORMAT='%n %a %i %s %y'
 
-# record_targets TARGET=TEMP...: right after the targets were read and edited, one stat of
-# them all into $recorded_targets, for replace_files. Nothing to replace, no process.
+# record_targets TARGET...: one stat of them all into $recorded_targets, for replace_files,
+# taken BEFORE the targets are read for the edit: a target another writer (snapd) replaces
+# after that read, even before this stat would have been taken, shows as changed then.
+# Nothing to replace, no process.
 record_targets() {
   recorded_targets=""
   [ $# -gt 0 ] || return 0
-  split_items "$@"
+  recorded_targets=$(stat -c "$TARGET_STATE_FORMAT" "$@") || die "cannot read the state of $*"
+}
+
+# record_target TARGET: record_targets for one file that may not exist yet ("absent").
+record_target() {
+  if [ -e "$1" ] || [ -L "$1" ]; then record_targets "$1"; else recorded_targets=absent; fi
+}
+
+# target_unchanged TARGET: true when TARGET is as record_target found it, just before it is
+# replaced or removed. Otherwise another writer changed it since it was read: see
+# targets_raced.
+target_unchanged() {
+  now=$(stat -c "$TARGET_STATE_FORMAT" "$1" 2>/dev/null) || now=absent
+  [ "$now" != "$recorded_targets" ] || return 0
+  targets_changed=$1
+  targets_raced
+  return 1
+}
+
+# targets_raced: $targets_changed changed while it was being edited; $temps are the run's
+# new texts. Nothing is replaced: the run fails saying so, or, in a self-heal ($edit_again
+# set), the temporary files go and the next round edits the new text.
+targets_raced() {
+  if [ -z "${edit_again-}" ]; then
+    die "$targets_changed changed while snap-shm was editing it (snapd rewrote it?): nothing was replaced, so none of the new text is lost; run again to edit the new text"
+  fi
   # shellcheck disable=SC2086 # paths without spaces
-  recorded_targets=$(stat -c "$TARGET_STATE_FORMAT" $targets) || die "cannot read the state of$targets"
+  rm -f $temps
+  note "$targets_changed changed while it was being edited (snapd rewrote it?): nothing was replaced; the next round edits the new text"
 }
 
 # replace_files MESSAGE TARGET=TEMP...: replace_file for several files of one directory, with
-# the same arguments as the record_targets before it: each keeps its target's mode, with one
-# process per step instead of one per file and step (a snap has several profiles). Each
-# replacement is recorded ("MESSAGE TARGET") once made. Paths without spaces.
+# the targets of the record_targets before their read, in the same order: each keeps its
+# target's mode, with one process per step instead of one per file and step (a snap has
+# several profiles). Each replacement is recorded ("MESSAGE TARGET", or "$other_message
+# TARGET" for the targets in $other_targets) once made. Paths without spaces.
 # Just before the first one, a second stat: a target that another writer replaced or changed
 # since it was read would lose that writer's text under ours (snapd rewrites profiles while
 # the parser checks ours, for seconds, and a self-heal runs exactly then). Then nothing is
@@ -304,17 +366,15 @@ replace_files() {
   now=$(stat -c "$TARGET_STATE_FORMAT" $targets 2>/dev/null) || true
   if [ "$now" != "$recorded_targets" ]; then
     first_changed_target "$now"
-    if [ -z "${edit_again-}" ]; then
-      die "$targets_changed changed while snap-shm was editing it (snapd rewrote it?): nothing was replaced, so none of the new text is lost; run again to edit the new text"
-    fi
-    # shellcheck disable=SC2086 # paths without spaces
-    rm -f $temps
-    note "$targets_changed changed while it was being edited (snapd rewrote it?): nothing was replaced; the next round edits the new text"
+    targets_raced
     return 0
   fi
   for item in "$@"; do
     mv -f "${item#*=}" "${item%%=*}" || die "cannot replace ${item%%=*}"
-    changed "$message ${item%%=*}"
+    case " ${other_targets-} " in
+      *" ${item%%=*} "*) changed "$other_message ${item%%=*}" ;;
+      *) changed "$message ${item%%=*}" ;;
+    esac
   done
   first_target=${1%%=*}
   sync "${first_target%/*}" 2>/dev/null || true

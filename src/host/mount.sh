@@ -73,23 +73,34 @@ mount_args() {
   record="$SNAPD_NS_DIR/snap.$instance.fstab"
 }
 
-# namespace_shm_root: the mountinfo root of the top /dev/shm mount inside the namespace
-# (the mount no other /dev/shm mount sits on).
+# namespace_shm_root: sets $shm_root to the mountinfo root of the top /dev/shm mount inside
+# the namespace (the mount no other /dev/shm mount sits on). The namespace's mount table is
+# read first, its status checked: a namespace nsenter cannot enter (a policy refusing setns,
+# a base without cat) fails the run, naming it, rather than reading as "unbound". In
+# variables, not in a subshell: a failure here ends the run with its message in the result.
+# shellcheck disable=SC2016 # awk source, not shell
 namespace_shm_root() {
-  nsenter --mount="$ns_file" cat /proc/self/mountinfo | awk '
-    $5 == "/dev/shm" { root[$1] = $4; parent[$2] = 1; order[++n] = $1 }
-    END { for (i = n; i > 0; i--) if (!(order[i] in parent)) { print root[order[i]]; exit } }'
+  if ! ns_mountinfo=$(nsenter --mount="$ns_file" cat /proc/self/mountinfo 2>/dev/null); then
+    why=$(nsenter --mount="$ns_file" cat /proc/self/mountinfo 2>&1 >/dev/null) || true
+    die "cannot read the mounts inside the snap's namespace $ns_file: ${why:-nsenter failed}"
+  fi
+  shm_root=$(SNAP_SHM_MOUNTINFO=$ns_mountinfo awk 'BEGIN {
+    lines = split(ENVIRON["SNAP_SHM_MOUNTINFO"], line, "\n")
+    for (l = 1; l <= lines; l++) {
+      split(line[l], f, " ")
+      if (f[5] == "/dev/shm") { root[f[1]] = f[4]; parent[f[2]] = 1; order[++n] = f[1] }
+    }
+    for (i = n; i > 0; i--) if (!(order[i] in parent)) { print root[order[i]]; exit }
+  }')
 }
 
-# mount_live_state: none (no preserved namespace), bound or unbound.
+# mount_live_state: sets $live to none (no preserved namespace), bound or unbound.
 mount_live_state() {
-  if ! namespace_preserved; then
-    printf none
-  elif [ "$(namespace_shm_root)" = "/snap.$instance" ]; then
-    printf bound
-  else
-    printf unbound
-  fi
+  live=none
+  namespace_preserved || return 0
+  namespace_shm_root
+  live=unbound
+  [ "$shm_root" != "/snap.$instance" ] || live=bound
 }
 
 # run_snap_update_ns: lets snapd's own tool apply the desired profile to the namespace.
@@ -108,15 +119,23 @@ mount_apply() {
   if [ -e "$profile" ] && [ "$(fstab_edit check "$profile" "$entry")" = present ]; then
     found entry '"present"'
   else
+    found entry '"missing"'
+    # snapd writes this file too (layouts, content): its state is taken before the read, and
+    # compared before ours replaces it, so a rewrite in between is never lost under ours.
+    record_target "$profile"
     new_temp "$profile"
+    temps=$temp
     if ! reason=$(fstab_edit add "$profile" "$entry" 2>&1 >"$temp"); then
       die "cannot add the entry to $profile: ${reason:-awk failed}; the file is left as it is"
     fi
-    found entry '"missing"'
-    replace_file "$profile" "$temp" 0644
+    chmod 0644 "$temp"
+    sync "$temp" 2>/dev/null || true
+    target_unchanged "$profile" || return 0
+    mv -f "$temp" "$profile" || die "cannot replace $profile"
+    sync "${profile%/*}" 2>/dev/null || true
     changed "added \"$entry\" to $profile"
   fi
-  live=$(mount_live_state)
+  mount_live_state
   found namespace "\"$live\""
   [ "$live" = unbound ] || return 0
   tool=$(snap_update_ns)
@@ -132,7 +151,8 @@ mount_apply() {
     replace_file "$record" "$temp" 0644
     how="by hand (no snap-update-ns), recorded in $record"
   fi
-  if [ "$(namespace_shm_root)" != "/snap.$instance" ]; then
+  namespace_shm_root
+  if [ "$shm_root" != "/snap.$instance" ]; then
     if [ -n "$tool" ] && [ "$(fstab_edit check "$record" "$entry")" = present ]; then
       die "/dev/shm in $ns_file is not a bind of /dev/shm/snap.$instance, yet snapd's record $record says it is: the namespace and its record disagree; let snapd rebuild it (snap-discard-ns $instance) and apply again"
     fi
@@ -144,20 +164,28 @@ mount_apply() {
 mount_remove() {
   mount_args
   lock_instance
-  if [ -e "$profile" ]; then
+  # As in mount_apply: the state is taken before the read and compared before the change.
+  if [ -e "$profile" ] && [ "$(fstab_edit check "$profile" "$entry")" != missing ]; then
+    record_target "$profile"
     new_temp "$profile"
+    temps=$temp
     if ! reason=$(fstab_edit remove "$profile" "$entry" 2>&1 >"$temp"); then
       die "cannot remove the entry from $profile: ${reason:-awk failed}; the file is left as it is"
     fi
     if ! grep -q '[^[:space:]]' "$temp"; then
+      target_unchanged "$profile" || return 0
       rm -f "$profile" || die "cannot remove $profile"
       changed "removed $profile (nothing else was left in it)"
     elif ! cmp -s "$temp" "$profile"; then
-      replace_file "$profile" "$temp" 0644
+      chmod 0644 "$temp"
+      sync "$temp" 2>/dev/null || true
+      target_unchanged "$profile" || return 0
+      mv -f "$temp" "$profile" || die "cannot replace $profile"
+      sync "${profile%/*}" 2>/dev/null || true
       changed "removed \"$entry\" from $profile"
     fi
   fi
-  live=$(mount_live_state)
+  mount_live_state
   found namespace "\"$live\""
   [ "$live" = bound ] || return 0
   tool=$(snap_update_ns)
@@ -172,7 +200,8 @@ mount_remove() {
       replace_file "$record" "$temp" 0644
     fi
   fi
-  [ "$(mount_live_state)" != bound ] || die "/dev/shm in $ns_file is still a bind of /dev/shm/snap.$instance"
+  mount_live_state
+  [ "$live" != bound ] || die "/dev/shm in $ns_file is still a bind of /dev/shm/snap.$instance"
   changed "unbound /dev/shm/snap.$instance from /dev/shm in $ns_file (segments stay in /dev/shm/snap.$instance)"
 }
 
@@ -180,7 +209,7 @@ mount_probe() {
   mount_args
   state=$(fstab_edit check "$profile" "$entry")
   found entry "\"$state\""
-  live=$(mount_live_state)
+  mount_live_state
   found namespace "\"$live\""
   differs=""
   [ "$state" = present ] || differs="entry=$state"

@@ -37,7 +37,7 @@ native_rule_missing() {
 
 # native_has_block PROFILE: the profile still holds the block managed mode added.
 native_has_block() {
-  grep -q '^[[:space:]]*# BEGIN snap-shm private-shm$' "$1"
+  grep -q -e "$BLOCK_BEGIN_LINE" "$1"
 }
 
 native_directory_apply() {
@@ -74,9 +74,14 @@ native_directory_probe() {
 
 native_apparmor_apply() {
   apparmor_args
-  native_args
   need "${arg_plug-}" plug
-  case $arg_plug in *[!a-z0-9-]* | -* | *-) die "invalid plug name: \"$arg_plug\"" ;; esac
+  # snapd's rule for plug names: ^[a-z](?:-?[a-z0-9])*$
+  case $arg_plug in
+    [a-z]*) ;;
+    *) bad_name "invalid plug name: " "$arg_plug" ;;
+  esac
+  case $arg_plug in *[!a-z0-9-]* | *- | *--*) bad_name "invalid plug name: " "$arg_plug" ;; esac
+  native_args
   lock_instance
   if native_connected; then
     found connection '"connected"'
@@ -87,21 +92,28 @@ native_apparmor_apply() {
     fi
     changed "connected $instance:$arg_plug to :shared-memory"
   fi
-  # What managed mode had added goes: snapd's own rules serve now. Every profile is edited
-  # before any is replaced, so a failed edit leaves them all as they were.
-  pending=""
+  # What managed mode had added goes, from every profile of the instance (listed or not):
+  # snapd's own rules serve now. One grep finds them; each is read for its edit after a stat
+  # of them all, compared before the first is replaced. Every profile is edited before any
+  # is replaced, so a failed edit leaves them all as they were.
   for name in $profile_names; do
     path=$SNAPD_PROFILE_DIR/$name
     [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
-    native_has_block "$path" || continue
+  done
+  instance_profiles
+  # shellcheck disable=SC2086 # paths without spaces
+  profiles_with_block $instance_paths
+  # shellcheck disable=SC2086 # paths without spaces
+  record_targets $with_block
+  pending=""
+  for path in $with_block; do
     new_temp "$path"
     if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
       die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
     fi
     pending="$pending $path=$temp"
   done
-  # shellcheck disable=SC2086 # words
-  record_targets $pending
+  other_targets=
   # shellcheck disable=SC2086 # words
   replace_files "removed the snap-shm block (snapd's rules serve in native mode) from" $pending
   for name in $profile_names; do
@@ -138,20 +150,21 @@ native_mount_apply() {
   found entry "\"$state\""
   [ "$state" = present ] ||
     die "snapd's mount profile $profile lacks \"$entry\" (it has: $state) although the plug is connected; snap-shm does not write it in native mode (use mode managed)"
-  live=$(mount_live_state)
+  mount_live_state
   found namespace "\"$live\""
   [ "$live" = unbound ] || return 0
   tool=$(snap_update_ns)
   [ -n "$tool" ] || die "the snap's namespace lacks the bind and this host has no snap-update-ns to apply snapd's profile"
   run_snap_update_ns "$tool"
-  [ "$(namespace_shm_root)" = "/snap.$instance" ] || die "/dev/shm in $ns_file is still not a bind of /dev/shm/snap.$instance after snap-update-ns"
+  namespace_shm_root
+  [ "$shm_root" = "/snap.$instance" ] || die "/dev/shm in $ns_file is still not a bind of /dev/shm/snap.$instance after snap-update-ns"
   changed "bound /dev/shm/snap.$instance over /dev/shm in $ns_file by $tool (snapd's profile)"
 }
 
 native_mount_probe() {
   mount_args
   state=$(fstab_edit check "$profile" "$entry")
-  live=$(mount_live_state)
+  mount_live_state
   differs=""
   [ "$state" = present ] || differs="entry=$state"
   [ "$live" != unbound ] || differs="$differs namespace=unbound"

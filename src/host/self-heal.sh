@@ -213,10 +213,15 @@ self_heal_uninstall() {
         output=$(systemctl disable "$unit" 2>&1) || die "systemctl disable $unit failed: $output"
         changed "disabled $unit"
       fi
-      if systemctl is-active --quiet "$unit" 2>/dev/null; then
-        output=$(systemctl stop "$unit" 2>&1) || die "systemctl stop $unit failed: $output"
-        changed "stopped $unit"
-      fi
+      # Not only "active": a running oneshot heal is "activating", and one waiting for the
+      # instance lock would repair everything again once this removal lets go of it.
+      state=$(systemctl is-active "$unit" 2>/dev/null) || true
+      case $state in
+        active | activating | deactivating | reloading | refreshing)
+          output=$(systemctl stop "$unit" 2>&1) || die "systemctl stop $unit failed: $output"
+          changed "stopped $unit"
+          ;;
+      esac
     done
   fi
   # Links left by a systemd that is not running now.
@@ -359,9 +364,29 @@ self_heal_run() {
   # systemd names the path that started the run, best effort (documented with systemd 252).
   if [ -n "${TRIGGER_PATH-}" ]; then
     found_string trigger "$TRIGGER_PATH"
-    printf '%s: started by a change of %s\n' "$log_changes" "$TRIGGER_PATH"
+    printf '%s: started by a change of %s\n' "$log_changes" "$TRIGGER_PATH" || true
   fi
+  # A heal run from the installed script ($0) holds that file open (no process) while it
+  # waits for the lock: a removal or a new apply that ran meanwhile took it away or replaced
+  # it, and this heal, with the old arguments, must then not put anything back.
+  started_from=
+  if [ "$0" = "$heal_script" ] && command exec 8<"$heal_script"; then started_from=yes; fi
   lock_instance
+  if [ -n "$started_from" ]; then
+    if [ ! -f "$heal_script" ]; then
+      note "self-heal of snap $instance was removed while this heal waited for the lock: nothing to repair"
+      printf '%s: removed while waiting, nothing to repair\n' "$log_changes" || true
+      return 0
+    fi
+    # The file this heal opened, and the one there now (stat inherits descriptor 8).
+    identities=$(stat -L -c '%d:%i' /proc/self/fd/8 "$heal_script" 2>/dev/null) || identities=
+    exec 8<&-
+    if [ -n "$identities" ] && [ "${identities%%"$NEWLINE"*}" != "${identities#*"$NEWLINE"}" ]; then
+      note "$heal_script was replaced while this heal waited for the lock (by a new apply, which repairs with its own arguments): nothing to repair with the old ones"
+      printf '%s: replaced while waiting, nothing to repair\n' "$log_changes" || true
+      return 0
+    fi
+  fi
   if [ ! -f "$SNAPD_PROFILE_DIR/snap-update-ns.$instance" ]; then
     note "snap $instance has no profiles now (disabled or removed): nothing to repair until snapd sets it up again"
     printf '%s: no profiles (disabled or removed), nothing to repair\n' "$log_changes"

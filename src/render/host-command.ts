@@ -126,21 +126,46 @@ export function shellQuote(value: string): string {
  * here whatever they hold, never concatenated into shell syntax.
  */
 export function hostCommandLine(part: HostPart, action: HostAction, args: HostArguments, become: boolean): string {
-  return commandLine(part, action, argumentWords(args), become);
+  return commandLine(part, action, args.instance ?? "", argumentWords(args), become);
 }
 
 /** The command line probing every instance on a host in one run (script `host`). */
 export function hostProbeCommandLine(instances: HostArguments[], become: boolean): string {
-  return commandLine("host", "probe", instances.flatMap(argumentWords), become);
+  return commandLine("host", "probe", "", instances.flatMap(argumentWords), become);
+}
+
+/**
+ * The result line a run ends with when `sudo -n` refuses, before any script runs: the shape
+ * lib.sh's `finish` prints on a failure (the error is the message without its `snap-shm: `).
+ */
+export function sudoRefusedResult(part: string, action: string, instance: string): string {
+  return JSON.stringify({
+    snapShm: 1,
+    part,
+    action,
+    instance,
+    ok: false,
+    found: {},
+    changed: [],
+    notes: [],
+    error: SUDO_PASSWORD_MESSAGE.replace(/^snap-shm: /, ""),
+  });
 }
 
 function argumentWords(args: HostArguments): string[] {
   return ARGUMENT_KEYS.filter((key) => args[key] !== undefined).map((key) => shellQuote(`${key}=${args[key]}`));
 }
 
-function commandLine(part: string, action: string, words: string[], become: boolean): string {
+/**
+ * With `become`, a first line checks that `sudo -n` lets the user in: where it would ask for a
+ * password, the run says so on standard error and ends, as every run does, with its result
+ * line (printf, not echo: some shells' echo reads backslashes in the JSON).
+ */
+function commandLine(part: string, action: string, instance: string, words: string[], become: boolean): string {
   const run = [`${become ? "sudo -n " : ""}sh -s -- ${shellQuote(part)} ${shellQuote(action)}`, ...words].join(" \\\n  ");
-  return become ? `sudo -n sh -c : 2>/dev/null || { echo ${shellQuote(SUDO_PASSWORD_MESSAGE)} >&2; exit 1; }\n${run}` : run;
+  if (!become) return run;
+  const refused = `echo ${shellQuote(SUDO_PASSWORD_MESSAGE)} >&2; printf '%s\\n' ${shellQuote(sudoRefusedResult(part, action, instance))}; exit 1;`;
+  return `sudo -n sh -c : 2>/dev/null || { ${refused} }\n${run}`;
 }
 
 export function hostCommand(part: HostPart, action: HostAction, args: HostArguments, become: boolean): HostCommand {

@@ -79,7 +79,7 @@ describe("host awk edits match the model", function () {
     );
   });
 
-  it("AppArmor apply's one read: the check's state and, unless in sync, the inserted text", () => {
+  it("AppArmor apply's reads: the check's state and, unless in sync, the inserted text", () => {
     const withOrWithoutBlock = fc.tuple(profile, fc.option(body, { nil: undefined })).map(([text, old]) => {
       if (old === undefined) return text;
       const inserted = shapeOf(() => insertBlock(text, old));
@@ -87,7 +87,13 @@ describe("host awk edits match the model", function () {
     });
     fc.assert(
       fc.property(withOrWithoutBlock, body, fc.constantFrom("", "  "), (text, snippet, indent) => {
-        const call = 'if apparmor_update "$1" "$INDENT" "$BODY"; then printf "%s\\n%s" "$profile_state" "$profile_text"; else printf "failed: %s" "$profile_text"; fi';
+        // The apply's first read (check), then, after a stat, the read its new text comes from.
+        const call = [
+          'if ! state=$(apparmor_edit check "$1" "$INDENT" "$BODY" 2>&1); then printf "failed: %s" "$state"',
+          'elif [ "$state" = in-sync ]; then printf "in-sync\\n"',
+          'elif apparmor_text insert "$1" "$INDENT" "$BODY"; then printf "%s\\n%s" "$state" "$profile_text"',
+          'else printf "failed: %s" "$profile_text"; fi',
+        ].join("; ");
         const host = hostFunction(["lib.sh", "apparmor.sh"], call, text, { INDENT: indent, BODY: snippet });
         assert.equal(host.status, 0, host.stderr);
         const model = shapeOf(() => insertBlock(text, snippet, indent));

@@ -41,7 +41,7 @@ describe("the self-heal part as text", () => {
     const added = after.split("\n").filter((line) => !before.split("\n").includes(line));
     assert.deepEqual([removed, added], [['"/dev/shm/*" mrwlkix,'], ['"/dev/shm/**" mrwlkix,']]);
     assert.equal(hostCommand("self-heal", "remove", selfHealRemoveArguments(state), false).command, "sh -s -- 'self-heal' 'remove' \\\n  'instance=shmtest_foo'");
-    assert.match(hostCommand("self-heal", "apply", selfHealArguments(state, profiles, "recursive"), true).command, /^sudo -n sh -c : 2>\/dev\/null \|\| \{ echo '[^']+' >&2; exit 1; \}\nsudo -n sh -s -- 'self-heal' 'apply'/);
+    assert.match(hostCommand("self-heal", "apply", selfHealArguments(state, profiles, "recursive"), true).command, /^sudo -n sh -c : 2>\/dev\/null \|\| \{ echo '[^']+' >&2; printf '%s\\n' '[^']+'; exit 1; \}\nsudo -n sh -s -- 'self-heal' 'apply'/);
   });
 
   it("tells the probe whether self-heal should be there, only when asked", () => {
