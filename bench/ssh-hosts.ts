@@ -39,7 +39,6 @@ export class BenchHost {
     liveHosts.add(bench);
     try {
       for (const snap of fixtureSnaps()) host.addSnap(snap);
-      stockRootDotfiles(host);
       await bench.startSshd(publicKey);
     } catch (error) {
       await bench.stop();
@@ -137,20 +136,6 @@ export class BenchHost {
     // TestHost.stop ends every process left in the host's namespace (sshd's sessions too).
     await this.host.stop();
     liveHosts.delete(this);
-  }
-}
-
-/**
- * Root's dotfiles as Debian ships them (base-files), not this machine's: sshd runs every
- * command through root's login shell, bash, which reads ~/.bashrc when started by sshd, and
- * this machine's starts pyenv (several programs) in every shell, which would add to every
- * SSH command of both tools what no fleet host has. Only the test host's copy-on-write root
- * is written.
- */
-function stockRootDotfiles(host: TestHost): void {
-  for (const name of ["bashrc", "profile"]) {
-    const stock = `/usr/share/base-files/dot.${name}`;
-    host.must(`if [ -f ${stock} ]; then cp ${stock} /root/.${name}; else : > /root/.${name}; fi`);
   }
 }
 

@@ -51,9 +51,11 @@ describe("the self-heal part under mocks", function () {
     assert.ok(String((unsecret(invokes[0].inputs) as { command: string }).command).includes("self-heal=no"));
   });
 
-  it("carries the operation mode, so a move to native mode takes self-heal away", async () => {
-    const { registrations } = await host({ mode: "native" });
+  it("carries the operation mode, so a move to native mode takes self-heal away, and the summary says it is off", async () => {
+    const { registrations, value } = await host({ mode: "native" });
     assert.ok(create(registrations, "h-shmtest-self-heal-command").includes("\n  'operation-mode=native' \\\n"));
+    const summary = await new Promise<Record<string, { selfHeal: { enabled: boolean } }>>((resolve) => value.summary.apply((v) => resolve(v as never)));
+    assert.equal(summary.shmtest.selfHeal.enabled, false, "native mode installs no heal");
   });
 
   it("a self-heal the probe finds missing or failed gets the next revision, and a warning says why", async () => {

@@ -227,6 +227,20 @@ export class TestHost {
    * `options.debugLog` is a file in the host where sshd logs at DEBUG1 (the negotiated
    * algorithms, for one).
    */
+  /**
+   * Root's dotfiles as Debian ships them (base-files), not this machine's: sshd runs every
+   * command through root's login shell, bash, which reads ~/.bashrc when sshd starts it, and
+   * this machine's starts pyenv, whose shim lock, once stuck, holds every later SSH command
+   * for a minute, and which adds to every SSH command what no fleet host has. Only the test
+   * host's copy-on-write root is written.
+   */
+  private stockRootDotfiles(): void {
+    for (const name of ["bashrc", "profile"]) {
+      const stock = `/usr/share/base-files/dot.${name}`;
+      this.must(`if [ -f ${stock} ]; then cp ${stock} /root/.${name}; else : > /root/.${name}; fi`);
+    }
+  }
+
   async startSshd(authorizedKey: string, port?: number, options: { config?: string[]; debugLog?: string } = {}): Promise<SshServer> {
     const listen = port ?? (await freePort());
     this.must("[ -f /etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/ssh_host_ed25519_key");
@@ -250,6 +264,7 @@ export class TestHost {
         "",
       ].join("\n"),
     );
+    this.stockRootDotfiles();
     this.writeFile("/root/.ssh/authorized_keys", `${authorizedKey}\n`, "0600");
     this.must("chmod 700 /root/.ssh");
     this.sshd = spawn("nsenter", this.nsenterArgs(`exec /usr/sbin/sshd -D -e -f /etc/ssh/sshd_test_config${options.debugLog ? ` -E ${quote(options.debugLog)}` : ""}`), { stdio: ["ignore", "ignore", "ignore"] });
