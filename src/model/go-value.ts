@@ -91,6 +91,26 @@ export function goQuote(text: string): string {
   return `${out}"`;
 }
 
+/** Go's `strconv.QuoteToASCII`: `%q`, but every non-ASCII character escaped. */
+export function goQuoteToASCII(text: string): string {
+  let out = '"';
+  for (const ch of text) {
+    const code = ch.codePointAt(0)!;
+    if (ch === '"' || ch === "\\") out += `\\${ch}`;
+    else if (GO_ESCAPES[ch] !== undefined) out += GO_ESCAPES[ch];
+    else if (code >= 0x20 && code < 0x7f) out += ch;
+    else if (code < 0x80) out += `\\x${hex(code, 2)}`;
+    else if (code <= 0xffff) out += `\\u${hex(code, 4)}`;
+    else out += `\\U${hex(code, 8)}`;
+  }
+  return `${out}"`;
+}
+
+/** Go's `%q` for a byte of printable ASCII: a quoted character literal: `'.'`, and `'\''` for a quote. */
+export function goQuoteAsciiByte(ch: string): string {
+  return ch === "'" || ch === "\\" ? `'\\${ch}'` : `'${ch}'`;
+}
+
 const GO_ESCAPES: Record<string, string> = {
   "\x07": "\\a",
   "\b": "\\b",

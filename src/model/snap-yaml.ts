@@ -6,22 +6,37 @@
  * installs), and the checks of `snap.Validate` that concern what is left.
  */
 import { Node } from "yaml";
-import { GoMap, GoValue, goFormat, goQuote, goTypeName } from "./go-value";
-import { checkPlugName, checkSlotName, checkSnapName } from "./names";
+import { compareBytes, GoMap, GoValue, goFormat, goQuote, goTypeName } from "./go-value";
+import { checkAppName, checkHookName, checkPlugName, checkSlotName, checkSnapName, checkVersion } from "./names";
 import { beforePreparePlug, beforePrepareSlot, isSharedMemory } from "./shared-memory";
-import { MappingEntry, SourcePosition, YamlSyntaxError, YamlV2Document } from "./yaml-v2";
+import { MappingEntry, SourcePosition, YamlV2Document } from "./yaml-v2";
 
 export { SourcePosition, YamlSyntaxError } from "./yaml-v2";
 
-/** YAML that snapd refuses as a snap definition (snapd's message), before any interface looks at it. */
+/**
+ * A snap.yaml snapd refuses outright. `reason` and `message` are snapd's message exactly (as
+ * snapd's install returns it; `snap pack` puts `cannot validate snap "<name>": ` before those
+ * of snap.Validate); `position`, when known, is where in the file, kept out of the message.
+ */
 export class SnapDefinitionError extends Error {
   constructor(
     readonly reason: string,
     readonly position?: SourcePosition,
   ) {
-    super(position ? `${reason} (line ${position.line}, column ${position.column})` : reason);
+    super(reason);
     this.name = "SnapDefinitionError";
   }
+}
+
+/**
+ * A refusal that depends on what snapd's other interfaces make of their plugs and slots, which
+ * the file alone cannot tell: snapd refuses the snap with `refusal` unless, while sanitizing,
+ * it drops one of `unlessDropped` (its interface does not exist in that snapd, or refuses it).
+ */
+export interface UndeterminedRefusal {
+  refusal: string;
+  unlessDropped: Array<{ kind: InterfaceKind; name: string; interface: string }>;
+  position?: SourcePosition;
 }
 
 export type InterfaceKind = "plug" | "slot";
@@ -55,32 +70,115 @@ export interface SnapDeclaration {
    * slots" warning (badInterfacesSummary) lists them beside the ones the interfaces refuse.
    */
   dropped?: DroppedDeclaration[];
+  /** Refusals of snap.Validate that hang on other interfaces' checks (see UndeterminedRefusal). */
+  undetermined?: UndeterminedRefusal[];
 }
 
-/** Parses and reads a snap; YamlSyntaxError for text that is not a YAML mapping. */
+/**
+ * Parses and reads a snap: YamlSyntaxError for text yaml.v2 cannot parse, SnapDefinitionError
+ * (snapd's message) for a snap snapd refuses outright, as far as the checks here go.
+ */
 export function readSnapYaml(text: string): SnapDeclaration {
   const doc = YamlV2Document.parse(text);
-  if (!doc.isMapping(doc.root)) {
-    throw new YamlSyntaxError("a snap.yaml or snapcraft.yaml must be a YAML mapping", doc.position(doc.root));
-  }
-  const top = new Map(doc.entries(doc.root).map((entry) => [entry.keyText, entry]));
-  const section = (key: string) => top.get(key)?.value ?? null;
+  checkDecoding(doc);
+  const root = doc.isMapping(doc.root) ? doc.root : null;
   // `plugs`, `slots`, `apps` and `hooks` are maps in snapd's struct: given twice (or by a
-  // merge too), yaml.v2 adds the second to the first.
-  const mapSection = (key: string, invalid: string) =>
-    doc.mergedEntries(doc.fieldValues(doc.root, key), (node) => {
-      throw new SnapDefinitionError(invalid, doc.position(node));
+  // merge too), yaml.v2 adds the second to the first. checkDecoding refused any other type.
+  const mapSection = (key: string) =>
+    doc.mergedEntries(doc.fieldValues(root, key), () => {
+      throw new Error(`${key}: not a mapping after checkDecoding`);
     });
   const declared = {
-    plugs: readDeclarations(doc, "plug", mapSection("plugs", "plugs must be a mapping of plug names to definitions")),
-    slots: readDeclarations(doc, "slot", mapSection("slots", "slots must be a mapping of slot names to definitions")),
+    plugs: readDeclarations(doc, "plug", mapSection("plugs")),
+    slots: readDeclarations(doc, "slot", mapSection("slots")),
   };
-  addImplicit(doc, "app", mapSection("apps", "apps must be a mapping"), declared);
-  addImplicit(doc, "hook", mapSection("hooks", "hooks must be a mapping"), declared);
-  const name = doc.text(section("name"));
-  const snap = { name, ...sanitize(name, declared) };
-  validate(snap, declared);
+  const apps = mapSection("apps");
+  const hooks = mapSection("hooks");
+  addImplicit(doc, "app", apps, declared);
+  addImplicit(doc, "hook", hooks, declared);
+  const field = (key: string) => lastValue(doc, root, key);
+  const name = doc.text(field("name"));
+  const snap: SnapDeclaration = { name, ...sanitize(name, declared) };
+  validate(doc, snap, declared, { version: doc.text(field("version")), title: doc.text(field("title")), description: doc.text(field("description")), apps, hooks });
   return snap;
+}
+
+function lastValue(doc: YamlV2Document, root: Node | null, key: string): Node | null {
+  const values = doc.fieldValues(root, key);
+  return values.length > 0 ? values[values.length - 1] : null;
+}
+
+/** The snap.yaml fields read here, by their Go type in snapd's snapYaml, appYaml and hookYaml. */
+const STRING_FIELDS = ["name", "version", "title", "description"];
+const APP_STRING_FIELDS = ["command", "stop-command", "reload-command", "post-stop-command", "bus-name", "daemon", "daemon-scope"];
+const APP_LIST_FIELDS = ["plugs", "slots", "command-chain"];
+const HOOK_LIST_FIELDS = ["plugs", "slots", "command-chain"];
+
+/**
+ * What yaml.v2 says decoding snap.yaml into snapd's structs, for the fields read here: the
+ * first error of a field's own unmarshaler (an app's `daemon-scope`) ends the decoding with
+ * that error alone; otherwise every type error, in the document's order, in one message. Type
+ * errors in fields not read here (there are many) are not found.
+ */
+function checkDecoding(doc: YamlV2Document): void {
+  const typeErrors: Array<{ line: number; offset: number; text: string }> = [];
+  const aborts: Array<{ offset: number; reason: string; node: Node | null }> = [];
+  const isNull = (node: Node | null) => doc.value(node) === null;
+  const expectString = (node: Node | null) => {
+    if (doc.isMapping(node) || doc.items(node) !== undefined) typeErrors.push(doc.typeError(node, "string"));
+  };
+  const expectStrings = (node: Node | null) => {
+    if (isNull(node)) return;
+    const items = doc.items(node);
+    if (items === undefined) typeErrors.push(doc.typeError(node, "[]string"));
+    else items.forEach(expectString);
+  };
+  const expectMap = (node: Node | null, into: string): boolean => {
+    if (isNull(node)) return false;
+    if (!doc.isMapping(node)) {
+      typeErrors.push(doc.typeError(node, into));
+      return false;
+    }
+    return true;
+  };
+  const root = doc.root;
+  if (!expectMap(root, "snap.snapYaml")) return finish();
+  for (const key of STRING_FIELDS) doc.fieldValues(root, key).forEach(expectString);
+  for (const key of ["plugs", "slots"]) doc.fieldValues(root, key).forEach((node) => expectMap(node, "map[string]interface {}"));
+  for (const [key, type, fields] of [["apps", "snap.appYaml", APP_LIST_FIELDS], ["hooks", "snap.hookYaml", HOOK_LIST_FIELDS]] as const) {
+    for (const section of doc.fieldValues(root, key)) {
+      if (!expectMap(section, `map[string]${type}`)) continue;
+      for (const owner of doc.entries(section)) {
+        if (!expectMap(owner.value, type)) continue;
+        for (const entry of doc.entries(owner.value)) {
+          if ((fields as readonly string[]).includes(entry.keyText)) expectStrings(entry.value);
+          if (key === "apps" && APP_STRING_FIELDS.includes(entry.keyText)) {
+            expectString(entry.value);
+            if (entry.keyText === "daemon-scope" && !isNull(entry.value) && !doc.isMapping(entry.value) && doc.items(entry.value) === undefined) {
+              const scope = doc.text(entry.value);
+              if (scope !== "system" && scope !== "user") {
+                aborts.push({ offset: doc.typeError(entry.value, "").offset, reason: `cannot parse snap.yaml: invalid daemon scope: ${goQuote(scope)}`, node: entry.value });
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return finish();
+
+  function finish(): void {
+    const byOffset = <T extends { offset: number }>(a: T, b: T) => a.offset - b.offset;
+    const abort = aborts.sort(byOffset)[0];
+    if (abort !== undefined) throw new SnapDefinitionError(abort.reason, doc.position(doc.deref(abort.node)));
+    if (typeErrors.length === 0) return;
+    typeErrors.sort(byOffset);
+    const first = typeErrors[0];
+    throw new SnapDefinitionError(
+      `cannot parse snap.yaml: yaml: unmarshal errors:\n  ${typeErrors.map((e) => e.text).join("\n  ")}`,
+      doc.positionAt(first.offset),
+    );
+  }
 }
 
 function isEmpty(doc: YamlV2Document, node: Node | null): boolean {
@@ -172,16 +270,13 @@ function addImplicit(
 ): void {
   for (const ownerEntry of owners) {
     if (isEmpty(doc, ownerEntry.value)) continue;
-    if (!doc.isMapping(ownerEntry.value)) {
-      throw new SnapDefinitionError(`${owner} ${goQuote(ownerEntry.keyText)} must be a mapping`, doc.position(ownerEntry.key));
-    }
     const creates = owner === "app" || isHookSupported(ownerEntry.keyText);
     for (const entry of doc.entries(ownerEntry.value)) {
       const kind = entry.keyText === "plugs" ? "plug" : entry.keyText === "slots" ? "slot" : undefined;
       if (kind === undefined) continue;
-      // yaml.v2 decodes the list whether or not the hook is supported: a malformed one refuses the snap.
-      const names = nameList(doc, `${owner} ${goQuote(ownerEntry.keyText)}`, kind, entry);
+      // yaml.v2 decodes the list whether or not the hook is supported: checkDecoding refused a malformed one.
       if (!creates) continue;
+      const names = nameList(doc, entry);
       const known = kind === "plug" ? declared.plugs : declared.slots;
       for (const { name, position } of names) {
         if (!known.some((d) => d.name === name)) known.push({ kind, name, interface: name, attrs: new Map(), position });
@@ -191,18 +286,8 @@ function addImplicit(
 }
 
 /** An app's or hook's `plugs:` or `slots:`, a `[]string`: each name is its item's text (`0123` names "0123"). */
-function nameList(
-  doc: YamlV2Document,
-  owner: string,
-  kind: InterfaceKind,
-  entry: MappingEntry,
-): Array<{ name: string; position?: SourcePosition }> {
-  if (isEmpty(doc, entry.value)) return [];
-  const items = doc.items(entry.value);
-  if (items === undefined || items.some((item) => doc.isMapping(item) || doc.items(item) !== undefined)) {
-    throw new SnapDefinitionError(`${owner}: ${entry.keyText} must be a list of ${kind} names`, doc.position(entry.value));
-  }
-  return items.map((item) => ({ name: doc.text(item), position: doc.position(item) ?? doc.position(entry.value) }));
+function nameList(doc: YamlV2Document, entry: MappingEntry): Array<{ name: string; position?: SourcePosition }> {
+  return (doc.items(entry.value) ?? []).map((item) => ({ name: doc.text(item), position: doc.position(item) ?? doc.position(entry.value) }));
 }
 
 /**
@@ -285,23 +370,113 @@ function isKnownInterface(iface: string): boolean {
   return checkPlugName(iface) === undefined;
 }
 
+/** What validate reads besides the plugs and slots. */
+interface SnapFields {
+  version: string;
+  title: string;
+  description: string;
+  apps: MappingEntry[];
+  hooks: MappingEntry[];
+}
+
+/** snapd's appContentWhitelist and commandChainContentWhitelist, as `%s` prints them. */
+const APP_CONTENT = "^[A-Za-z0-9/. _#:$-]*$";
+const COMMAND_CHAIN_CONTENT = "^[A-Za-z0-9/._#:$-]*$";
+const APP_CONTENT_FIELDS = ["command", "stop-command", "reload-command", "post-stop-command", "bus-name"];
+/** The hooks whose name comes from a plug or slot, which can break naming.ValidateHook; every other hook snapd reads has a valid name. */
+const INTERFACE_HOOK = /^(?:prepare|unprepare|connect|disconnect)-(?:plug|slot)-/;
+
 /**
- * The checks of snap.Validate that concern plugs and slots, on what SanitizePlugsSlots left:
- * the snap name (empty first), then plug and slot names unique across both. Its plug and slot
- * name checks cannot fail any more (sanitizing dropped every invalid name). Sanitizing also
- * dropped the plugs and slots their interface refuses; of those only shared-memory's are
- * known here, checked as snapd checks them, with every declared plug and slot still present.
+ * The checks of snap.Validate, in its order, that a snap.yaml can fail and that are copied
+ * here: snap name, title and description length, version, each app's daemon, daemon-scope,
+ * name and command fields, each hook's name and command-chain, then plug and slot names unique
+ * across both, on what SanitizePlugsSlots left. Not copied (a snap failing only those passes
+ * here): provenance, epoch, license, app sockets, activates-on, restart, before/after and
+ * their cycles, timeouts, stop-mode, refresh-mode, install-mode, timer, legacy aliases, base,
+ * system-usernames, links, common-id, layouts. snapd takes apps and hooks in Go's map order,
+ * which is random: with several faulty apps (or command fields), snapd names any one of
+ * them; the first by name is given here.
+ *
+ * Sanitizing dropped the plugs and slots their interface refuses; of those only
+ * shared-memory's are known here, checked as snapd checks them, with every declared plug and
+ * slot still present. A plug and slot of the same name where either is of another interface
+ * is an UndeterminedRefusal: whether snapd dropped it cannot be told from the file.
  */
-function validate(snap: SnapDeclaration, declared: { plugs: InterfaceDeclaration[]; slots: InterfaceDeclaration[] }): void {
-  if (snap.name === "") throw new SnapDefinitionError("snap name cannot be empty");
+function validate(
+  doc: YamlV2Document,
+  snap: SnapDeclaration,
+  declared: { plugs: InterfaceDeclaration[]; slots: InterfaceDeclaration[] },
+  fields: SnapFields,
+): void {
+  const refuse = (reason: string, position?: SourcePosition): never => {
+    throw new SnapDefinitionError(reason, position);
+  };
+  if (snap.name === "") refuse("snap name cannot be empty");
   const snapError = checkSnapName(snap.name);
-  if (snapError !== undefined) throw new SnapDefinitionError(snapError);
+  if (snapError !== undefined) refuse(snapError);
+  const runes = (text: string) => [...text].length;
+  if (runes(fields.title) > 40) refuse(`title can have up to 40 codepoints, got ${runes(fields.title)}`);
+  if (runes(fields.description) > 4096) refuse(`description can have up to 4096 codepoints, got ${runes(fields.description)}`);
+  const versionError = checkVersion(fields.version);
+  if (versionError !== undefined) refuse(versionError);
+
+  const byName = (a: MappingEntry, b: MappingEntry) => compareBytes(a.keyText, b.keyText);
+  for (const app of [...fields.apps].sort(byName)) {
+    const error = appError(doc, app);
+    if (error !== undefined) refuse(`invalid definition of application ${goQuote(app.keyText)}: ${error}`, doc.position(app.key));
+  }
+  for (const hook of [...fields.hooks].filter((h) => isHookSupported(h.keyText)).sort(byName)) {
+    if (INTERFACE_HOOK.test(hook.keyText)) {
+      const nameError = checkHookName(hook.keyText);
+      if (nameError !== undefined) refuse(nameError, doc.position(hook.key));
+    }
+    for (const value of stringList(doc, hook.value, "command-chain")) {
+      if (!new RegExp(COMMAND_CHAIN_CONTENT).test(value)) {
+        refuse(`hook command-chain contains illegal ${goQuote(value)} (legal: '${COMMAND_CHAIN_CONTENT}')`, doc.position(hook.key));
+      }
+    }
+  }
+
   const whileSanitizing = { name: snap.name, ...declared };
   const plugs = snap.plugs.filter((plug) => !isSharedMemory(plug) || beforePreparePlug(plug, whileSanitizing).ok);
   const slots = snap.slots.filter((slot) => !isSharedMemory(slot) || beforePrepareSlot(slot).ok);
+  const undetermined: UndeterminedRefusal[] = [];
   for (const slot of slots) {
-    if (plugs.some((plug) => plug.name === slot.name)) {
-      throw new SnapDefinitionError(`cannot have plug and slot with the same name: ${goQuote(slot.name)}`, slot.position);
+    const plug = plugs.find((p) => p.name === slot.name);
+    if (plug === undefined) continue;
+    const refusal = `cannot have plug and slot with the same name: ${goQuote(slot.name)}`;
+    // A shared-memory plug or slot left here is one snapd keeps; another interface's may be dropped.
+    const unlessDropped = [plug, slot].filter((d) => !isSharedMemory(d)).map(({ kind, name, interface: iface }) => ({ kind, name, interface: iface }));
+    if (unlessDropped.length === 0) refuse(refusal, slot.position);
+    undetermined.push({ refusal, unlessDropped, position: slot.position });
+  }
+  if (undetermined.length > 0) snap.undetermined = undetermined;
+}
+
+/** snap.ValidateApp, as far as it is copied (see validate); undefined when the app passes. */
+function appError(doc: YamlV2Document, app: MappingEntry): string | undefined {
+  const field = (key: string) => doc.text(doc.entries(app.value).filter((e) => e.keyText === key).pop()?.value ?? null);
+  const daemon = field("daemon");
+  if (!["", "simple", "forking", "oneshot", "dbus", "notify"].includes(daemon)) return `"daemon" field contains invalid value ${goQuote(daemon)}`;
+  // snapd gives a daemon without daemon-scope the system scope; checkDecoding refused other values.
+  if (field("daemon-scope") !== "" && daemon === "") return '"daemon-scope" can only be set for daemons';
+  if (checkAppName(app.keyText) !== undefined) {
+    return `cannot have ${goQuote(app.keyText)} as app name - use letters, digits, and dash as separator`;
+  }
+  for (const name of [...APP_CONTENT_FIELDS].sort(compareBytes)) {
+    const value = field(name);
+    if (!new RegExp(APP_CONTENT).test(value)) return `app description field '${name}' contains illegal ${goQuote(value)} (legal: '${APP_CONTENT}')`;
+  }
+  for (const value of stringList(doc, app.value, "command-chain")) {
+    if (!new RegExp(COMMAND_CHAIN_CONTENT).test(value)) {
+      return `app description field 'command-chain' contains illegal ${goQuote(value)} (legal: '${COMMAND_CHAIN_CONTENT}')`;
     }
   }
+  return undefined;
+}
+
+/** A `[]string` field of an app or hook (the last given), each item by its text. */
+function stringList(doc: YamlV2Document, owner: Node | null, key: string): string[] {
+  const entry = doc.entries(owner).filter((e) => e.keyText === key).pop();
+  return (doc.items(entry?.value ?? null) ?? []).map((item) => doc.text(item));
 }

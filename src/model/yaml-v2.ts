@@ -6,7 +6,7 @@
  * edges: `.` and `190:20:30` stay strings, `08` is a float, timestamps stay strings, a
  * duplicate key silently wins, and a merge key overwrites the keys before it.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, Scalar } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Parser, Document, Scalar } from "yaml";
 import { GoMap, GoValue, goFormat, goTypeName } from "./go-value";
 
 export interface SourcePosition {
@@ -90,6 +90,32 @@ function parseGoInt(plain: string): bigint | undefined {
   return sign === "-" ? -magnitude : magnitude;
 }
 
+const YAML_TAG_PREFIX = "tag:yaml.org,2002:";
+
+/** The tag yaml.v2 resolves a plain scalar to, for its messages. */
+function resolvedTag(text: string): string {
+  const value = resolvePlainScalar(text);
+  const type = goTypeName(value);
+  if (type === "bool") return "!!bool";
+  if (type === "int" || type === "uint64") return "!!int";
+  if (type === "float64") return "!!float";
+  if (type === "<nil>") return "!!null";
+  return isTimestamp(text) ? "!!timestamp" : "!!str";
+}
+
+/**
+ * yaml.v2's parseTimestamp: four digits and a `-`, then Go's time.Parse with one of
+ * "2006-1-2T15:4:5.999999999Z07:00" (or lower-case t), "2006-1-2 15:4:5.999999999", "2006-1-2".
+ */
+function isTimestamp(text: string): boolean {
+  const match = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:([Tt])(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})| (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d+)?)?$/.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  if (month < 1 || month > 12 || day < 1 || day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return false;
+  const [hour, minute, second] = (match[4] ? match.slice(5, 8) : match.slice(8, 11)).map(Number);
+  return match[5] === undefined && match[8] === undefined ? true : hour < 24 && minute < 60 && second < 60;
+}
+
 const STR_TAG = "tag:yaml.org,2002:str";
 const BINARY_TAG = "tag:yaml.org,2002:binary";
 const TAG_TYPES: Record<string, string[]> = {
@@ -107,23 +133,36 @@ export class YamlV2Document {
   private visited = 0;
 
   private constructor(
-    private readonly doc: Document.Parsed,
+    private readonly doc: Document.Parsed | undefined,
     private readonly lineCounter: LineCounter,
   ) {}
 
+  /**
+   * yaml.v2's Unmarshal reads the first document only: text after it is never parsed (a
+   * syntax error there goes unnoticed), and empty or comment-only text is a null document.
+   * Only yaml.v2's reader looks past the first document, checking characters in 512-byte
+   * chunks up to the one holding the 4th character of the marker (`---` or `...`) that ends
+   * it: a control character there fails the whole text (see checkReaderWindow).
+   */
   static parse(text: string): YamlV2Document {
     const lineCounter = new LineCounter();
-    const doc = parseDocument(text, { schema: "failsafe", version: "1.1", uniqueKeys: false, prettyErrors: false, lineCounter });
-    const parsed = new YamlV2Document(doc, lineCounter);
-    if (doc.errors.length > 0) {
-      const error = doc.errors[0];
-      throw new YamlSyntaxError(error.message, parsed.positionAt(error.pos[0]));
-    }
+    const docs = parseAllDocuments(text, { schema: "failsafe", version: "1.1", uniqueKeys: false, prettyErrors: false, lineCounter });
+    const first = docs.length > 0 ? (docs[0] as Document.Parsed) : undefined;
+    const parsed = new YamlV2Document(first, lineCounter);
+    const end = firstDocumentEnd(text);
+    // yaml.v2 skips extra `...` between documents, but not before the first.
+    if (end?.leading) throw new YamlSyntaxError("did not find expected node content", parsed.positionAt(end.offset));
+    const control = checkReaderWindow(text, end?.offset);
+    if (control !== undefined) throw new YamlSyntaxError("control characters are not allowed", parsed.positionAt(control));
+    // The parser may charge a stray token after the end marker to the first document.
+    const error = first?.errors.find((e) => end === undefined || e.pos[0] < end.offset);
+    if (error !== undefined) throw new YamlSyntaxError(error.message, parsed.positionAt(error.pos[0]));
     return parsed;
   }
 
+  /** The first document's root node; null for an empty document or text without one. */
   get root(): Node | null {
-    return this.doc.contents;
+    return this.doc?.contents ?? null;
   }
 
   positionAt(offset: number): SourcePosition {
@@ -137,7 +176,7 @@ export class YamlV2Document {
 
   /** The node an alias stands for (the node itself otherwise). */
   deref(node: Node | null): Node | null {
-    return isAlias(node) ? (node.resolve(this.doc) ?? null) : node;
+    return isAlias(node) && this.doc ? (node.resolve(this.doc) ?? null) : node;
   }
 
   isMapping(node: Node | null): boolean {
@@ -271,6 +310,33 @@ export class YamlV2Document {
     return map;
   }
 
+  /**
+   * yaml.v2's type error for decoding `node` into the Go type `into` (a struct, a `string`, a
+   * `[]string`...), as its decoder words it: `line 3: cannot unmarshal !!seq into string`, a
+   * scalar with its text, cut to 7 bytes and "..." beyond 10 bytes (a character cut there
+   * comes out as U+FFFD here, where Go prints the bytes it kept).
+   */
+  typeError(node: Node | null, into: string): { line: number; offset: number; text: string } {
+    const target = this.deref(node);
+    const offset = target?.range?.[0] ?? 0;
+    const explicit = (target as { tag?: string } | null)?.tag;
+    let tag: string;
+    let value = "";
+    if (isSeq(target)) tag = "!!seq";
+    else if (isMap(target)) tag = "!!map";
+    else {
+      const scalar = target as Scalar;
+      const text = String(scalar?.value ?? "");
+      const plain = scalar?.type === "PLAIN" || scalar?.type === undefined;
+      tag = !plain ? "!!str" : resolvedTag(text);
+      const bytes = Buffer.from(text, "utf8");
+      value = bytes.length > 10 ? ` \`${bytes.subarray(0, 7).toString("utf8")}...\`` : ` \`${text}\``;
+    }
+    if (explicit) tag = explicit.startsWith(YAML_TAG_PREFIX) ? `!!${explicit.slice(YAML_TAG_PREFIX.length)}` : explicit;
+    const { line } = this.positionAt(offset);
+    return { line, offset, text: `line ${line}: cannot unmarshal ${tag}${value} into ${into}` };
+  }
+
   private scalar(node: Scalar): GoValue {
     const text = String(node.value ?? "");
     if (node.tag === STR_TAG) return text;
@@ -299,4 +365,68 @@ export class YamlV2Document {
       throw new YamlSyntaxError("document contains excessive aliasing or nesting");
     }
   }
+}
+
+/**
+ * The offset of the marker that ends the first document: a `...` after it, or the `---` that
+ * starts the next one; undefined when the first document runs to the end of the text.
+ * `leading` when a `...` comes before any document.
+ */
+function firstDocumentEnd(text: string): { offset: number; leading?: true } | undefined {
+  let seenFirst = false;
+  let firstIsBare = false;
+  for (const token of new Parser().parse(text)) {
+    if (token.type === "document") {
+      if (seenFirst) return { offset: token.start.find((t) => t.type === "doc-start")?.offset ?? token.offset };
+      seenFirst = true;
+      // The parser opens an empty document for a `...` that ends nothing.
+      firstIsBare = token.value === undefined && !token.start.some((t) => t.type === "doc-start");
+    } else if (token.type === "doc-end") {
+      return firstIsBare ? { offset: token.offset, leading: true } : { offset: token.offset };
+    }
+  }
+  return undefined;
+}
+
+/** yaml.v2's reader reads 512 bytes at a time. */
+const READ_CHUNK = 512;
+
+/** What yaml.v2's reader accepts: #x9 | #xA | #xD | [#x20-#x7E] | #x85 | [#xA0-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]. */
+function isAllowedCharacter(cp: number): boolean {
+  return (
+    cp === 0x09 || cp === 0x0a || cp === 0x0d || (cp >= 0x20 && cp <= 0x7e) || cp === 0x85 ||
+    (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff)
+  );
+}
+
+/**
+ * The string offset of the first character yaml.v2's reader refuses among those it decodes:
+ * the whole text when the first document runs to its end, else (`marker` given) the 512-byte
+ * chunks it reads until the marker's first 4 characters are decoded, the scanner's lookahead
+ * for `---` or `...`. A character cut by the last chunk's end is not decoded.
+ */
+function checkReaderWindow(text: string, marker: number | undefined): number | undefined {
+  const total = Buffer.byteLength(text);
+  let needed = total;
+  if (marker !== undefined) {
+    let end = marker;
+    for (let i = 0; i < 4 && end < text.length; i++) end += text.codePointAt(end)! > 0xffff ? 2 : 1;
+    needed = Buffer.byteLength(text.slice(0, end));
+  }
+  // Read chunks: each read fills the raw buffer (what is left undecoded, and more) up to 512 bytes.
+  let decodedBytes = 0;
+  let readBytes = 0;
+  let offset = 0;
+  while (decodedBytes < needed && readBytes < total) {
+    readBytes = Math.min(total, readBytes + (READ_CHUNK - (readBytes - decodedBytes)));
+    while (offset < text.length) {
+      const cp = text.codePointAt(offset)!;
+      const width = cp <= 0x7f ? 1 : cp <= 0x7ff ? 2 : cp <= 0xffff ? 3 : 4;
+      if (decodedBytes + width > readBytes) break;
+      if (!isAllowedCharacter(cp)) return offset;
+      decodedBytes += width;
+      offset += cp > 0xffff ? 2 : 1;
+    }
+  }
+  return undefined;
 }
