@@ -4,9 +4,9 @@
  * inventory's identityFile; host keys are pinned where the inventory gives them.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { desiredState } from "../model/desired-state";
 import { Inventory, InventoryConnection, InventoryError, InventoryHost, readInventory } from "../model/inventory";
@@ -63,6 +63,15 @@ export interface CheckedHost {
   instances: Array<{ instance: string; mode: OperationMode; parts: Record<CheckedPartName, CheckedPart | null>; selfHeal?: CheckedSelfHeal | null }>;
 }
 
+/**
+ * Whether every part of an instance is in sync. A part or self-heal the probe could not tell
+ * about (null: its probe failed) is not: unknown must not pass the gate. Output of a check
+ * from before self-heal has no selfHeal at all.
+ */
+export function instanceInSync(instance: CheckedHost["instances"][number]): boolean {
+  return PARTS.every((p) => instance.parts[p]?.inSync === true) && (instance.selfHeal === undefined || instance.selfHeal?.inSync === true);
+}
+
 export interface CheckOutcome {
   inSync: boolean;
   hosts: CheckedHost[];
@@ -81,8 +90,11 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   if (positionals.length !== 1) throw new UsageError("check takes exactly one INVENTORY");
-  const parallel = values.parallel === undefined ? 16 : Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1) throw new UsageError(`--parallel must be a whole number, 1 or more, not ${JSON.stringify(values.parallel)}`);
+  // Plain decimal digits only: Number() would also take " 2", "0x10" and "1e3".
+  const parallel = values.parallel === undefined ? 16 : /^[0-9]+$/.test(values.parallel) ? Number(values.parallel) : NaN;
+  if (!Number.isSafeInteger(parallel) || parallel < 1) {
+    throw new UsageError(`--parallel must be a whole number in decimal digits, 1 or more, not ${JSON.stringify(values.parallel)}`);
+  }
   let inventory: Inventory;
   try {
     inventory = readInventory(io.readFile(positionals[0]), positionals[0]);
@@ -92,6 +104,11 @@ export async function runCheck(argv: string[], io: CliIo): Promise<number> {
       return EXIT_USAGE;
     }
     io.stderr(`snap-shm check: cannot read ${positionals[0]}: ${(error as Error).message}\n`);
+    return EXIT_USAGE;
+  }
+  const unreadable = resolveIdentityFiles(inventory, positionals[0]);
+  if (unreadable.length > 0) {
+    io.stderr(unreadable.map((line) => `snap-shm check: ${line}\n`).join(""));
     return EXIT_USAGE;
   }
   const outcome = await checkInventory(inventory, parallel);
@@ -112,12 +129,48 @@ export async function checkInventory(inventory: Inventory, parallel: number): Pr
       }
     };
     await Promise.all(Array.from({ length: Math.min(parallel, inventory.hosts.length) }, worker));
-    const inSync = hosts.every(
-      (h) => h.reachable && h.instances.every((i) => PARTS.every((p) => i.parts[p]?.inSync === true) && i.selfHeal?.inSync !== false),
-    );
+    const inSync = hosts.every((h) => h.reachable && h.instances.every(instanceInSync));
     return { inSync, hosts };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Makes every identityFile of the inventory (hosts and proxies) absolute as the Pulumi program
+ * does (src/program/credentials.ts): a relative path starts at the inventory's folder, not at
+ * the current directory. Returns one line per key file that cannot be read, naming the hosts
+ * that use it; the key itself is never read here (ssh reads it).
+ */
+export function resolveIdentityFiles(inventory: Inventory, inventoryFile: string): string[] {
+  // The program resolves the inventory's path first, then takes its folder.
+  const baseDir = dirname(resolve(inventoryFile));
+  const problems = new Map<string, { reason: string; users: string[] }>();
+  const visit = (connection: InventoryConnection, user: string) => {
+    if (connection.identityFile !== undefined) {
+      const full = isAbsolute(connection.identityFile) ? connection.identityFile : resolve(baseDir, connection.identityFile);
+      const reason = unreadableFile(full);
+      if (reason !== undefined) {
+        const known = problems.get(full) ?? { reason, users: [] };
+        known.users.push(user);
+        problems.set(full, known);
+      }
+      connection.identityFile = full;
+    }
+    if (connection.proxy) visit(connection.proxy, `${user} proxy`);
+  };
+  for (const host of inventory.hosts) visit(host.connection, `host "${host.name}"`);
+  return [...problems].map(([full, { reason, users }]) => `identityFile ${JSON.stringify(full)} (of ${users.join(", ")}) cannot be read: ${reason}`);
+}
+
+/** Why a key file cannot be read by ssh, or undefined when it can. */
+function unreadableFile(path: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return "it is not a file";
+    accessSync(path, constants.R_OK);
+    return undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
   }
 }
 

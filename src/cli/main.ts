@@ -27,9 +27,14 @@ Run 'snap-shm COMMAND --help' for a command's options.
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+  if (name === undefined) {
+    // No command is a usage error: the help goes to stderr, where usage errors go.
+    io.stderr(`snap-shm: no command given\n\n${MAIN_HELP}`);
+    return EXIT_USAGE;
+  }
+  if (name === "--help" || name === "-h" || name === "help") {
     io.stdout(MAIN_HELP);
-    return name === undefined ? EXIT_USAGE : EXIT_OK;
+    return EXIT_OK;
   }
   const command = COMMANDS[name];
   if (command === undefined) {

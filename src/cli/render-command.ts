@@ -3,6 +3,7 @@ import { APPARMOR_PROFILE_DIR, desiredState, DesiredState } from "../model/desir
 import { InputError } from "../model/input-error";
 import { RECURSIVE_RULE_VERSION } from "../model/snapd-version";
 import { renderBlock } from "../render/apparmor-profile";
+import { profileList } from "../render/part-arguments";
 import { parseArgs } from "node:util";
 import { parsedOrUsageError } from "./args";
 import { CliIo, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
@@ -49,14 +50,23 @@ export function runRender(argv: string[], io: CliIo): number {
     });
   } catch (error) {
     if (!(error instanceof InputError)) throw error;
-    io.stderr(`snap-shm render: ${error.message}\n`);
+    io.stderr(`snap-shm render: ${optionOf(error.field)}: ${error.reason}\n`);
     return EXIT_USAGE;
   }
-  io.stdout(values.json ? `${JSON.stringify(stateJson(state))}\n` : humanState(state));
+  // As the resources and check do: without --app and --hook, every app and hook profile
+  // (snap.I.*) gets the rule, besides snap-update-ns.
+  const profiles = profileList(state, values.app === undefined && values.hook === undefined).split(" ");
+  io.stdout(values.json ? `${JSON.stringify(stateJson(state, profiles))}\n` : humanState(state, profiles));
   return EXIT_OK;
 }
 
-function stateJson(state: DesiredState) {
+/** The option the user typed for a field of the desired state (`apps[0]` is `--app`). */
+function optionOf(field: string): string {
+  const option = ({ apps: "--app", hooks: "--hook", snapdVersion: "--snapd-version" } as Record<string, string>)[field.replace(/\[\d+\]$/, "")];
+  return option ?? field;
+}
+
+function stateJson(state: DesiredState, profiles: string[]) {
   return {
     instance: state.instance,
     snap: state.snap,
@@ -64,11 +74,11 @@ function stateJson(state: DesiredState) {
     snapdVersion: state.snapdVersion,
     directory: state.directory,
     mountProfile: state.mountProfile,
-    appArmor: state.appArmor,
+    appArmor: { ...state.appArmor, profiles },
   };
 }
 
-function humanState(state: DesiredState): string {
+function humanState(state: DesiredState, profiles: string[]): string {
   const key = state.instanceKey === null ? "no instance key" : `instance key ${state.instanceKey}`;
   const snapd =
     state.snapdVersion === null
@@ -84,9 +94,10 @@ function humanState(state: DesiredState): string {
     `app rule       ${appArmor.appRule}`,
     "",
   ];
-  for (const profile of appArmor.profiles) {
+  for (const profile of profiles) {
     const updateNs = profile.startsWith("snap-update-ns.");
-    out.push(`--- ${APPARMOR_PROFILE_DIR}/${profile} (before the closing brace)`);
+    const which = profile.endsWith(".*") ? "every app and hook profile of the instance, " : "";
+    out.push(`--- ${APPARMOR_PROFILE_DIR}/${profile} (${which}before the closing brace)`);
     out.push(renderBlock(updateNs ? appArmor.updateNsSnippet : appArmor.appSnippet, updateNs ? "  " : ""));
   }
   return out.join("\n");

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import Ajv, { ValidateFunction } from "ajv";
 import { parsedOrUsageError } from "./args";
-import { CheckedPart, CheckOutcome, describeSelfHeal } from "./check-command";
+import { CheckedPart, CheckOutcome, describeSelfHeal, instanceInSync } from "./check-command";
 import { CliIo, EXIT_OK, EXIT_USAGE, UsageError } from "./io";
 
 export const SUMMARY_HELP = `Usage: snap-shm summary CHECK_JSON [--preview FILE]
@@ -91,7 +91,7 @@ function outcomeProblem(value: unknown): string | undefined {
 /** The Markdown summary. */
 export function reviewSummary(outcome: CheckOutcome, preview?: string): string {
   const reachable = outcome.hosts.filter((h) => h.reachable);
-  const inSync = reachable.filter((h) => h.instances.every((i) => PARTS.every((p) => i.parts[p]?.inSync === true) && i.selfHeal?.inSync !== false));
+  const inSync = reachable.filter((h) => h.instances.every(instanceInSync));
   const lines = [
     "## snap-shm review",
     "",

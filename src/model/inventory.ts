@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv, { ErrorObject } from "ajv";
 import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, visit } from "yaml";
-import { checkConnection } from "./connection";
+import { connectionProblems, looksLikeKeyMaterial } from "./connection";
 import { desiredState } from "./desired-state";
 import { inContext, InputError } from "./input-error";
 import { RequestedMode } from "./operation-mode";
@@ -103,7 +103,10 @@ export function readInventory(text: string, file: string): Inventory {
   if (doc.errors.length > 0) {
     throw new InventoryError(
       file,
-      doc.errors.map((e) => ({ ...positionOf(at(e.pos[0])), path: "", message: e.message.replace(/ at line \d+, column \d+.*$/s, "") })),
+      doc.errors.map((e) => ({
+        ...positionOf(at(e.pos[0])),
+        ...(e.code === "DUPLICATE_KEY" ? duplicateKey(doc, e.pos[0]) : undefined) ?? { path: "", message: e.message.replace(/ at line \d+, column \d+.*$/s, "") },
+      })),
     );
   }
   const data = plainData(doc, file, at);
@@ -111,10 +114,15 @@ export function readInventory(text: string, file: string): Inventory {
   const locateKey = (parent: (string | number)[], key: string) => keyPosition(doc, parent, key, at);
   const validate = schemaValidator();
   if (!validate(data)) {
-    throw new InventoryError(file, (validate.errors ?? []).map((error) => schemaProblem(error, locate, locateKey)));
+    throw new InventoryError(file, (validate.errors ?? []).map((error) => schemaProblem(error, data, locate, locateKey)));
   }
   const problems: InventoryProblem[] = [];
   const hosts = resolveHosts(data as Json, locate, problems);
+  // An inventory without hosts (empty, or only comments) is a mistake, not a fleet of none:
+  // check would call it in sync, and the Pulumi program would remove every host's set-up.
+  if (problems.length === 0 && hosts.length === 0) {
+    problems.push({ ...locate(["hosts"]), path: "hosts", message: 'no hosts: give at least one host under "hosts" or under a group\'s "hosts"' });
+  }
   if (problems.length > 0) throw new InventoryError(file, problems);
   return { file, hosts, rollout: ((data as Json).rollout ?? {}) as InventoryRollout };
 }
@@ -162,6 +170,19 @@ function aliasStoppedAt(doc: Document.Parsed): { alias: Alias; path: (string | n
     return last;
   }
   return undefined;
+}
+
+/** The yaml library's duplicate key error (which names neither), as the mapping's path and the key. */
+function duplicateKey(doc: Document.Parsed, offset: number): { path: string; message: string } | undefined {
+  let found: { path: string; message: string } | undefined;
+  visit(doc, {
+    Pair(_key, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.range?.[0] !== offset) return undefined;
+      found = { path: dotted(dataPath([...ancestors, pair])), message: `key ${JSON.stringify(String(pair.key.value))} is given twice` };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** The data path down a chain of nodes (document to node), e.g. ["hosts", "h1", "snaps", 0]. */
@@ -212,9 +233,41 @@ function dotted(path: (string | number)[]): string {
 
 type Locate = (path: (string | number)[]) => { line: number; column: number };
 
-function schemaProblem(error: ErrorObject, locate: Locate, locateKey: (parent: (string | number)[], key: string) => { line: number; column: number }): InventoryProblem {
+const TYPE_NAMES: Record<string, string> = {
+  integer: "a whole number",
+  number: "a number",
+  string: "a string",
+  boolean: "a boolean (true or false)",
+  array: "a list",
+  object: "a mapping",
+};
+
+/** The value at `path` in the data. */
+function valueAt(data: unknown, path: (string | number)[]): unknown {
+  return path.reduce<unknown>((value, step) => (value !== null && typeof value === "object" ? (value as Record<string, unknown>)[step] : undefined), data);
+}
+
+/**
+ * A value as messages show it: a scalar as JSON, a list or mapping by its kind (it may be long,
+ * and may hold anything). Never a value that may be a secret: an identity file field (where a
+ * key may be pasted by mistake) or anything that looks like key material.
+ */
+function shown(path: (string | number)[], value: unknown): string {
+  if (Array.isArray(value)) return "a list";
+  if (value !== null && typeof value === "object") return "a mapping";
+  if (path[path.length - 1] === "identityFile" || (typeof value === "string" && looksLikeKeyMaterial(value))) return "the value given (not shown)";
+  return JSON.stringify(value) ?? String(value);
+}
+
+function schemaProblem(
+  error: ErrorObject,
+  data: unknown,
+  locate: Locate,
+  locateKey: (parent: (string | number)[], key: string) => { line: number; column: number },
+): InventoryProblem {
   const path = pathOf(error.instancePath);
   const where = dotted(path);
+  const not = `, not ${shown(path, valueAt(data, path))}`;
   switch (error.keyword) {
     case "additionalProperties": {
       const key = String(error.params.additionalProperty);
@@ -225,13 +278,18 @@ function schemaProblem(error: ErrorObject, locate: Locate, locateKey: (parent: (
     }
     case "required":
       return { ...locate(path), path: where, message: `missing required key "${String(error.params.missingProperty)}"` };
-    case "type":
-      return { ...locate(path), path: where, message: `must be ${error.params.type === "integer" ? "a whole number" : `a ${String(error.params.type)}`}` };
+    case "type": {
+      const type = String(error.params.type);
+      // The top level has no path to name.
+      const what = where ? "" : "the inventory ";
+      const kind = where ? (TYPE_NAMES[type] ?? type) : "a mapping (of defaults, groups, hosts and rollout)";
+      return { ...locate(path), path: where, message: `${what}must be ${kind}${not}` };
+    }
     case "enum":
-      return { ...locate(path), path: where, message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}` };
+      return { ...locate(path), path: where, message: `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}${not}` };
     case "minimum":
     case "maximum":
-      return { ...locate(path), path: where, message: `must be ${error.keyword === "minimum" ? "at least" : "at most"} ${String(error.params.limit)}` };
+      return { ...locate(path), path: where, message: `must be ${error.keyword === "minimum" ? "at least" : "at most"} ${String(error.params.limit)}${not}` };
     default:
       return { ...locate(path), path: where, message: error.message ?? error.keyword };
   }
@@ -245,12 +303,13 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
       run();
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
-      // The connection checks say "host" where the inventory says "address".
-      const field = error.field.split(".").filter(Boolean).map((f) => (f === "host" ? "address" : f));
-      fail([...path, ...field].flatMap(splitIndex), error.reason);
+      fail([...path, ...error.field.split(".").filter(Boolean)].flatMap(splitIndex), error.reason);
     }
   };
   const defaults = (data.defaults ?? {}) as Json;
+  // Each setting is checked where it is written, once, however many hosts inherit it.
+  checkSettings(defaults, ["defaults"], false, fail);
+  for (const [group, body] of Object.entries((data.groups ?? {}) as Record<string, Json>)) checkSettings(body, ["groups", group], false, fail);
   const entries: Array<{ name: string; group?: string; host: Json; groupSettings: Json; path: (string | number)[] }> = [];
   for (const [group, body] of Object.entries((data.groups ?? {}) as Record<string, Json>)) {
     for (const [name, host] of Object.entries((body.hosts ?? {}) as Record<string, Json>)) {
@@ -271,6 +330,7 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
     run();
   };
   for (const entry of entries) {
+    checkSettings(entry.host, entry.path, true, fail);
     if (!HOST_NAME.test(entry.name)) {
       fail(entry.path, `invalid host name ${JSON.stringify(entry.name)}: expected letters, digits, ".", "_" and "-", up to 63 characters`);
       continue;
@@ -293,10 +353,6 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
       ...optional("identityFile", setting("identityFile")),
       ...optional("proxy", proxyConnection(setting("proxy") as Json | undefined)),
     };
-    check(entry.path, () => checkConnection(asChecked(connection), ""));
-    if (connection.identityFile !== undefined && !/^[^\0\n]+$/.test(connection.identityFile)) {
-      fail([...entry.path, "identityFile"], `invalid identity file path ${JSON.stringify(connection.identityFile)}`);
-    }
     const snaps: InventorySnap[] = [];
     const ownList = [...entry.path, "snaps"];
     const sources: Array<[(string | number)[], unknown]> = [
@@ -335,6 +391,36 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
     });
   }
   return hosts;
+}
+
+type Fail = (path: (string | number)[], message: string) => void;
+
+/**
+ * The connection settings of defaults, a group or a host (and of its proxy), each problem at
+ * the setting's own path. Only a host has an address (and must).
+ */
+function checkSettings(settings: Json, path: (string | number)[], isHost: boolean, fail: Fail): void {
+  const connection = { ...settings, ...(isHost ? { host: settings.address } : {}), proxy: settings.proxy && asChecked(settings.proxy as InventoryConnection) };
+  for (const problem of connectionProblems(connection, "", { hostRequired: isHost })) {
+    // The connection checks say "host" where the inventory says "address".
+    const field = problem.field.split(".").filter(Boolean).map((f) => (f === "host" ? "address" : f));
+    fail([...path, ...field], problem.reason);
+  }
+  checkIdentityFile(settings.identityFile, [...path, "identityFile"], fail);
+  if (settings.proxy !== undefined) checkIdentityFile((settings.proxy as Json).identityFile, [...path, "proxy", "identityFile"], fail);
+}
+
+/** An identity file is a path; a key pasted in its place is refused without being shown. */
+function checkIdentityFile(value: unknown, path: (string | number)[], fail: Fail): void {
+  if (typeof value !== "string") return;
+  if (looksLikeKeyMaterial(value)) {
+    fail(
+      path,
+      "secrets do not belong in the inventory: this looks like a private key (not shown); give the key file's path here, or load the key into an SSH agent",
+    );
+  } else if (!/^[^\0\n]+$/.test(value)) {
+    fail(path, `invalid identity file path ${JSON.stringify(value)}: expected the path of a private key file`);
+  }
 }
 
 /** "apps[1]" as two path steps. */

@@ -80,10 +80,12 @@ describe("snap-shm CLI", function () {
       const file = join(SNAPS, "malformed-plug.snap.yaml");
       const human = snapShm("validate", file);
       assert.equal(human.status, 1);
-      assert.equal(human.stdout, `${file}: snapd refuses this snap: plug "shm" has malformed definition (found []interface {}) (line 4, column 3)\n`);
+      // As src/cli/validate-command.ts now prints it (changed by its owner): file:line:column first.
+      assert.equal(human.stdout, `${file}:4:3: snapd refuses this snap: plug "shm" has malformed definition (found []interface {})\n`);
       const json = snapShm("validate", "--json", file);
       assert.equal(json.status, 1);
-      assert.equal(JSON.parse(json.stdout).error, 'plug "shm" has malformed definition (found []interface {}) (line 4, column 3)');
+      const report = JSON.parse(json.stdout);
+      assert.deepEqual([report.error, report.position], ['plug "shm" has malformed definition (found []interface {})', { line: 4, column: 3 }]);
     });
 
     it("exits 2 with the line and column for text that is not YAML", () => {
@@ -145,12 +147,25 @@ describe("snap-shm CLI", function () {
       assert.match(stdout, /--- \/var\/lib\/snapd\/apparmor\/profiles\/snap\.shmtest_foo\.app \(before the closing brace\)\n# BEGIN snap-shm private-shm\n\n# Description: Allow access to everything in private \/dev\/shm\n"\/dev\/shm\/\*\*" mrwlkix,\n# END snap-shm private-shm\n/);
     });
 
+    it("without --app and --hook, shows the app rule for every app and hook profile (snap.I.*), as resources and check write it", () => {
+      const json = JSON.parse(snapShm("render", "shmtest_foo", "--json").stdout);
+      assert.deepEqual(json.appArmor.profiles, ["snap-update-ns.shmtest_foo", "snap.shmtest_foo.*"]);
+      const { status, stdout } = snapShm("render", "shmtest_foo");
+      assert.equal(status, 0);
+      assert.match(
+        stdout,
+        /\n--- \/var\/lib\/snapd\/apparmor\/profiles\/snap\.shmtest_foo\.\* \(every app and hook profile of the instance, before the closing brace\)\n# BEGIN snap-shm private-shm\n\n# Description: Allow access to everything in private \/dev\/shm\n"\/dev\/shm\/\*\*" mrwlkix,\n# END snap-shm private-shm\n$/,
+      );
+    });
+
     it("exits 2 with snapd's message for a bad instance, app or version", () => {
       const cases: Array<[string[], string]> = [
         [["Shm"], 'snap-shm render: instance: invalid snap name: "Shm"\n'],
         [["shm_toolongkey1"], 'snap-shm render: instance: invalid instance key: "toolongkey1"\n'],
-        [["shm", "--app", "a b"], 'snap-shm render: apps[0]: invalid app name: "a b"\n'],
-        [["shm", "--snapd-version", "2.54"], "snap-shm render: snapdVersion: snapd 2.54 has no private shared memory: it needs snapd 2.55.3 or newer\n"],
+        [["shm", "--app", "a b"], 'snap-shm render: --app: invalid app name: "a b"\n'],
+        [["shm", "--hook", "ok", "--hook", "ok"], 'snap-shm render: --hook: "ok" is listed twice\n'],
+        [["shm", "--snapd-version", "2.54"], "snap-shm render: --snapd-version: snapd 2.54 has no private shared memory: it needs snapd 2.55.3 or newer\n"],
+        [["shm", "--snapd-version", "banana"], 'snap-shm render: --snapd-version: invalid snapd version: "banana" (expected a version such as 2.61.3 or 2.57.6-1+deb12u1)\n'],
       ];
       for (const [args, stderr] of cases) {
         const result = snapShm("render", ...args, "--json");
@@ -167,6 +182,9 @@ describe("snap-shm CLI", function () {
 
   it("lists its commands, and refuses an unknown one", () => {
     assert.match(snapShm("--help").stdout, /^Usage: snap-shm COMMAND/);
+    const none = snapShm();
+    assert.deepEqual([none.status, none.stdout], [2, ""]);
+    assert.match(none.stderr, /^snap-shm: no command given\n\nUsage: snap-shm COMMAND/);
     const unknown = snapShm("deploy");
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /^snap-shm: unknown command "deploy"/);

@@ -113,7 +113,9 @@ describe("input the CLI cannot use", () => {
     assert.deepEqual(result, { status: EXIT_USAGE, stdout: "", stderr: "snap-shm summary: unexpected error: write EPIPE at the pipe\n" });
   });
 
-  it("as the bin: no stack trace, exit 2, for each input it cannot use", () => {
+  it("as the bin: no stack trace, exit 2, for each input it cannot use", function () {
+    // Three node processes: more than mocha's default 2 s on a busy machine.
+    this.timeout(60_000);
     assert.ok(existsSync(BIN), `${BIN} is missing: run npm run build first`);
     const ok = file("ok.json", { inSync: true, hosts: [HOST] });
     const noParts = file("no-parts.json", { inSync: false, hosts: [{ ...HOST, instances: [{ instance: "chromium", mode: "managed" }] }] });

@@ -17,7 +17,7 @@ describe("the inventory's selfHeal setting", () => {
   it("must be a boolean, with the place named", () => {
     assert.throws(
       () => readInventory("hosts:\n  h1:\n    address: a\n    snaps: [{instance: chromium, selfHeal: sometimes}]\n", "inventory.yaml"),
-      (error: unknown) => error instanceof InventoryError && error.message === "inventory.yaml:4:44: hosts.h1.snaps[0].selfHeal: must be a boolean",
+      (error: unknown) => error instanceof InventoryError && error.message === "inventory.yaml:4:44: hosts.h1.snaps[0].selfHeal: must be a boolean (true or false), not \"sometimes\"",
     );
   });
 });

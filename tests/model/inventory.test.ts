@@ -36,7 +36,7 @@ describe("the fleet inventory", () => {
   it("reads the rollout: batch size and failure budget", () => {
     const inventory = readInventory("rollout: {batchSize: 2, failureBudget: 1}\nhosts:\n  h1: {address: a}\n", "inventory.yaml");
     assert.deepEqual(inventory.rollout, { batchSize: 2, failureBudget: 1 });
-    assert.deepEqual(readInventory("hosts: {}\n", "inventory.yaml").rollout, {});
+    assert.deepEqual(readInventory("hosts:\n  h1: {address: a}\n", "inventory.yaml").rollout, {});
   });
 
   it("lets the more specific level win", () => {
@@ -50,9 +50,9 @@ describe("the fleet inventory", () => {
   const cases: Array<[string, string, string]> = [
     ["an unknown key", "hosts:\n  h1:\n    address: 10.0.0.1\n    adress: x\n", 'inventory.yaml:4:5: hosts.h1: unknown key "adress"'],
     ["a secret", "hosts:\n  h1:\n    address: 10.0.0.1\n    privateKey: abc\n", 'inventory.yaml:4:5: hosts.h1: secrets do not belong in the inventory: give "privateKey" through Pulumi secret config (pulumi config set --secret) or load the key into an SSH agent'],
-    ["a wrong type", "hosts:\n  h1:\n    address: 10.0.0.1\n    port: twenty\n", "inventory.yaml:4:11: hosts.h1.port: must be a whole number"],
-    ["yes for a bool (YAML 1.2)", "defaults:\n  become: yes\n", "inventory.yaml:2:11: defaults.become: must be a boolean"],
-    ["a port out of range", "hosts:\n  h1: {address: h, port: 70000}\n", "inventory.yaml:2:26: hosts.h1.port: must be at most 65535"],
+    ["a wrong type", "hosts:\n  h1:\n    address: 10.0.0.1\n    port: twenty\n", 'inventory.yaml:4:11: hosts.h1.port: must be a whole number, not "twenty"'],
+    ["yes for a bool (YAML 1.2)", "defaults:\n  become: yes\n", 'inventory.yaml:2:11: defaults.become: must be a boolean (true or false), not "yes"'],
+    ["a port out of range", "hosts:\n  h1: {address: h, port: 70000}\n", "inventory.yaml:2:26: hosts.h1.port: must be at most 65535, not 70000"],
     ["a missing address", "hosts:\n  h1: {user: ops}\n", 'inventory.yaml:2:7: hosts.h1: missing required key "address"'],
     ["a bad snap name", "hosts:\n  h1:\n    address: h\n    snaps:\n      - instance: Chromium\n", 'inventory.yaml:5:19: hosts.h1.snaps[0].instance: invalid snap name: "Chromium"'],
     ["a bad instance key", "hosts:\n  h1:\n    address: h\n    snaps: [{instance: chromium_X}]\n", 'inventory.yaml:4:24: hosts.h1.snaps[0].instance: invalid instance key: "X"'],
@@ -61,8 +61,8 @@ describe("the fleet inventory", () => {
     ["an old snapd", "hosts:\n  h1:\n    address: h\n    snaps: [{instance: chromium, snapdVersion: '2.54'}]\n", "inventory.yaml:4:48: hosts.h1.snaps[0].snapdVersion: snapd 2.54 has no private shared memory: it needs snapd 2.55.3 or newer"],
     ["a duplicate host", "groups:\n  g:\n    hosts:\n      h1: {address: a}\nhosts:\n  h1: {address: b}\n", 'inventory.yaml:6:7: hosts.h1: host "h1" is already defined at groups.g.hosts.h1'],
     ["a duplicate instance", "defaults:\n  snaps: [{instance: chromium}]\nhosts:\n  h1:\n    address: a\n    snaps: [{instance: chromium}]\n", 'inventory.yaml:6:24: hosts.h1.snaps[0].instance: snap instance "chromium" is already listed for host "h1" at defaults.snaps[0]'],
-    ["a duplicate key", "hosts:\n  h1: {address: a}\n  h1: {address: b}\n", "inventory.yaml:3:3: Map keys must be unique"],
-    ["a batch size of 0", "rollout:\n  batchSize: 0\nhosts:\n  h1: {address: a}\n", "inventory.yaml:2:14: rollout.batchSize: must be at least 1"],
+    ["a duplicate key", "hosts:\n  h1: {address: a}\n  h1: {address: b}\n", 'inventory.yaml:3:3: hosts: key "h1" is given twice'],
+    ["a batch size of 0", "rollout:\n  batchSize: 0\nhosts:\n  h1: {address: a}\n", "inventory.yaml:2:14: rollout.batchSize: must be at least 1, not 0"],
     ["an unknown rollout key", "rollout:\n  serial: 2\n", 'inventory.yaml:2:3: rollout: unknown key "serial"'],
     ["not YAML", "hosts: [\n", "inventory.yaml:2:1: Flow sequence in block collection must be sufficiently indented and end with a ]"],
   ];
@@ -87,7 +87,7 @@ describe("the fleet inventory", () => {
       ["hook", (v) => `hosts:\n  h: {address: a, snaps: [{instance: shm, hooks: [${JSON.stringify(v)}]}]}\n`, /hooks\[0\]: invalid hook name/],
       ["plug name", (v) => `hosts:\n  h: {address: a, snaps: [{instance: shm, plug: {name: ${JSON.stringify(v)}}}]}\n`, /plug: invalid plug name/],
       ["snapdVersion", (v) => `hosts:\n  h: {address: a, snaps: [{instance: shm, snapdVersion: ${JSON.stringify(`2.61${v}`)}}]}\n`, /snapdVersion: invalid snapd version/],
-      ["identityFile", (v) => `hosts:\n  h: {address: a, identityFile: ${JSON.stringify(`/k\n${v}`)}}\n`, /identityFile: invalid identity file path/],
+      ["identityFile", (v) => `hosts:\n  h: {address: a, identityFile: ${JSON.stringify(`/k\n${v}`)}}\n`, /identityFile: secrets do not belong in the inventory: this looks like a private key \(not shown\)/],
     ];
     for (const [field, make, expected] of fields) {
       it(field, () => {
