@@ -13,6 +13,18 @@ export type OperationMode = "managed" | "native";
 export type RequestedMode = OperationMode | "auto";
 
 export const REQUESTED_MODES: readonly RequestedMode[] = ["auto", "managed", "native"];
+export const OPERATION_MODES: readonly OperationMode[] = ["managed", "native"];
+
+/**
+ * Why `value` is not one of `allowed` (REQUESTED_MODES or OPERATION_MODES), or undefined when
+ * it is. Plain JavaScript and untyped config reach here with any value, and a mode nobody
+ * checks would run as `auto`, or fail only on the host.
+ */
+export function checkMode(value: unknown, allowed: readonly string[]): string | undefined {
+  if (typeof value === "string" && allowed.includes(value)) return undefined;
+  const expected = allowed.map((mode) => JSON.stringify(mode));
+  return `invalid mode ${JSON.stringify(value) ?? String(value)}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}`;
+}
 
 /** The mode chosen for one snap on one host. */
 export interface ModeDecision {

@@ -26,7 +26,11 @@ export interface FleetCredentials {
 export function credentialsFromConfig(baseDir: string, env: NodeJS.ProcessEnv = process.env): FleetCredentials {
   const config = new pulumi.Config("snap-shm");
   // Presence is read raw, so a secret is only ever taken as a secret.
-  const has = (key: string) => pulumi.runtime.getConfig(`snap-shm:${key}`) !== undefined;
+  const has = (key: string) => {
+    if (pulumi.runtime.getConfig(`snap-shm:${key}`) === undefined) return false;
+    refuseInPlainText(key);
+    return true;
+  };
   return {
     ...(has("privateKey") ? { privateKey: config.requireSecret("privateKey") } : {}),
     ...(has("privateKeyPassword") ? { privateKeyPassword: config.requireSecret("privateKeyPassword") } : {}),
@@ -34,6 +38,27 @@ export function credentialsFromConfig(baseDir: string, env: NodeJS.ProcessEnv = 
     ...(env.SSH_AUTH_SOCK ? { agentSocketPath: env.SSH_AUTH_SOCK } : {}),
     baseDir,
   };
+}
+
+/** How each secret is set encrypted. */
+const SET_SECRET: Record<string, string> = {
+  privateKey: "pulumi config set --secret snap-shm:privateKey < KEYFILE",
+  privateKeyPassword: "pulumi config set --secret snap-shm:privateKeyPassword",
+  password: "pulumi config set --secret snap-shm:password",
+};
+
+/**
+ * Refuses a secret set without `--secret`: it sits in plain text in Pulumi.<stack>.yaml, and
+ * taking it would make that look fine. The engine names secret keys in the config's secret
+ * key list (`isConfigSecret`, not in the SDK's typings). The error never holds the value.
+ */
+function refuseInPlainText(key: string): void {
+  const isConfigSecret = (pulumi.runtime as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret;
+  if (isConfigSecret(`snap-shm:${key}`)) return;
+  throw new Error(
+    `snap-shm:${key} is set in plain text in the stack config (Pulumi.${pulumi.getStack()}.yaml): a secret must be encrypted; ` +
+      `set it again with \`${SET_SECRET[key]}\`, which replaces the plain value (and treat the old value as exposed wherever that file went)`,
+  );
 }
 
 /**

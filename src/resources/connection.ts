@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import { checkConnection } from "../model/connection";
+import { requireObject } from "./arg-types";
 
 /**
  * How to reach a host: @pulumi/command's `remote.ConnectionArgs` (host, port, user,
@@ -13,6 +14,7 @@ export type HostConnectionArgs = types.input.remote.ConnectionArgs;
 
 /** Checks the plain fields of a connection; `field` names it in errors. */
 export function checkHostConnection(connection: HostConnectionArgs, field: string): void {
+  requireObject(field, connection, 'a connection such as { host: "10.0.0.5", user: "ops", hostKey: "ssh-ed25519 AAAA..." }');
   checkConnection(connection, field);
 }
 

@@ -1,11 +1,13 @@
 /** The `remote.Command` that carries one host operation, with the options every part shares. */
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
-import { InputError } from "../model/input-error";
-import { OperationMode } from "../model/operation-mode";
+import { desiredState, DesiredState, DesiredStateOptions } from "../model/desired-state";
+import { failIf, inContext, InputError } from "../model/input-error";
+import { checkMode, OPERATION_MODES, OperationMode } from "../model/operation-mode";
 import { RuleGenerationChoice } from "../model/snapd-version";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
-import { HostConnectionArgs, hostIdentity } from "./connection";
+import { optionalStrings, requireArgs, requireString } from "./arg-types";
+import { checkHostConnection, HostConnectionArgs, hostIdentity } from "./connection";
 import { combine } from "./combine";
 import { OperationResult, parseOperationResult } from "../render/operation-result";
 
@@ -28,6 +30,42 @@ export interface PrivateShmPartArgs {
    * part is applied again (an update, never a replacement) and a repaired one is left alone.
    */
   revision?: pulumi.Input<number | undefined>;
+}
+
+/**
+ * Every part's checks, made before it registers: the arguments' types, the instance (and,
+ * `withProfiles`, its apps and hooks) with snapd's rules, the connection, and a plain
+ * operation mode. Returns the instance's desired state.
+ */
+export function checkPartArgs(context: string, args: PrivateShmPartArgs & DesiredStateOptions, withProfiles: boolean): DesiredState {
+  requireArgs(context, args);
+  const state = inContext(context, () => {
+    requireString("instance", args.instance, 'a snap instance name such as "chromium"');
+    if (!withProfiles) return desiredState(args.instance);
+    optionalStrings("apps", args.apps, "app names");
+    optionalStrings("hooks", args.hooks, "hook names");
+    return desiredState(args.instance, args);
+  });
+  inContext(context, () => checkHostConnection(args.connection, "connection"));
+  checkIfPlain(args.operationMode, (mode) => checkedOperationMode(`${context}operationMode`, mode));
+  return state;
+}
+
+/**
+ * Checks `input` now when it is a plain value, so that a bad one is refused before the
+ * component registers. An Output or a Promise is checked by the same `check` where its value
+ * is used, once known: its command then fails to register, with the error.
+ */
+export function checkIfPlain<T>(input: pulumi.Input<T> | undefined, check: (value: T) => unknown): void {
+  // Absent (undefined, or null from plain JavaScript) takes the default, as `??` gives it.
+  if (input === undefined || input === null || pulumi.Output.isInstance(input) || input instanceof Promise) return;
+  check(input as T);
+}
+
+/** An operation mode given as an Input, checked once its value is known; `field` names it in the error. */
+export function checkedOperationMode(field: string, mode: OperationMode): OperationMode {
+  failIf(field, mode, checkMode(mode, OPERATION_MODES));
+  return mode;
 }
 
 /** A rule generation given as an Input, checked once its value is known; `field` names it in the error. */

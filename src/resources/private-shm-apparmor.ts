@@ -1,13 +1,10 @@
 /** snapd's private-shm AppArmor rules in the profiles of one snap instance on one host. */
 import * as pulumi from "@pulumi/pulumi";
-import { desiredState } from "../model/desired-state";
-import { inContext } from "../model/input-error";
 import { RuleGenerationChoice } from "../model/snapd-version";
 import { appArmorArguments, appArmorRemoveArguments, profileList } from "../render/part-arguments";
-import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { checkedRuleGeneration, partCommand, PrivateShmPartArgs } from "./part-command";
+import { checkedOperationMode, checkedRuleGeneration, checkIfPlain, checkPartArgs, partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmAppArmor`. */
 export interface PrivateShmAppArmorArgs extends PrivateShmPartArgs {
@@ -40,12 +37,14 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateShmAppArmorArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `PrivateShmAppArmor "${name}" args.`;
-    const desired = inContext(context, () => desiredState(args.instance, args));
-    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    const desired = checkPartArgs(context, args, true);
+    const generationField = `${context}ruleGeneration`;
+    const modeField = `${context}operationMode`;
+    checkIfPlain(args.ruleGeneration, (generation) => checkedRuleGeneration(generationField, generation));
     super(PrivateShmAppArmor.TYPE, name, {}, opts);
     const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
     const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed", args.plug ?? "shared-memory"], (generation, mode, plug) =>
-      appArmorArguments(desired, profiles, checkedRuleGeneration(`${context}ruleGeneration`, generation), mode, plug),
+      appArmorArguments(desired, profiles, checkedRuleGeneration(generationField, generation), checkedOperationMode(modeField, mode), plug),
     );
     const { result } = partCommand(
       `${name}-command`,
@@ -53,7 +52,7 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
         part: "apparmor",
         apply,
         revision: args.revision,
-        remove: combine([args.operationMode ?? "managed"], (mode) => appArmorRemoveArguments(desired, profiles, mode)),
+        remove: combine([args.operationMode ?? "managed"], (mode) => appArmorRemoveArguments(desired, profiles, checkedOperationMode(modeField, mode))),
         connection: args.connection,
         become: args.become ?? false,
       },

@@ -1,12 +1,9 @@
 /** The bind of /dev/shm/snap.I over /dev/shm inside snap instance I's mount namespace. */
 import * as pulumi from "@pulumi/pulumi";
-import { desiredState } from "../model/desired-state";
-import { inContext } from "../model/input-error";
 import { mountArguments } from "../render/part-arguments";
-import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { partCommand, PrivateShmPartArgs } from "./part-command";
+import { checkedOperationMode, checkPartArgs, partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The bind mount needs nothing beyond what every part takes. */
 export type PrivateShmBindMountArgs = PrivateShmPartArgs;
@@ -27,10 +24,9 @@ export class PrivateShmBindMount extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateShmBindMountArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `PrivateShmBindMount "${name}" args.`;
-    const state = inContext(context, () => desiredState(args.instance));
-    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    const state = checkPartArgs(context, args, false);
     super(PrivateShmBindMount.TYPE, name, {}, opts);
-    const mountArgs = combine([args.operationMode ?? "managed"], (mode) => mountArguments(state, mode));
+    const mountArgs = combine([args.operationMode ?? "managed"], (mode) => mountArguments(state, checkedOperationMode(`${context}operationMode`, mode)));
     const { result } = partCommand(
       `${name}-command`,
       { part: "mount", apply: mountArgs, revision: args.revision, remove: mountArgs, connection: args.connection, become: args.become ?? false },

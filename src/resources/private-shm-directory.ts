@@ -1,12 +1,9 @@
 /** The private directory /dev/shm/snap.I on one host. */
 import * as pulumi from "@pulumi/pulumi";
-import { desiredState } from "../model/desired-state";
-import { inContext } from "../model/input-error";
 import { directoryApplyArguments, directoryRemoveArguments, profileList } from "../render/part-arguments";
-import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { partCommand, PrivateShmPartArgs } from "./part-command";
+import { checkedOperationMode, checkPartArgs, partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmDirectory`. */
 export interface PrivateShmDirectoryArgs extends PrivateShmPartArgs {
@@ -38,18 +35,18 @@ export class PrivateShmDirectory extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateShmDirectoryArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `PrivateShmDirectory "${name}" args.`;
-    const state = inContext(context, () => desiredState(args.instance, args));
-    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    const state = checkPartArgs(context, args, true);
     super(PrivateShmDirectory.TYPE, name, {}, opts);
     const mode = args.operationMode ?? "managed";
+    const modeField = `${context}operationMode`;
     const profiles = profileList(state, args.apps === undefined && args.hooks === undefined);
     const { result } = partCommand(
       `${name}-command`,
       {
         part: "directory",
-        apply: combine([mode], (m) => directoryApplyArguments(state, profiles, m)),
+        apply: combine([mode], (m) => directoryApplyArguments(state, profiles, checkedOperationMode(modeField, m))),
         revision: args.revision,
-        remove: combine([mode], (m) => directoryRemoveArguments(state, args.purge ?? false, m)),
+        remove: combine([mode], (m) => directoryRemoveArguments(state, args.purge ?? false, checkedOperationMode(modeField, m))),
         connection: args.connection,
         become: args.become ?? false,
       },

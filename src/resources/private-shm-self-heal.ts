@@ -1,13 +1,10 @@
 /** Self-heal on the host: the instance's repair, run by systemd whenever snapd rewrites its files. */
 import * as pulumi from "@pulumi/pulumi";
-import { desiredState } from "../model/desired-state";
-import { inContext } from "../model/input-error";
 import { RuleGenerationChoice } from "../model/snapd-version";
 import { profileList, selfHealArguments, selfHealRemoveArguments } from "../render/part-arguments";
-import { checkHostConnection } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { checkedRuleGeneration, partCommand, PrivateShmPartArgs } from "./part-command";
+import { checkedOperationMode, checkedRuleGeneration, checkIfPlain, checkPartArgs, partCommand, PrivateShmPartArgs } from "./part-command";
 
 /** The arguments of `PrivateShmSelfHeal`. */
 export interface PrivateShmSelfHealArgs extends PrivateShmPartArgs {
@@ -43,12 +40,13 @@ export class PrivateShmSelfHeal extends pulumi.ComponentResource {
 
   constructor(name: string, args: PrivateShmSelfHealArgs, opts?: pulumi.ComponentResourceOptions) {
     const context = `PrivateShmSelfHeal "${name}" args.`;
-    const desired = inContext(context, () => desiredState(args.instance, args));
-    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    const desired = checkPartArgs(context, args, true);
+    const generationField = `${context}ruleGeneration`;
+    checkIfPlain(args.ruleGeneration, (generation) => checkedRuleGeneration(generationField, generation));
     super(PrivateShmSelfHeal.TYPE, name, {}, opts);
     const profiles = profileList(desired, args.apps === undefined && args.hooks === undefined);
     const apply = combine([args.ruleGeneration ?? "recursive", args.operationMode ?? "managed"], (generation, mode) =>
-      selfHealArguments(desired, profiles, checkedRuleGeneration(`${context}ruleGeneration`, generation), mode),
+      selfHealArguments(desired, profiles, checkedRuleGeneration(generationField, generation), checkedOperationMode(`${context}operationMode`, mode)),
     );
     const { result } = partCommand(
       `${name}-command`,

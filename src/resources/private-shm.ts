@@ -1,11 +1,12 @@
 /** One snap's private /dev/shm on one host: the parts, wired in order. */
 import * as pulumi from "@pulumi/pulumi";
-import { inContext } from "../model/input-error";
+import { failIf, inContext } from "../model/input-error";
 import { RuleGenerationChoice } from "../model/snapd-version";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { decideOperationMode, ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
+import { checkMode, decideOperationMode, ModeDecision, OperationMode, REQUESTED_MODES, RequestedMode } from "../model/operation-mode";
+import { requireArgs, requireInstanceOf } from "./arg-types";
 import { HostProbeReport, modeFacts, probedPart, ProbedPart, SelfHealProbe, selfHealProbe } from "../render/host-probe";
 import { PrivateShmAppArmor } from "./private-shm-apparmor";
 import { PrivateShmBindMount } from "./private-shm-bind-mount";
@@ -99,7 +100,11 @@ export class PrivateShm extends pulumi.ComponentResource {
   readonly modeDecision: pulumi.Output<ModeDecision>;
 
   constructor(name: string, args: PrivateShmArgs, opts?: pulumi.ComponentResourceOptions) {
-    inContext(`PrivateShm "${name}" args.`, () => checkHostConnection(args.connection, "connection"));
+    const context = `PrivateShm "${name}" args.`;
+    requireArgs(context, args);
+    requireInstanceOf(`${context}snap`, args.snap, SnapSharedMemory, "a SnapSharedMemory");
+    inContext(context, () => checkHostConnection(args.connection, "connection"));
+    if (args.mode !== undefined && args.mode !== null) failIf(`${context}mode`, args.mode, checkMode(args.mode, REQUESTED_MODES));
     super(PrivateShm.TYPE, name, {}, opts);
     const { snap, connection } = args;
     const become = args.become ?? false;

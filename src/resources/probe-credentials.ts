@@ -2,7 +2,7 @@
  * What the drift probe's OpenSSH client authenticates with, kept out of every command line,
  * input, output, log and state: a private key goes into an ssh-agent this program starts
  * (memory only), a password into a 0600 file read by an askpass helper, in a 0700 folder of
- * this process. Both go when the program exits.
+ * this process. Both go when the program exits, or is ended by SIGINT, SIGTERM or SIGHUP.
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -16,16 +16,38 @@ const askpassHelpers = new Map<string, string>();
 
 let exitHandlerAdded = false;
 
+/** The signals that end a cancelled run (Ctrl-C, `kill`, a closed terminal) without 'exit'. */
+const ENDING_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** Stops the agents and removes the folder at once: what the last moments of a process allow. */
+function cleanUpNow(): void {
+  for (const agent of agents.values()) agent.process.kill();
+  if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
+}
+
+/**
+ * A signal that would end the process ends it without 'exit', and would leave the password
+ * files on disk and the agents running with the key. Where no one else listens for the
+ * signal, this cleans up and raises it again with its default action, so the process ends
+ * as it would have. Where the program (or the SDK) listens, the signal is theirs to handle:
+ * a process they end with `process.exit` cleans up at 'exit', one they keep running keeps
+ * its credentials.
+ */
+function onEndingSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  cleanUpNow();
+  process.off(signal, onEndingSignal);
+  process.kill(process.pid, signal);
+}
+
 function ownFolder(): string {
   if (privateDir === undefined) {
     privateDir = mkdtempSync(join(tmpdir(), "snap-shm-probe-"));
     // Once per process, however many runs (Automation API) start and stop credentials.
     if (!exitHandlerAdded) {
       exitHandlerAdded = true;
-      process.once("exit", () => {
-        for (const agent of agents.values()) agent.process.kill();
-        if (privateDir !== undefined) rmSync(privateDir, { recursive: true, force: true });
-      });
+      process.once("exit", cleanUpNow);
+      for (const signal of ENDING_SIGNALS) process.on(signal, onEndingSignal);
     }
   }
   return privateDir;

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { InputError } from "../model/input-error";
 import { batchesOf, checkRollout, planRollout, Rollout } from "../model/rollout";
+import { requireArgs, requireArray, requireObject } from "./arg-types";
 import { GatedHostArgs, ROLLOUT_GATE } from "./rollout-gate";
 import { checkHostArgs, HostSummary, SnapShmHost, SnapShmHostArgs } from "./snap-shm-host";
 
@@ -50,8 +51,11 @@ export class SnapShmFleet extends pulumi.ComponentResource {
   readonly unreachable: pulumi.Output<string[]>;
 
   constructor(name: string, args: SnapShmFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    requireArgs(`SnapShmFleet "${name}" args.`, args);
+    requireArray(`SnapShmFleet "${name}" args.hosts`, args.hosts, "hosts, each { name, connection, snaps }");
     const seen = new Set<string>();
     args.hosts.forEach((host, i) => {
+      requireObject(`SnapShmFleet "${name}" args.hosts[${i}]`, host, "a host such as { name, connection, snaps }");
       const field = `SnapShmFleet "${name}" args.hosts[${i}].name`;
       if (typeof host.name !== "string" || !HOST_NAME.test(host.name)) {
         throw new InputError(field, host.name, `invalid host name ${JSON.stringify(host.name)}: expected letters, digits, ".", "_" and "-", up to 63 characters`);

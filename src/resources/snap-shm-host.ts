@@ -1,8 +1,9 @@
 /** Every snap that should have a private /dev/shm on one host. */
 import * as pulumi from "@pulumi/pulumi";
-import { inContext, InputError } from "../model/input-error";
+import { failIf, inContext, InputError } from "../model/input-error";
 import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
-import { RequestedMode } from "../model/operation-mode";
+import { checkMode, REQUESTED_MODES, RequestedMode } from "../model/operation-mode";
+import { requireArgs, requireArray, requireInstanceOf, requireObject } from "./arg-types";
 import { probeArguments } from "../render/part-arguments";
 import { HostReach } from "../model/rollout";
 import { hostReach } from "../render/host-probe";
@@ -49,8 +50,16 @@ export type HostSummary = Record<string, PrivateShmSummary>;
 
 /** A host's snaps as entries, checked as `SnapShmHost` checks them; `context` names the host in errors. */
 export function checkHostArgs(context: string, args: SnapShmHostArgs): HostSnapArgs[] {
+  requireArgs(context, args);
   inContext(context, () => checkHostConnection(args.connection, "connection"));
-  const snaps = args.snaps.map((entry) => (entry instanceof SnapSharedMemory ? { snap: entry } : entry));
+  requireArray(`${context}snaps`, args.snaps, "SnapSharedMemory or { snap, purge, mode, selfHeal }");
+  const snaps = args.snaps.map((entry, i): HostSnapArgs => {
+    if (entry instanceof SnapSharedMemory) return { snap: entry };
+    requireObject(`${context}snaps[${i}]`, entry, "a SnapSharedMemory or { snap, purge, mode, selfHeal }");
+    requireInstanceOf(`${context}snaps[${i}].snap`, entry.snap, SnapSharedMemory, "a SnapSharedMemory");
+    if (entry.mode !== undefined && entry.mode !== null) failIf(`${context}snaps[${i}].mode`, entry.mode, checkMode(entry.mode, REQUESTED_MODES));
+    return entry;
+  });
   const seen = new Set<string>();
   snaps.forEach(({ snap }, i) => {
     if (seen.has(snap.instance)) {

@@ -88,6 +88,32 @@ describe("the root fleet program", function () {
     assert.equal(registered, 0);
   });
 
+  it("refuses a key or password set without --secret, naming it and the command, before registering anything", async () => {
+    let registered = 0;
+    const count = { newResource: (args: { inputs: Record<string, unknown> }) => (registered++, args.inputs) };
+    const commands: Record<string, string> = {
+      privateKey: "pulumi config set --secret snap-shm:privateKey < KEYFILE",
+      privateKeyPassword: "pulumi config set --secret snap-shm:privateKeyPassword",
+      password: "pulumi config set --secret snap-shm:password",
+    };
+    for (const [key, command] of Object.entries(commands)) {
+      const value = `plain-${key}-value`;
+      // The other secrets set as the engine sets them, so only `key` is in plain text.
+      const others = Object.keys(commands).filter((other) => other !== key).map((other) => `snap-shm:${other}`);
+      const config = { "snap-shm:inventory": inventory(), [`snap-shm:${key}`]: value, ...Object.fromEntries(others.map((other) => [other, KEY])) };
+      await assert.rejects(runUnderMocks(rootProgram(config, others), count), (error: Error) => {
+        assert.equal(
+          error.message,
+          `snap-shm:${key} is set in plain text in the stack config (Pulumi.stack.yaml): a secret must be encrypted; ` +
+            `set it again with \`${command}\`, which replaces the plain value (and treat the old value as exposed wherever that file went)`,
+        );
+        assert.ok(!JSON.stringify({ ...error }).includes(value) && !String(error.stack).includes(value), "the value is nowhere in the error");
+        return true;
+      });
+    }
+    assert.equal(registered, 0);
+  });
+
   it("uses the SSH agent where no key is given", async () => {
     process.env.SSH_AUTH_SOCK = "/run/user/1000/ssh-agent.socket";
     const run = await runUnderMocks(rootProgram({ "snap-shm:inventory": inventory() }));

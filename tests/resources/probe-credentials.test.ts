@@ -4,7 +4,7 @@
  * nothing of them is left behind.
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -21,6 +21,69 @@ function inOwnProgram(body: string, input: string, env: NodeJS.ProcessEnv = proc
     (async () => { ${body} })().catch((e) => { console.log("error: " + e.message); });`;
   const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { input, env, encoding: "utf8", timeout: 30_000 });
   return { status: run.status, lines: run.stdout.split("\n").filter((l) => l !== ""), stderr: run.stderr };
+}
+
+/**
+ * Starts a fresh node (ts-node) that starts credentials (an agent with `key`, an askpass
+ * helper) and runs `then`, waits until it prints its folder, sends `signal` and waits for
+ * its end; the folder, how it ended, and what it printed.
+ */
+async function signalled(signal: NodeJS.Signals, key: string, then = ""): Promise<{ folder: string; code: number | null; signal: string | null; lines: string[]; stderr: string }> {
+  const program = `
+    const c = require(${JSON.stringify(CREDENTIALS)});
+    (async () => {
+      const socket = await c.agentSocketFor(${JSON.stringify(key)});
+      c.askpassHelper("a password");
+      ${then}
+      console.log(require("node:path").dirname(socket));
+      setInterval(() => {}, 1000);
+    })();`;
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", program], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (data) => (stderr += data));
+  const ended = new Promise<[number | null, string | null]>((resolve) => child.on("exit", (code, sig) => resolve([code, sig])));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no folder printed: ${stderr}`)), 30_000);
+    child.stdout.on("data", (data) => {
+      stdout += data;
+      if (!stdout.includes("\n")) return;
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  const folder = stdout.split("\n")[0];
+  try {
+    assert.ok(existsSync(folder), "the credentials are there before the signal");
+    assert.notDeepEqual(agentsOf(folder), [], "its agent runs before the signal");
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const [code, sig] = await ended;
+    clearTimeout(timer);
+    return { folder, code, signal: sig, lines: stdout.split("\n").filter((l) => l !== ""), stderr };
+  } catch (error) {
+    child.kill("SIGKILL");
+    removeLeftovers(folder);
+    throw error;
+  }
+}
+
+/** The live ssh-agent processes whose socket is in `folder`: "PID STAT ARGS" lines. */
+function agentsOf(folder: string): string[] {
+  const ps = spawnSync("ps", ["-eo", "pid=,stat=,args="], { encoding: "utf8" });
+  return ps.stdout.split("\n").filter((line) => line.includes("ssh-agent") && line.includes(folder) && line.trim().split(/\s+/)[1] !== "Z");
+}
+
+/** What a failed run left: its agents (killed by their pid) and its folder. */
+function removeLeftovers(folder: string): void {
+  for (const line of agentsOf(folder)) process.kill(Number(line.trim().split(/\s+/)[0]));
+  rmSync(folder, { recursive: true, force: true });
+}
+
+/** Waits up to `ms` for `check` to hold: a killed agent takes a moment to go. */
+async function eventually(check: () => boolean, ms = 5_000): Promise<boolean> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((resolve) => setTimeout(resolve, 50))) if (check()) return true;
+  return check();
 }
 
 describe("probe credentials", function () {
@@ -58,6 +121,38 @@ describe("probe credentials", function () {
     assert.equal(run.lines[0], "added 1");
     assert.doesNotMatch(run.stderr, /MaxListenersExceededWarning/);
     assert.equal(existsSync(run.lines[1].replace(/^socket /, "")), false, "the exit handler removed the last run's folder");
+  });
+
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    it(`a program ended by ${signal} (a cancelled run) leaves no password file and no agent, and still ends by the signal`, async () => {
+      const run = await signalled(signal, makeKeyPair().privateKey);
+      try {
+        assert.deepEqual([run.code, run.signal], [null, signal], run.stderr);
+        assert.equal(existsSync(run.folder), false, "the folder with the askpass secret is gone");
+        assert.ok(await eventually(() => agentsOf(run.folder).length === 0), `agents left: ${agentsOf(run.folder).join("; ")}`);
+      } finally {
+        removeLeftovers(run.folder);
+      }
+    });
+  }
+
+  it("a program that handles the signal itself keeps its credentials and decides when to end; exit then cleans up", async () => {
+    const run = await signalled(
+      "SIGTERM",
+      makeKeyPair().privateKey,
+      `process.on("SIGTERM", () => {
+         console.log("handled, folder there: " + require("node:fs").existsSync(require("node:path").dirname(socket)));
+         setTimeout(() => process.exit(3), 200);
+       });`,
+    );
+    try {
+      assert.deepEqual([run.code, run.signal], [3, null], run.stderr);
+      assert.deepEqual(run.lines.slice(1), ["handled, folder there: true"]);
+      assert.equal(existsSync(run.folder), false);
+      assert.ok(await eventually(() => agentsOf(run.folder).length === 0), `agents left: ${agentsOf(run.folder).join("; ")}`);
+    } finally {
+      removeLeftovers(run.folder);
+    }
   });
 
   it("every probe that asks at once gets the socket only once the key is in the agent", () => {
