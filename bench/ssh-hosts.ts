@@ -39,6 +39,7 @@ export class BenchHost {
     liveHosts.add(bench);
     try {
       for (const snap of fixtureSnaps()) host.addSnap(snap);
+      host.stockRootDotfiles();
       await bench.startSshd(publicKey);
     } catch (error) {
       await bench.stop();

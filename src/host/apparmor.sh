@@ -350,6 +350,26 @@ apparmor_apply() {
   apparmor_load $reload
 }
 
+# edit_out_blocks: the block taken out of every profile of the instance that holds one,
+# listed or not (one grep finds them), each into a temporary file: $pending holds
+# TARGET=TEMP for replace_files. Their state is taken before the read their new text comes
+# from; every one is edited before any is replaced, so a failed edit leaves them all as they were.
+edit_out_blocks() {
+  instance_profiles
+  # shellcheck disable=SC2086 # paths without spaces
+  profiles_with_block $instance_paths
+  # shellcheck disable=SC2086 # paths without spaces
+  record_targets $with_block
+  pending=""
+  for path in $with_block; do
+    new_temp "$path"
+    if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
+      die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
+    fi
+    pending="$pending $path=$temp"
+  done
+}
+
 # apparmor_remove: the block goes from snap-update-ns.I and from every app and hook profile of
 # the instance, whatever the list names (an app or hook dropped from the configuration since
 # the block went in keeps it otherwise). One grep finds the profiles that hold it.
@@ -361,20 +381,7 @@ apparmor_remove() {
   for name in $profile_names; do
     [ -f "$SNAPD_PROFILE_DIR/$name" ] || note "$SNAPD_PROFILE_DIR/$name is gone: nothing to remove there"
   done
-  instance_profiles
-  # shellcheck disable=SC2086 # paths without spaces
-  profiles_with_block $instance_paths
-  # The state of each, taken before the read its new text comes from.
-  # shellcheck disable=SC2086 # paths without spaces
-  record_targets $with_block
-  pending=""
-  for path in $with_block; do
-    new_temp "$path"
-    if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
-      die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
-    fi
-    pending="$pending $path=$temp"
-  done
+  edit_out_blocks
   # shellcheck disable=SC2086 # words
   apparmor_mark_not_loaded $pending
   other_targets=

@@ -93,26 +93,12 @@ native_apparmor_apply() {
     changed "connected $instance:$arg_plug to :shared-memory"
   fi
   # What managed mode had added goes, from every profile of the instance (listed or not):
-  # snapd's own rules serve now. One grep finds them; each is read for its edit after a stat
-  # of them all, compared before the first is replaced. Every profile is edited before any
-  # is replaced, so a failed edit leaves them all as they were.
+  # snapd's own rules serve now.
   for name in $profile_names; do
     path=$SNAPD_PROFILE_DIR/$name
     [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
   done
-  instance_profiles
-  # shellcheck disable=SC2086 # paths without spaces
-  profiles_with_block $instance_paths
-  # shellcheck disable=SC2086 # paths without spaces
-  record_targets $with_block
-  pending=""
-  for path in $with_block; do
-    new_temp "$path"
-    if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
-      die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
-    fi
-    pending="$pending $path=$temp"
-  done
+  edit_out_blocks
   other_targets=
   # shellcheck disable=SC2086 # words
   replace_files "removed the snap-shm block (snapd's rules serve in native mode) from" $pending

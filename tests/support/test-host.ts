@@ -232,9 +232,10 @@ export class TestHost {
    * command through root's login shell, bash, which reads ~/.bashrc when sshd starts it, and
    * this machine's starts pyenv, whose shim lock, once stuck, holds every later SSH command
    * for a minute, and which adds to every SSH command what no fleet host has. Only the test
-   * host's copy-on-write root is written.
+   * host's copy-on-write root is written. `startSshd` does it; a host serving SSH otherwise
+   * (the bench's) calls it itself.
    */
-  private stockRootDotfiles(): void {
+  stockRootDotfiles(): void {
     for (const name of ["bashrc", "profile"]) {
       const stock = `/usr/share/base-files/dot.${name}`;
       this.must(`if [ -f ${stock} ]; then cp ${stock} /root/.${name}; else : > /root/.${name}; fi`);
