@@ -5,17 +5,8 @@
 import { strict as assert } from "node:assert";
 import { checkConnection, connectionProblems } from "../../src/model/connection";
 import { InputError } from "../../src/model/input-error";
-import { InventoryError, readInventory } from "../../src/model/inventory";
+import { problems } from "../support/inventory-problems";
 
-function problems(text: string): string[] {
-  try {
-    readInventory(text, "inv.yaml");
-  } catch (error) {
-    if (error instanceof InventoryError) return error.message.split("\n");
-    throw error;
-  }
-  assert.fail("expected the inventory to be refused");
-}
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFQ2mY5rJ2Y2Z5S0m2gB0ZTzjY3ZlqS3u8rWbWm4e9Xb";

@@ -3,17 +3,9 @@
  * (aliases included), and each reported once, however many hosts inherit it.
  */
 import { strict as assert } from "node:assert";
-import { InventoryError, readInventory } from "../../src/model/inventory";
+import { readInventory } from "../../src/model/inventory";
+import { problems } from "../support/inventory-problems";
 
-function problems(text: string): string[] {
-  try {
-    readInventory(text, "inv.yaml");
-  } catch (error) {
-    if (error instanceof InventoryError) return error.message.split("\n");
-    throw error;
-  }
-  assert.fail("expected the inventory to be refused");
-}
 
 /** Nine levels of ten aliases each, at `indent` under `parent`: a billion scalars if it were expanded. */
 function aliasBomb(parent = "", indent = ""): string {
