@@ -6,10 +6,10 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { desiredState } from "../model/desired-state";
-import { Inventory, InventoryConnection, InventoryError, InventoryHost, readInventory } from "../model/inventory";
+import { identityFilePath, Inventory, InventoryConnection, InventoryError, InventoryHost, readInventory } from "../model/inventory";
 import { hostScript } from "../render/host-command";
 import { decideOperationMode, OperationMode } from "../model/operation-mode";
 import { HostProbeReport, modeFacts, parseHostProbe, probedPart, ProbedPart, probeShellCommand, SelfHealProbe, selfHealProbe } from "../render/host-probe";
@@ -148,7 +148,7 @@ export function resolveIdentityFiles(inventory: Inventory, inventoryFile: string
   const problems = new Map<string, { reason: string; users: string[] }>();
   const visit = (connection: InventoryConnection, user: string) => {
     if (connection.identityFile !== undefined) {
-      const full = isAbsolute(connection.identityFile) ? connection.identityFile : resolve(baseDir, connection.identityFile);
+      const full = identityFilePath(connection.identityFile, baseDir);
       const reason = unreadableFile(full);
       if (reason !== undefined) {
         const known = problems.get(full) ?? { reason, users: [] };

@@ -257,10 +257,13 @@ write_text() {
   return 1
 }
 
-# replace_file TARGET TEMP MODE: atomically puts TEMP (same directory) in TARGET's place.
+# replace_file TARGET TEMP MODE [checked]: atomically puts TEMP (same directory) in TARGET's
+# place. `checked`, for a TARGET whose state record_target took before it was read: nothing is
+# replaced, and it returns 1, when another writer changed TARGET since (see target_unchanged).
 replace_file() {
   chmod "$3" "$2"
   sync "$2" 2>/dev/null || true
+  [ "${4-}" != checked ] || target_unchanged "$1" || return 1
   mv -f "$2" "$1" || die "cannot replace $1"
   sync "${1%/*}" 2>/dev/null || true
 }

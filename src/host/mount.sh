@@ -80,9 +80,9 @@ mount_args() {
 # variables, not in a subshell: a failure here ends the run with its message in the result.
 # shellcheck disable=SC2016 # awk source, not shell
 namespace_shm_root() {
-  if ! ns_mountinfo=$(nsenter --mount="$ns_file" cat /proc/self/mountinfo 2>/dev/null); then
-    why=$(nsenter --mount="$ns_file" cat /proc/self/mountinfo 2>&1 >/dev/null) || true
-    die "cannot read the mounts inside the snap's namespace $ns_file: ${why:-nsenter failed}"
+  # One run: on a failure its output is nsenter's message (its mount table goes nowhere).
+  if ! ns_mountinfo=$(nsenter --mount="$ns_file" cat /proc/self/mountinfo 2>&1); then
+    die "cannot read the mounts inside the snap's namespace $ns_file: ${ns_mountinfo:-nsenter failed}"
   fi
   shm_root=$(SNAP_SHM_MOUNTINFO=$ns_mountinfo awk 'BEGIN {
     lines = split(ENVIRON["SNAP_SHM_MOUNTINFO"], line, "\n")
@@ -128,11 +128,7 @@ mount_apply() {
     if ! reason=$(fstab_edit add "$profile" "$entry" 2>&1 >"$temp"); then
       die "cannot add the entry to $profile: ${reason:-awk failed}; the file is left as it is"
     fi
-    chmod 0644 "$temp"
-    sync "$temp" 2>/dev/null || true
-    target_unchanged "$profile" || return 0
-    mv -f "$temp" "$profile" || die "cannot replace $profile"
-    sync "${profile%/*}" 2>/dev/null || true
+    replace_file "$profile" "$temp" 0644 checked || return 0
     changed "added \"$entry\" to $profile"
   fi
   mount_live_state
@@ -177,11 +173,7 @@ mount_remove() {
       rm -f "$profile" || die "cannot remove $profile"
       changed "removed $profile (nothing else was left in it)"
     elif ! cmp -s "$temp" "$profile"; then
-      chmod 0644 "$temp"
-      sync "$temp" 2>/dev/null || true
-      target_unchanged "$profile" || return 0
-      mv -f "$temp" "$profile" || die "cannot replace $profile"
-      sync "${profile%/*}" 2>/dev/null || true
+      replace_file "$profile" "$temp" 0644 checked || return 0
       changed "removed \"$entry\" from $profile"
     fi
   fi

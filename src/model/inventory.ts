@@ -5,7 +5,7 @@
  * defaults to group to host, the more specific winning; snaps lists add up.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import Ajv, { ErrorObject } from "ajv";
 import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, visit } from "yaml";
 import { connectionProblems, looksLikeKeyMaterial } from "./connection";
@@ -309,9 +309,9 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
   const defaults = (data.defaults ?? {}) as Json;
   // Each setting is checked where it is written, once, however many hosts inherit it.
   checkSettings(defaults, ["defaults"], false, fail);
-  for (const [group, body] of Object.entries((data.groups ?? {}) as Record<string, Json>)) checkSettings(body, ["groups", group], false, fail);
   const entries: Array<{ name: string; group?: string; host: Json; groupSettings: Json; path: (string | number)[] }> = [];
   for (const [group, body] of Object.entries((data.groups ?? {}) as Record<string, Json>)) {
+    checkSettings(body, ["groups", group], false, fail);
     for (const [name, host] of Object.entries((body.hosts ?? {}) as Record<string, Json>)) {
       entries.push({ name, group, host, groupSettings: body, path: ["groups", group, "hosts", name] });
     }
@@ -421,6 +421,14 @@ function checkIdentityFile(value: unknown, path: (string | number)[], fail: Fail
   } else if (!/^[^\0\n]+$/.test(value)) {
     fail(path, `invalid identity file path ${JSON.stringify(value)}: expected the path of a private key file`);
   }
+}
+
+/**
+ * The file an identityFile names: a relative path starts at `baseDir`, the inventory's folder,
+ * for the Pulumi program and `check` alike.
+ */
+export function identityFilePath(identityFile: string, baseDir: string): string {
+  return isAbsolute(identityFile) ? identityFile : resolve(baseDir, identityFile);
 }
 
 /** "apps[1]" as two path steps. */

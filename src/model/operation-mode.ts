@@ -3,6 +3,7 @@
  * private shared memory and the snap declares a valid private shared-memory plug, or
  * snap-shm (managed), everywhere else.
  */
+import { failIf } from "./input-error";
 import { checkSharedMemory } from "./shared-memory";
 import { readSnapYaml } from "./snap-yaml";
 import { compareVersions, FIRST_PRIVATE_SHM_VERSION } from "./snapd-version";
@@ -24,6 +25,11 @@ export function checkMode(value: unknown, allowed: readonly string[]): string | 
   if (typeof value === "string" && allowed.includes(value)) return undefined;
   const expected = allowed.map((mode) => JSON.stringify(mode));
   return `invalid mode ${JSON.stringify(value) ?? String(value)}: expected ${expected.slice(0, -1).join(", ")} or ${expected.at(-1)}`;
+}
+
+/** Refuses a requested mode that is given (not undefined or null) and is not one of REQUESTED_MODES; `field` names it. */
+export function checkRequestedMode(field: string, mode: unknown): void {
+  if (mode !== undefined && mode !== null) failIf(field, mode, checkMode(mode, REQUESTED_MODES));
 }
 
 /** The mode chosen for one snap on one host. */

@@ -382,6 +382,8 @@ interface SnapFields {
 /** snapd's appContentWhitelist and commandChainContentWhitelist, as `%s` prints them. */
 const APP_CONTENT = "^[A-Za-z0-9/. _#:$-]*$";
 const COMMAND_CHAIN_CONTENT = "^[A-Za-z0-9/._#:$-]*$";
+const APP_CONTENT_PATTERN = new RegExp(APP_CONTENT);
+const COMMAND_CHAIN_PATTERN = new RegExp(COMMAND_CHAIN_CONTENT);
 const APP_CONTENT_FIELDS = ["command", "stop-command", "reload-command", "post-stop-command", "bus-name"];
 /** The hooks whose name comes from a plug or slot, which can break naming.ValidateHook; every other hook snapd reads has a valid name. */
 const INTERFACE_HOOK = /^(?:prepare|unprepare|connect|disconnect)-(?:plug|slot)-/;
@@ -431,7 +433,7 @@ function validate(
       if (nameError !== undefined) refuse(nameError, doc.position(hook.key));
     }
     for (const value of stringList(doc, hook.value, "command-chain")) {
-      if (!new RegExp(COMMAND_CHAIN_CONTENT).test(value)) {
+      if (!COMMAND_CHAIN_PATTERN.test(value)) {
         refuse(`hook command-chain contains illegal ${goQuote(value)} (legal: '${COMMAND_CHAIN_CONTENT}')`, doc.position(hook.key));
       }
     }
@@ -465,10 +467,10 @@ function appError(doc: YamlV2Document, app: MappingEntry): string | undefined {
   }
   for (const name of [...APP_CONTENT_FIELDS].sort(compareBytes)) {
     const value = field(name);
-    if (!new RegExp(APP_CONTENT).test(value)) return `app description field '${name}' contains illegal ${goQuote(value)} (legal: '${APP_CONTENT}')`;
+    if (!APP_CONTENT_PATTERN.test(value)) return `app description field '${name}' contains illegal ${goQuote(value)} (legal: '${APP_CONTENT}')`;
   }
   for (const value of stringList(doc, app.value, "command-chain")) {
-    if (!new RegExp(COMMAND_CHAIN_CONTENT).test(value)) {
+    if (!COMMAND_CHAIN_PATTERN.test(value)) {
       return `app description field 'command-chain' contains illegal ${goQuote(value)} (legal: '${COMMAND_CHAIN_CONTENT}')`;
     }
   }

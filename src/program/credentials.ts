@@ -4,9 +4,8 @@
  * SSH agent. Never from the inventory's text.
  */
 import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { InventoryConnection, InventoryHost } from "../model/inventory";
+import { identityFilePath, InventoryConnection, InventoryHost } from "../model/inventory";
 import { HostConnectionArgs } from "../resources/connection";
 
 export interface FleetCredentials {
@@ -92,7 +91,7 @@ function withSecrets(connection: InventoryConnection, credentials: FleetCredenti
 }
 
 function readKey(path: string, baseDir: string, label: string): pulumi.Output<string> {
-  const full = isAbsolute(path) ? path : resolve(baseDir, path);
+  const full = identityFilePath(path, baseDir);
   try {
     return pulumi.secret(readFileSync(full, "utf8"));
   } catch (error) {

@@ -37,7 +37,7 @@ export function requireArray(field: string, value: unknown, what: string): void 
 }
 
 /** Undefined, or an array of strings; `what` says what they name. */
-export function optionalStrings(field: string, value: unknown, what: string): void {
+function optionalStrings(field: string, value: unknown, what: string): void {
   if (value === undefined) return;
   requireArray(field, value, what);
   (value as unknown[]).forEach((item, i) => requireString(`${field}[${i}]`, item, `a string (${what})`));
@@ -46,4 +46,12 @@ export function optionalStrings(field: string, value: unknown, what: string): vo
 /** An instance of `type` (a class such as SnapSharedMemory); `what` says what it should be. */
 export function requireInstanceOf(field: string, value: unknown, type: abstract new (...args: never[]) => unknown, what: string): void {
   if (!(value instanceof type)) throw new InputError(field, value, `expected ${what}, not ${value instanceof Object ? `an instance of ${value.constructor.name}` : shown(value)}`);
+}
+
+/** A snap instance name and, `withProfiles`, the app and hook names where given: what desiredState reads. */
+export function requireInstanceNames(args: { instance: unknown; apps?: unknown; hooks?: unknown }, withProfiles: boolean): void {
+  requireString("instance", args.instance, 'a snap instance name such as "chromium"');
+  if (!withProfiles) return;
+  optionalStrings("apps", args.apps, "app names");
+  optionalStrings("hooks", args.hooks, "hook names");
 }

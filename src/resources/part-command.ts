@@ -6,7 +6,7 @@ import { failIf, inContext, InputError } from "../model/input-error";
 import { checkMode, OPERATION_MODES, OperationMode } from "../model/operation-mode";
 import { RuleGenerationChoice } from "../model/snapd-version";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
-import { optionalStrings, requireArgs, requireString } from "./arg-types";
+import { requireArgs, requireInstanceNames } from "./arg-types";
 import { checkHostConnection, HostConnectionArgs, hostIdentity } from "./connection";
 import { combine } from "./combine";
 import { OperationResult, parseOperationResult } from "../render/operation-result";
@@ -40,11 +40,8 @@ export interface PrivateShmPartArgs {
 export function checkPartArgs(context: string, args: PrivateShmPartArgs & DesiredStateOptions, withProfiles: boolean): DesiredState {
   requireArgs(context, args);
   const state = inContext(context, () => {
-    requireString("instance", args.instance, 'a snap instance name such as "chromium"');
-    if (!withProfiles) return desiredState(args.instance);
-    optionalStrings("apps", args.apps, "app names");
-    optionalStrings("hooks", args.hooks, "hook names");
-    return desiredState(args.instance, args);
+    requireInstanceNames(args, withProfiles);
+    return withProfiles ? desiredState(args.instance, args) : desiredState(args.instance);
   });
   inContext(context, () => checkHostConnection(args.connection, "connection"));
   checkIfPlain(args.operationMode, (mode) => checkedOperationMode(`${context}operationMode`, mode));

@@ -1,11 +1,11 @@
 /** One snap's private /dev/shm on one host: the parts, wired in order. */
 import * as pulumi from "@pulumi/pulumi";
-import { failIf, inContext } from "../model/input-error";
+import { inContext } from "../model/input-error";
 import { RuleGenerationChoice } from "../model/snapd-version";
 import { checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
-import { checkMode, decideOperationMode, ModeDecision, OperationMode, REQUESTED_MODES, RequestedMode } from "../model/operation-mode";
+import { checkRequestedMode, decideOperationMode, ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
 import { requireArgs, requireInstanceOf } from "./arg-types";
 import { HostProbeReport, modeFacts, probedPart, ProbedPart, SelfHealProbe, selfHealProbe } from "../render/host-probe";
 import { PrivateShmAppArmor } from "./private-shm-apparmor";
@@ -104,7 +104,7 @@ export class PrivateShm extends pulumi.ComponentResource {
     requireArgs(context, args);
     requireInstanceOf(`${context}snap`, args.snap, SnapSharedMemory, "a SnapSharedMemory");
     inContext(context, () => checkHostConnection(args.connection, "connection"));
-    if (args.mode !== undefined && args.mode !== null) failIf(`${context}mode`, args.mode, checkMode(args.mode, REQUESTED_MODES));
+    checkRequestedMode(`${context}mode`, args.mode);
     super(PrivateShm.TYPE, name, {}, opts);
     const { snap, connection } = args;
     const become = args.become ?? false;

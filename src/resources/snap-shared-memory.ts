@@ -4,7 +4,7 @@ import { desiredState, DesiredState } from "../model/desired-state";
 import { failIf, inContext } from "../model/input-error";
 import { checkPrivatePlug } from "../model/shared-memory";
 import { profileList } from "../render/part-arguments";
-import { optionalStrings, requireArgs, requireObject, requireString } from "./arg-types";
+import { requireArgs, requireInstanceNames, requireObject, requireString } from "./arg-types";
 
 /** The arguments of `SnapSharedMemory`: one snap's private shared-memory configuration. */
 export interface SnapSharedMemoryArgs {
@@ -69,9 +69,7 @@ export class SnapSharedMemory extends pulumi.ComponentResource {
     const context = `SnapSharedMemory "${name}" args.`;
     requireArgs(context, args);
     const desired = inContext(context, () => {
-      requireString("instance", args.instance, 'a snap instance name such as "chromium"');
-      optionalStrings("apps", args.apps, "app names");
-      optionalStrings("hooks", args.hooks, "hook names");
+      requireInstanceNames(args, true);
       if (args.snapdVersion !== undefined) requireString("snapdVersion", args.snapdVersion, 'a snapd version such as "2.61.3"');
       if (args.plug !== undefined) requireObject("plug", args.plug, "a plug such as { name, attributes }");
       return desiredState(args.instance, args);

@@ -51,12 +51,13 @@ export class SnapShmFleet extends pulumi.ComponentResource {
   readonly unreachable: pulumi.Output<string[]>;
 
   constructor(name: string, args: SnapShmFleetArgs, opts?: pulumi.ComponentResourceOptions) {
-    requireArgs(`SnapShmFleet "${name}" args.`, args);
-    requireArray(`SnapShmFleet "${name}" args.hosts`, args.hosts, "hosts, each { name, connection, snaps }");
+    const context = `SnapShmFleet "${name}" args.`;
+    requireArgs(context, args);
+    requireArray(`${context}hosts`, args.hosts, "hosts, each { name, connection, snaps }");
     const seen = new Set<string>();
     args.hosts.forEach((host, i) => {
-      requireObject(`SnapShmFleet "${name}" args.hosts[${i}]`, host, "a host such as { name, connection, snaps }");
-      const field = `SnapShmFleet "${name}" args.hosts[${i}].name`;
+      requireObject(`${context}hosts[${i}]`, host, "a host such as { name, connection, snaps }");
+      const field = `${context}hosts[${i}].name`;
       if (typeof host.name !== "string" || !HOST_NAME.test(host.name)) {
         throw new InputError(field, host.name, `invalid host name ${JSON.stringify(host.name)}: expected letters, digits, ".", "_" and "-", up to 63 characters`);
       }
@@ -64,10 +65,10 @@ export class SnapShmFleet extends pulumi.ComponentResource {
       seen.add(host.name);
     });
     // Every host checked before anything registers.
-    const instances = args.hosts.map((host, i) => checkHostArgs(`SnapShmFleet "${name}" args.hosts[${i}].`, host).map(({ snap }) => snap.instance));
+    const instances = args.hosts.map((host, i) => checkHostArgs(`${context}hosts[${i}].`, host).map(({ snap }) => snap.instance));
     checkFleetNames(name, args.hosts.map((host, i) => ({ name: host.name, instances: instances[i] })));
     const rollout = args.rollout ?? {};
-    checkRollout(rollout, `SnapShmFleet "${name}" args.rollout`);
+    checkRollout(rollout, `${context}rollout`);
     super(SnapShmFleet.TYPE, name, {}, opts);
 
     // Each batch waits on a gate made from every host's probe, so it is given once every host

@@ -1,8 +1,8 @@
 /** Every snap that should have a private /dev/shm on one host. */
 import * as pulumi from "@pulumi/pulumi";
-import { failIf, inContext, InputError } from "../model/input-error";
+import { inContext, InputError } from "../model/input-error";
 import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
-import { checkMode, REQUESTED_MODES, RequestedMode } from "../model/operation-mode";
+import { checkRequestedMode, RequestedMode } from "../model/operation-mode";
 import { requireArgs, requireArray, requireInstanceOf, requireObject } from "./arg-types";
 import { probeArguments } from "../render/part-arguments";
 import { HostReach } from "../model/rollout";
@@ -57,7 +57,7 @@ export function checkHostArgs(context: string, args: SnapShmHostArgs): HostSnapA
     if (entry instanceof SnapSharedMemory) return { snap: entry };
     requireObject(`${context}snaps[${i}]`, entry, "a SnapSharedMemory or { snap, purge, mode, selfHeal }");
     requireInstanceOf(`${context}snaps[${i}].snap`, entry.snap, SnapSharedMemory, "a SnapSharedMemory");
-    if (entry.mode !== undefined && entry.mode !== null) failIf(`${context}snaps[${i}].mode`, entry.mode, checkMode(entry.mode, REQUESTED_MODES));
+    checkRequestedMode(`${context}snaps[${i}].mode`, entry.mode);
     return entry;
   });
   const seen = new Set<string>();
