@@ -4,8 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
-import { InputError } from "../../src/model/input-error";
-import { ofType, runUnderMocks } from "../support/pulumi-mocks";
+import { ofType, refusedUnderMocks, runUnderMocks } from "../support/pulumi-mocks";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const COMMAND = "command:remote:Command";
@@ -19,22 +18,6 @@ const untyped = (value: unknown) => value as never;
 const MODES = 'expected "auto", "managed" or "native"';
 const PART_MODES = 'expected "managed" or "native"';
 const GENERATIONS = 'expected "recursive", "single-level" or "auto"';
-
-/** Builds with `build`, expecting an InputError with `message`; returns the types registered. */
-async function refused(build: (r: Resources) => unknown, message: string): Promise<string[]> {
-  let thrown: unknown;
-  const { registrations } = await runUnderMocks(async () => {
-    const r = await import("../../src/resources");
-    try {
-      build(r);
-    } catch (error) {
-      thrown = error;
-    }
-  });
-  assert.ok(thrown instanceof InputError, `expected an InputError, got ${String(thrown)}`);
-  assert.equal(thrown.message, message);
-  return registrations.map((registration) => registration.type);
-}
 
 describe("modes and rule generations are checked before anything registers", function () {
   this.timeout(60_000);
@@ -52,7 +35,7 @@ describe("modes and rule generations are checked before anything registers", fun
     ["a self-heal part's ruleGeneration", (r) => new r.PrivateShmSelfHeal("s", { instance: "shmtest", connection, ruleGeneration: untyped("deep") }), `PrivateShmSelfHeal "s" args.ruleGeneration: invalid rule generation "deep": ${GENERATIONS}`, []],
   ];
   for (const [what, build, message, registered] of cases) {
-    it(what, async () => assert.deepEqual(await refused(build, message), registered));
+    it(what, async () => assert.deepEqual(await refusedUnderMocks(build, message), registered));
   }
 
   it("takes every valid mode", async () => {
@@ -105,6 +88,6 @@ describe("wrong JavaScript types are refused by field, not as a bare TypeError",
     ["a fleet host without connection", (r) => new r.SnapShmFleet("f", untyped({ hosts: [{ name: "a", snaps: [] }] })), `SnapShmFleet "f" args.hosts[0].connection: ${CONNECTION}, not undefined`, []],
   ];
   for (const [what, build, message, registered] of cases) {
-    it(what, async () => assert.deepEqual(await refused(build, message), registered));
+    it(what, async () => assert.deepEqual(await refusedUnderMocks(build, message), registered));
   }
 });

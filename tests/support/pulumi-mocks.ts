@@ -3,7 +3,9 @@
  * and records every registration with what MockResourceArgs leaves out: parent,
  * dependencies, deleteBeforeReplace, read from the mock monitor's requests.
  */
+import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
+import { InputError } from "../../src/model/input-error";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const EMPTY_PROBE = '{"snapShm":1,"part":"host","action":"probe","instance":"","ok":true,"found":{},"changed":[],"notes":[]}';
@@ -230,4 +232,23 @@ export function engineUrn(registrations: Registration[], registration: Registrat
     parent = owner.parent;
   }
   return `urn:pulumi:${stack}::${project}::${types.join("$")}::${registration.name}`;
+}
+
+/**
+ * Builds the resources with `build` under fresh mocks, expecting it to throw an InputError
+ * with exactly `message`; returns the types of what registered before it threw.
+ */
+export async function refusedUnderMocks(build: (r: typeof import("../../src/resources")) => unknown, message: string): Promise<string[]> {
+  let thrown: unknown;
+  const { registrations } = await runUnderMocks(async () => {
+    const r = await import("../../src/resources");
+    try {
+      build(r);
+    } catch (error) {
+      thrown = error;
+    }
+  });
+  assert.ok(thrown instanceof InputError, `expected an InputError, got ${String(thrown)}`);
+  assert.equal(thrown.message, message);
+  return registrations.map((registration) => registration.type);
 }
