@@ -124,27 +124,53 @@ profiles_with_block() {
   fi
 }
 
+# profile_suffix_valid SUFFIX: whether snap.I.SUFFIX can name an app or hook profile (the
+# characters of app and hook names, and the "." of "hook.").
+profile_suffix_valid() {
+  case $1 in "" | *[!A-Za-z0-9.-]*) return 1 ;; esac
+}
+
+# instance_profile_files: sets $profile_files to the names of the instance's app and hook
+# profiles in snapd's folder, read once per run (the glob is expanded by the shell: no
+# process). snapd's temporary files (~) are skipped, and so, with a note, is a file no snapd
+# profile could be named (a copy made by hand, "snap.I.app copy"): its name would break the
+# word lists these scripts keep, and snapd does not manage it.
+profile_files_read=""
+instance_profile_files() {
+  [ -z "$profile_files_read" ] || return 0
+  profile_files_read=yes
+  profile_files=
+  for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
+    [ -f "$path" ] || continue
+    case $path in *~) continue ;; esac
+    name=${path##*/}
+    if ! profile_suffix_valid "${name#"snap.$instance."}"; then
+      note "skipped $path: no snapd profile has that name"
+      continue
+    fi
+    profile_files="$profile_files $name"
+  done
+}
+
 # instance_profiles: sets $instance_paths to every profile of the instance there is:
-# snap-update-ns.I and each app and hook profile (snapd's temporary files skipped).
+# snap-update-ns.I and each app and hook profile.
 instance_profiles() {
   instance_paths=
   [ ! -f "$SNAPD_PROFILE_DIR/snap-update-ns.$instance" ] || instance_paths=$SNAPD_PROFILE_DIR/snap-update-ns.$instance
-  for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
-    case $path in *~ | *"snap.$instance.*") continue ;; esac
-    [ ! -f "$path" ] || instance_paths="$instance_paths $path"
-  done
+  instance_profile_files
+  for name in $profile_files; do instance_paths="$instance_paths $SNAPD_PROFILE_DIR/$name"; done
 }
 
 # unlisted_profiles: sets $unlisted to the paths of the instance's app and hook profiles that
 # the list does not name (an app or hook dropped from the configuration), where the list is
-# explicit; a glob lists them all. The glob is expanded by the shell: no process.
+# explicit; a glob lists them all.
 unlisted_profiles() {
   unlisted=
   [ -z "$listed_every" ] || return 0
-  for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
-    case $path in *~ | *"snap.$instance.*") continue ;; esac
-    case " $profile_names " in *" ${path##*/} "*) continue ;; esac
-    unlisted="$unlisted $path"
+  instance_profile_files
+  for name in $profile_files; do
+    case " $profile_names " in *" $name "*) continue ;; esac
+    unlisted="$unlisted $SNAPD_PROFILE_DIR/$name"
   done
 }
 
@@ -168,19 +194,13 @@ apparmor_args() {
   for word in "$@"; do
     case $word in
       "snap-update-ns.$instance" | "snap.$instance.*") ;;
-      "snap.$instance."*)
-        case ${word#"snap.$instance."} in
-          "" | *[!A-Za-z0-9.-]*) die "invalid profile name \"$word\"" ;;
-        esac
-        ;;
+      "snap.$instance."*) profile_suffix_valid "${word#"snap.$instance."}" || die "invalid profile name \"$word\"" ;;
       *) die "profile \"$word\" does not belong to snap instance $instance" ;;
     esac
     if [ "$word" = "snap.$instance.*" ]; then
       listed_every=yes
-      for path in "$SNAPD_PROFILE_DIR/snap.$instance".*; do
-        case $path in *~ | *"snap.$instance.*") continue ;; esac
-        profile_names="$profile_names ${path##*/}"
-      done
+      instance_profile_files
+      profile_names="$profile_names$profile_files"
     else
       profile_names="$profile_names $word"
     fi

@@ -8,6 +8,13 @@
 set -eu
 umask 022
 export LC_ALL=C
+# A sudo without secure_path keeps the SSH user's PATH, which sshd gives no sbin folder for
+# users other than root: apparmor_parser would go unfound, and AppArmor would read as disabled
+# with the profiles written and never loaded. The system folders follow the caller's own.
+for system_dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+  case ":${PATH-}:" in *":$system_dir:"*) ;; *) PATH=${PATH:+$PATH:}$system_dir ;; esac
+done
+export PATH
 
 SNAPD_PROFILE_DIR=/var/lib/snapd/apparmor/profiles
 SNAPD_MOUNT_DIR=/var/lib/snapd/mount

@@ -508,6 +508,23 @@ describe("loading profiles where AppArmor is enabled (a recording stand-in for t
     assert.deepEqual(retried.result.changed, ["loaded 2 profile(s) into the kernel"]);
     assert.deepEqual(runOperation(host, commands["apparmor-command"]).result.changed, []);
   });
+  it("finds the parser through a sudo without secure_path, which keeps a user's PATH without sbin", async () => {
+    host.must("useradd -m deploy && printf 'deploy ALL=(ALL) NOPASSWD: ALL\\n' > /etc/sudoers.d/deploy && chmod 440 /etc/sudoers.d/deploy && sed -i '/secure_path/d' /etc/sudoers");
+    const registered = await registeredCommands(async () => {
+      const r = await import("../../src/resources");
+      return new r.PrivateShmAppArmor("a", { instance: I, apps: ["app"], connection: { host: "h", user: "deploy" }, become: true });
+    });
+    const command = registered.get("a-command")!;
+    // sshd's PATH for a user other than root: no sbin folder, where apparmor_parser lives.
+    const userPath = "PATH=/usr/local/bin:/usr/bin:/bin; export PATH; ";
+    assert.notEqual(host.sh(`su -s /bin/sh deploy -c ${quote(`${userPath}sudo -n sh -c 'command -v apparmor_parser'`)}`).status, 0, "sudo keeps the user's PATH");
+    const run = host.sh(`su -s /bin/sh deploy -c ${quote(userPath + command.create)}`, command.stdin);
+    assert.equal(run.status, 0, run.stderr);
+    const result = parseOperationResult(run.stdout);
+    assert.equal(result.found.apparmor, "enabled");
+    assert.deepEqual(result.changed.slice(-1), ["loaded 2 profile(s) into the kernel"]);
+    assert.match(host.readFile("/run/loads")!, /^--replace /);
+  });
 });
 
 describe("the host probe of several instances in one run", function () {

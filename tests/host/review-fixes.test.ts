@@ -204,6 +204,29 @@ describe("host operations in the cases the review found", function () {
     });
   });
 
+  describe("a file in snapd's profile folder that no snapd profile could be named (a copy made by hand)", () => {
+    it("is skipped with a note, left as it is, and breaks neither the glob, the explicit list, the probe nor the removal", async () => {
+      const stray = `${PROFILES}/snap.${I}.app copy`;
+      host.writeFile(stray, appProfile(I, "app"));
+      const note = `skipped ${stray}: no snapd profile has that name`;
+      const every = await snapPartCommands(I, ["apparmor-command"] as const);
+      const appOnly = await snapPartCommands(I, ["apparmor-command"] as const, { apps: ["app"] });
+      for (const commands of [appOnly, every]) {
+        const apply = runOperation(host, commands["apparmor-command"]);
+        assert.equal(apply.status, 0, apply.stderr);
+        assert.ok(apply.result.notes.includes(note), JSON.stringify(apply.result.notes));
+        const probe = host.sh(commands["apparmor-command"].create.replace("'apparmor' 'apply'", "'apparmor' 'probe'"), commands["apparmor-command"].stdin);
+        assert.equal(probe.status, 0, probe.stderr);
+        assert.deepEqual(parseOperationResult(probe.stdout).differs, []);
+      }
+      for (const path of [UPDATE_NS, APP, HOOK]) assert.ok(host.readFile(path)!.includes(BLOCK_BEGIN), path);
+      const removal = runOperation(host, appOnly["apparmor-command"], "delete");
+      assert.equal(removal.status, 0, removal.stderr);
+      for (const path of [UPDATE_NS, APP, HOOK]) assert.equal(host.readFile(path)!.includes(BLOCK_BEGIN), false, path);
+      assert.equal(host.readFile(stray), appProfile(I, "app"), "the copy untouched");
+    });
+  });
+
   describe("a namespace nsenter cannot enter (a policy refusing setns)", () => {
     it("fails the mount removal and the probe, naming the namespace, and leaves the bind", async () => {
       const commands = await snapPartCommands(I, ["directory-command", "mount-command"] as const);
