@@ -103,29 +103,41 @@ export function readSnapYaml(text: string): SnapDeclaration {
   return snap;
 }
 
-function lastValue(doc: YamlV2Document, root: Node | null, key: string): Node | null {
-  const values = doc.fieldValues(root, key);
+/**
+ * What yaml.v2 leaves in the string or list field `key` of a struct (the snap, an app, a hook)
+ * decoded from `owner`: the last value it decodes there, merges included (see fieldValues).
+ */
+function lastValue(doc: YamlV2Document, owner: Node | null, key: string): Node | null {
+  const values = doc.fieldValues(owner, key);
   return values.length > 0 ? values[values.length - 1] : null;
 }
 
 /** The snap.yaml fields read here, by their Go type in snapd's snapYaml, appYaml and hookYaml. */
 const STRING_FIELDS = ["name", "version", "title", "description"];
-const APP_STRING_FIELDS = ["command", "stop-command", "reload-command", "post-stop-command", "bus-name", "daemon", "daemon-scope"];
-const APP_LIST_FIELDS = ["plugs", "slots", "command-chain"];
-const HOOK_LIST_FIELDS = ["plugs", "slots", "command-chain"];
+const MAP_FIELDS = ["plugs", "slots"];
+/** snapd's `apps` and `hooks`: maps of structs, and the fields of those structs read here. */
+const OWNER_SECTIONS: Record<string, { type: string; strings: string[]; lists: string[] }> = {
+  apps: {
+    type: "snap.appYaml",
+    strings: ["command", "stop-command", "reload-command", "post-stop-command", "bus-name", "daemon", "daemon-scope"],
+    lists: ["plugs", "slots", "command-chain"],
+  },
+  hooks: { type: "snap.hookYaml", strings: [], lists: ["plugs", "slots", "command-chain"] },
+};
 
 /**
- * What yaml.v2 says decoding snap.yaml into snapd's structs, for the fields read here: the
- * first error of a field's own unmarshaler (an app's `daemon-scope`) ends the decoding with
- * that error alone; otherwise every type error, in the document's order, in one message. Type
- * errors in fields not read here (there are many) are not found.
+ * What yaml.v2 says decoding snap.yaml into snapd's structs, for the fields read here. It
+ * decodes every key it meets, in its order (see decodedPairs), even one a later key or merge
+ * overwrites: the first error of a field's own unmarshaler (an app's `daemon-scope`) ends the
+ * decoding with that error alone; otherwise every type error, in that order, in one message.
+ * Type errors in fields not read here (there are many) are not found.
  */
 function checkDecoding(doc: YamlV2Document): void {
-  const typeErrors: Array<{ line: number; offset: number; text: string }> = [];
-  const aborts: Array<{ offset: number; reason: string; node: Node | null }> = [];
+  const typeErrors: Array<{ offset: number; text: string }> = [];
   const isNull = (node: Node | null) => doc.value(node) === null;
+  const isScalar = (node: Node | null) => !doc.isMapping(node) && doc.items(node) === undefined;
   const expectString = (node: Node | null) => {
-    if (doc.isMapping(node) || doc.items(node) !== undefined) typeErrors.push(doc.typeError(node, "string"));
+    if (!isScalar(node)) typeErrors.push(doc.typeError(node, "string"));
   };
   const expectStrings = (node: Node | null) => {
     if (isNull(node)) return;
@@ -141,48 +153,39 @@ function checkDecoding(doc: YamlV2Document): void {
     }
     return true;
   };
-  const root = doc.root;
-  if (!expectMap(root, "snap.snapYaml")) return finish();
-  for (const key of STRING_FIELDS) doc.fieldValues(root, key).forEach(expectString);
-  for (const key of ["plugs", "slots"]) doc.fieldValues(root, key).forEach((node) => expectMap(node, "map[string]interface {}"));
-  for (const [key, type, fields] of [["apps", "snap.appYaml", APP_LIST_FIELDS], ["hooks", "snap.hookYaml", HOOK_LIST_FIELDS]] as const) {
-    for (const section of doc.fieldValues(root, key)) {
-      if (!expectMap(section, `map[string]${type}`)) continue;
-      for (const owner of doc.entries(section)) {
-        if (!expectMap(owner.value, type)) continue;
-        for (const entry of doc.entries(owner.value)) {
-          if ((fields as readonly string[]).includes(entry.keyText)) expectStrings(entry.value);
-          if (key === "apps" && APP_STRING_FIELDS.includes(entry.keyText)) {
-            expectString(entry.value);
-            if (entry.keyText === "daemon-scope" && !isNull(entry.value) && !doc.isMapping(entry.value) && doc.items(entry.value) === undefined) {
-              const scope = doc.text(entry.value);
-              if (scope !== "system" && scope !== "user") {
-                aborts.push({ offset: doc.typeError(entry.value, "").offset, reason: `cannot parse snap.yaml: invalid daemon scope: ${goQuote(scope)}`, node: entry.value });
-              }
-            }
-          }
-        }
+  // snapd's DaemonScope.UnmarshalYAML: yaml.v2 never calls it for a null, and a list or mapping fails as a plain string's type error.
+  const expectDaemonScope = (node: Node | null) => {
+    if (isNull(node) || !isScalar(node)) return;
+    const scope = doc.text(node);
+    if (scope !== "system" && scope !== "user") {
+      throw new SnapDefinitionError(`cannot parse snap.yaml: invalid daemon scope: ${goQuote(scope)}`, doc.position(doc.deref(node)));
+    }
+  };
+  const expectOwners = (section: Node | null, { type, strings, lists }: (typeof OWNER_SECTIONS)[string]) => {
+    if (!expectMap(section, `map[string]${type}`)) return;
+    for (const owner of doc.decodedPairs(section)) {
+      if (!expectMap(owner.value, type)) continue;
+      for (const field of doc.decodedPairs(owner.value)) {
+        if (lists.includes(field.keyText)) expectStrings(field.value);
+        if (!strings.includes(field.keyText)) continue;
+        expectString(field.value);
+        if (field.keyText === "daemon-scope") expectDaemonScope(field.value);
       }
     }
-  }
-  return finish();
+  };
 
-  function finish(): void {
-    const byOffset = <T extends { offset: number }>(a: T, b: T) => a.offset - b.offset;
-    const abort = aborts.sort(byOffset)[0];
-    if (abort !== undefined) throw new SnapDefinitionError(abort.reason, doc.position(doc.deref(abort.node)));
-    if (typeErrors.length === 0) return;
-    typeErrors.sort(byOffset);
-    const first = typeErrors[0];
-    throw new SnapDefinitionError(
-      `cannot parse snap.yaml: yaml: unmarshal errors:\n  ${typeErrors.map((e) => e.text).join("\n  ")}`,
-      doc.positionAt(first.offset),
-    );
+  if (expectMap(doc.root, "snap.snapYaml")) {
+    for (const field of doc.decodedPairs(doc.root)) {
+      if (STRING_FIELDS.includes(field.keyText)) expectString(field.value);
+      else if (MAP_FIELDS.includes(field.keyText)) expectMap(field.value, "map[string]interface {}");
+      else if (Object.hasOwn(OWNER_SECTIONS, field.keyText)) expectOwners(field.value, OWNER_SECTIONS[field.keyText]);
+    }
   }
-}
-
-function isEmpty(doc: YamlV2Document, node: Node | null): boolean {
-  return doc.value(node) === null;
+  if (typeErrors.length === 0) return;
+  throw new SnapDefinitionError(
+    `cannot parse snap.yaml: yaml: unmarshal errors:\n  ${typeErrors.map((e) => e.text).join("\n  ")}`,
+    doc.positionAt(typeErrors[0].offset),
+  );
 }
 
 function readDeclarations(doc: YamlV2Document, kind: InterfaceKind, entries: MappingEntry[]): InterfaceDeclaration[] {
@@ -269,16 +272,11 @@ function addImplicit(
   declared: { plugs: InterfaceDeclaration[]; slots: InterfaceDeclaration[] },
 ): void {
   for (const ownerEntry of owners) {
-    if (isEmpty(doc, ownerEntry.value)) continue;
-    const creates = owner === "app" || isHookSupported(ownerEntry.keyText);
-    for (const entry of doc.entries(ownerEntry.value)) {
-      const kind = entry.keyText === "plugs" ? "plug" : entry.keyText === "slots" ? "slot" : undefined;
-      if (kind === undefined) continue;
-      // yaml.v2 decodes the list whether or not the hook is supported: checkDecoding refused a malformed one.
-      if (!creates) continue;
-      const names = nameList(doc, entry);
+    // yaml.v2 decodes the lists whether or not the hook is supported: checkDecoding refused a malformed one.
+    if (owner === "hook" && !isHookSupported(ownerEntry.keyText)) continue;
+    for (const kind of ["plug", "slot"] as const) {
       const known = kind === "plug" ? declared.plugs : declared.slots;
-      for (const { name, position } of names) {
+      for (const { name, position } of nameList(doc, lastValue(doc, ownerEntry.value, `${kind}s`))) {
         if (!known.some((d) => d.name === name)) known.push({ kind, name, interface: name, attrs: new Map(), position });
       }
     }
@@ -286,8 +284,8 @@ function addImplicit(
 }
 
 /** An app's or hook's `plugs:` or `slots:`, a `[]string`: each name is its item's text (`0123` names "0123"). */
-function nameList(doc: YamlV2Document, entry: MappingEntry): Array<{ name: string; position?: SourcePosition }> {
-  return (doc.items(entry.value) ?? []).map((item) => ({ name: doc.text(item), position: doc.position(item) ?? doc.position(entry.value) }));
+function nameList(doc: YamlV2Document, list: Node | null): Array<{ name: string; position?: SourcePosition }> {
+  return (doc.items(list) ?? []).map((item) => ({ name: doc.text(item), position: doc.position(item) ?? doc.position(list) }));
 }
 
 /**
@@ -457,7 +455,7 @@ function validate(
 
 /** snap.ValidateApp, as far as it is copied (see validate); undefined when the app passes. */
 function appError(doc: YamlV2Document, app: MappingEntry): string | undefined {
-  const field = (key: string) => doc.text(doc.entries(app.value).filter((e) => e.keyText === key).pop()?.value ?? null);
+  const field = (key: string) => doc.text(lastValue(doc, app.value, key));
   const daemon = field("daemon");
   if (!["", "simple", "forking", "oneshot", "dbus", "notify"].includes(daemon)) return `"daemon" field contains invalid value ${goQuote(daemon)}`;
   // snapd gives a daemon without daemon-scope the system scope; checkDecoding refused other values.
@@ -477,8 +475,7 @@ function appError(doc: YamlV2Document, app: MappingEntry): string | undefined {
   return undefined;
 }
 
-/** A `[]string` field of an app or hook (the last given), each item by its text. */
+/** A `[]string` field of an app or hook (see lastValue), each item by its text. */
 function stringList(doc: YamlV2Document, owner: Node | null, key: string): string[] {
-  const entry = doc.entries(owner).filter((e) => e.keyText === key).pop();
-  return (doc.items(entry?.value ?? null) ?? []).map((item) => doc.text(item));
+  return (doc.items(lastValue(doc, owner, key)) ?? []).map((item) => doc.text(item));
 }

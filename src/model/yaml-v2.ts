@@ -193,28 +193,39 @@ export class YamlV2Document {
   }
 
   /**
-   * Every value yaml.v2 decodes into the struct field `key` of mapping `node`, in the order it
-   * decodes them: each `key:` where it stands, and those of merged mappings at the merge (a
-   * sequence of mappings last first). A string field keeps the last; a map field, such as
-   * snap.yaml's `plugs`, adds each to the one before (see `mergedEntries`).
+   * Every key and value yaml.v2 decodes from mapping `node` into a struct or a `map[string]...`,
+   * in the order it decodes them: each pair where it stands, a repeated key each time, and the
+   * pairs of merged mappings at the merge (a sequence of mappings last first). Each is decoded,
+   * so a value that a later key or merge overwrites still gives its type errors.
    */
-  fieldValues(node: Node | null, key: string, depth = 0): Array<Node | null> {
+  decodedPairs(node: Node | null, depth = 0): MappingEntry[] {
     const map = this.deref(node);
     if (!isMap(map)) return [];
     this.guard(depth);
-    const values: Array<Node | null> = [];
+    const pairs: MappingEntry[] = [];
     for (const pair of map.items) {
       if (!isPair(pair)) continue;
-      const pairKey = pair.key as Node;
+      const key = pair.key as Node;
       const value = (pair.value as Node | null) ?? null;
-      const sources = this.mergeSources(pairKey, value);
+      const sources = this.mergeSources(key, value);
       if (sources) {
-        for (const source of sources) values.push(...this.fieldValues(source, key, depth + 1));
+        for (const source of sources) pairs.push(...this.decodedPairs(source, depth + 1));
         continue;
       }
-      if (this.text(pairKey) === key) values.push(value);
+      pairs.push({ key, keyText: this.text(key), value });
     }
-    return values;
+    return pairs;
+  }
+
+  /**
+   * Every value yaml.v2 decodes into the struct field `key` of mapping `node`, in the order it
+   * decodes them (see `decodedPairs`). A string or list field keeps the last; a map field, such
+   * as snap.yaml's `plugs`, adds each to the one before (see `mergedEntries`).
+   */
+  fieldValues(node: Node | null, key: string): Array<Node | null> {
+    return this.decodedPairs(node)
+      .filter((pair) => pair.keyText === key)
+      .map((pair) => pair.value);
   }
 
   /**

@@ -86,7 +86,26 @@ const CASES: Array<[string, Outcome]> = [
   ["name: foo\nversion: \"1\"\nplugs:\n  p: shared-memory\nslots:\n  p: {interface: shared-memory, read: [a]}\n", { refused: "cannot have plug and slot with the same name: \"p\"" }],
   ["name: foo\nversion: \"1\"\nplugs:\n  bogus: no-such-iface\n  bogus2: no-such-iface\n  shm: {interface: shared-memory, private: true}\n", { warning: "snap \"foo\" has bad plugs or slots: bogus, bogus2 (unknown interface \"no-such-iface\")" }],
   ["name: foo\nversion: \"1\"\napps:\n  a:\n    plugs: [1.0, 0x1F, yes]\nplugs:\n  shm-b:\n", { warning: "snap \"foo\" has bad plugs or slots: 0x1F (unknown interface \"0x1F\"); 1.0 (unknown interface \"1.0\"); shm-b (unknown interface \"shm-b\"); yes (unknown interface \"yes\")" }],
-  ["name: foo\nversion: \"1\"\nplugs:\n  ok: shared-memory\n  shm: [a]\n", { refused: "plug \"shm\" has malformed definition (found []interface {})" }],];
+  ["name: foo\nversion: \"1\"\nplugs:\n  ok: shared-memory\n  shm: [a]\n", { refused: "plug \"shm\" has malformed definition (found []interface {})" }],
+  // yaml.v2 decodes each app and hook into a struct: a merge key brings fields in, and every value met is decoded, even one a later key or merge overwrites (type errors in decoding order).
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  command: bin/foo\n  daemon: simple\napps:\n  foo:\n    <<: *base\n", {}],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  daemon: bogus\napps:\n  foo:\n    <<: *base\n    command: bin/foo\n", { refused: "invalid definition of application \"foo\": \"daemon\" field contains invalid value \"bogus\"" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  daemon: bogus\napps:\n  foo:\n    daemon: simple\n    <<: *base\n", { refused: "invalid definition of application \"foo\": \"daemon\" field contains invalid value \"bogus\"" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  command: bin/foo\napps:\n  foo:\n    <<: *base\n    command:\n", {}],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  command-chain: [a b]\nhooks:\n  configure:\n    <<: *base\n", { refused: "hook command-chain contains illegal \"a b\" (legal: '^[A-Za-z0-9/._#:$-]*$')" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  command-chain: [a b]\nhooks:\n  configure:\n    <<: *base\n    command-chain: [ok]\n", {}],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  command: [x]\napps:\n  foo:\n    <<: *base\n    command: bin/foo\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 4: cannot unmarshal !!seq into string" }],
+  ["name: foo\nversion: \"1\"\napps:\n  foo:\n    command: [x]\n    command: bin/foo\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 5: cannot unmarshal !!seq into string" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  daemon-scope: bogus\napps:\n  foo:\n    <<: *base\n    daemon-scope: user\n    daemon: simple\n", { refused: "cannot parse snap.yaml: invalid daemon scope: \"bogus\"" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  daemon-scope: bad2\napps:\n  foo:\n    daemon-scope: bad1\n    <<: *base\n    daemon-scope: user\n    daemon: simple\n", { refused: "cannot parse snap.yaml: invalid daemon scope: \"bad1\"" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  plugs: x\nhooks:\n  configure:\n    <<: *base\n    plugs: [a]\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 4: cannot unmarshal !!str `x` into []string" }],
+  ["name: foo\nversion: \"1\"\nhooks:\n  not-a-hook:\n    <<: {plugs: x}\n    plugs: [a]\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 5: cannot unmarshal !!str `x` into []string" }],
+  ["name: foo\nversion: \"1\"\napps:\n  a:\n    command: [x]\n  a:\n    command: y\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 5: cannot unmarshal !!seq into string" }],
+  ["name: foo\nversion: \"1\"\napps:\n  <<: {a: {command: [x]}}\n  a:\n    command: y\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 4: cannot unmarshal !!seq into string" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  daemon: [y]\napps:\n  foo:\n    command: [x]\n    <<: *base\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 7: cannot unmarshal !!seq into string\n  line 4: cannot unmarshal !!seq into string" }],
+  ["name: foo\nversion: \"1\"\nx-base: &base\n  plugs: x\napps:\n  a:\n    command: [x]\n  b:\n    <<: [{command-chain: [[y]]}, *base]\n    plugs: [p]\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 7: cannot unmarshal !!seq into string\n  line 4: cannot unmarshal !!str `x` into []string\n  line 9: cannot unmarshal !!seq into string" }],
+  ["x-v: &v\n  version: [1]\nname: foo\napps:\n  a: {command: [x]}\n<<: *v\n", { refused: "cannot parse snap.yaml: yaml: unmarshal errors:\n  line 5: cannot unmarshal !!seq into string\n  line 2: cannot unmarshal !!seq into string" }],
+];
 
 /**
  * Texts whose outcome hangs on whether snapd drops a plug or slot of another interface than

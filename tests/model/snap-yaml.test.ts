@@ -247,6 +247,31 @@ describe("hooks snapd does not support", () => {
   });
 });
 
+describe("an app's or hook's fields through merge keys, as yaml.v2 decodes snapd's appYaml and hookYaml", () => {
+  it("creates the plugs and slots a merge brings in, a later list replacing a merged one", () => {
+    const snap = read("x: &base {plugs: [shm-a], slots: [shm-b]}\napps:\n  app:\n    <<: *base\n    plugs: [shm-c]\n");
+    assert.deepEqual(names(snap.plugs), [["shm-c", "shm-c"]]);
+    assert.deepEqual(names(snap.slots), [["shm-b", "shm-b"]]);
+  });
+
+  it("places a type error at the first one yaml.v2 reports, in its decoding order rather than the file's", () => {
+    const error = definitionError('name: foo\nversion: "1"\nx-base: &base\n  daemon: [y]\napps:\n  foo:\n    command: [x]\n    <<: *base\n');
+    assert.deepEqual(error.position, { line: 7, column: 14 });
+  });
+
+  it("places an overwritten daemon-scope snapd refuses at that value", () => {
+    const error = definitionError('name: foo\nversion: "1"\nx-base: &base\n  daemon-scope: bogus\napps:\n  foo:\n    <<: *base\n    daemon-scope: user\n    daemon: simple\n');
+    assert.deepEqual(error.position, { line: 4, column: 17 });
+  });
+
+  it("refuses a merge of anything but mappings as yaml.v2 does", () => {
+    assert.throws(
+      () => readSnapYaml('name: foo\nversion: "1"\napps:\n  a:\n    <<: [x]\n'),
+      (e: unknown) => e instanceof YamlSyntaxError && e.reason === "map merge requires map or sequence of maps as the value",
+    );
+  });
+});
+
 describe("sections given twice, as yaml.v2 decodes snapd's map fields", () => {
   const PRIVATE = "  b: {interface: shared-memory, private: true}\n";
   const privatePlugOf = (yaml: string) => checkSharedMemory(read(yaml)).privatePlug;

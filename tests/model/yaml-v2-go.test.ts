@@ -29,6 +29,7 @@ const TEXTS = [
   "hooks:\n  configure: {plugs: [a]}\nhooks:\n  install: {plugs: [b]}\nslots: {s: x}\nslots: {t: x}\n",
   "name: ~\n",
   "name: first\nname: second\n",
+  "x: &base {plugs: [a], slots: [b]}\napps:\n  one:\n    <<: *base\n    plugs: [c]\nhooks:\n  install: {<<: [{plugs: [d]}, *base]}\n",
 ];
 
 /** What snap-shm's reader leaves of the same fields. */

@@ -72,6 +72,13 @@ describe("YAML read as Go's yaml.v2 reads snap.yaml", () => {
     assert.equal(goFormat(value.get("m3")!), "map[p:1 q:1 r:2]");
   });
 
+  it("lists every pair a struct decodes, in yaml.v2's order: repeated keys each time, a merge where it stands, a merge list last first", () => {
+    const doc = YamlV2Document.parse("base: &b {p: 1}\nm: {p: 2, <<: [*b, {p: 3, q: 3}], p: 4}\n");
+    const m = doc.entries(doc.root).find((e) => e.keyText === "m")!;
+    assert.deepEqual(doc.decodedPairs(m.value).map((e) => [e.keyText, doc.text(e.value)]), [["p", "2"], ["p", "3"], ["q", "3"], ["p", "1"], ["p", "4"]]);
+    assert.deepEqual(doc.fieldValues(m.value, "p").map((node) => doc.text(node)), ["2", "3", "1", "4"]);
+  });
+
   it("reads an unquoted y or n key as a bool, as YAML 1.1 does", () => {
     assert.equal(goFormat(decode("y: 1\nn: 2\n")), "map[false:2 true:1]");
   });
