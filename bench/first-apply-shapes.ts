@@ -6,7 +6,10 @@
  * snap-shm as it is and with Ansible with pipelining, each on fresh identical test hosts:
  * one host per run (the median over the hosts, the tools taking turns host by host), and all
  * the hosts in one run, one operation at a time (stand-in parallelism 1, Ansible forks 1).
- * A second shape goes further: one command per host, both snaps in one session.
+ * A second shape goes further: one command per host, both snaps in one session. A third keeps
+ * one command per part, each a `local.Command` running OpenSSH's client over the probe's own
+ * connection, which stays open for them (OpenSSH's connection sharing: ControlMaster,
+ * ControlPersist): one connection per host, a session per part.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/dist/bench/first-apply-shapes.js [HOSTS]
  *
@@ -16,10 +19,16 @@
  * that shape would parse less shell. Needs root and Debian's ansible-core. Prints a Markdown
  * table.
  */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { remote } from "@pulumi/command";
+import { local, remote } from "@pulumi/command";
 import { desiredState } from "../src/model/desired-state";
-import { HostArguments, hostCommandLine, HostPart, hostScript } from "../src/render/host-command";
+import { HostArguments, hostCommandLine, HostPart, hostProbeCommandLine, hostScript, shellQuote } from "../src/render/host-command";
+import { parseHostProbe } from "../src/render/host-probe";
+import { knownHostsLine, sshArguments, SshTarget } from "../src/render/ssh-command";
 import {
   appArmorArguments,
   directoryApplyArguments,
@@ -29,7 +38,9 @@ import {
   selfHealArguments,
 } from "../src/render/part-arguments";
 import { probeHost } from "../src/resources/host-probe";
-import { stopProbeCredentials } from "../src/resources/probe-credentials";
+import { agentSocketFor, knownHostsFile, stopProbeCredentials } from "../src/resources/probe-credentials";
+import { probeKeyExchanges } from "../src/resources/probe-key-exchange";
+import { probeRelay } from "../src/resources/probe-relay";
 import { EngineStandIn } from "../tests/support/engine-stand-in";
 import { makeKeyPair } from "../tests/support/ssh-keys";
 import { AnsibleWorkspace } from "./ansible-runner";
@@ -40,21 +51,43 @@ import { upOnce } from "./snap-shm-runner";
 import { BenchHost, countsSince, startHosts, stopHosts } from "./ssh-hosts";
 import { median } from "./stats";
 
-type Shape = "snap-shm (one command per part)" | "one command per snap (study)" | "one command per host (study)" | "Ansible with pipelining";
-const SHAPES: Shape[] = ["snap-shm (one command per part)", "one command per snap (study)", "one command per host (study)", "Ansible with pipelining"];
+type Shape =
+  | "snap-shm (one command per part)"
+  | "one command per part, one shared connection (study)"
+  | "one command per snap (study)"
+  | "one command per host (study)"
+  | "Ansible with pipelining";
+const SHAPES: Shape[] = [
+  "snap-shm (one command per part)",
+  "one command per part, one shared connection (study)",
+  "one command per snap (study)",
+  "one command per host (study)",
+  "Ansible with pipelining",
+];
 
-/** The four applies of one snap, in snap-shm's order, as one script for `sh -s`. */
-function snapScript(snap: BenchSnap): string {
+/** The four applies of one snap, in snap-shm's order, each with its command line's arguments. */
+function snapParts(snap: BenchSnap): Array<[HostPart, HostArguments]> {
   const state = desiredState(snap.instance, snap);
   const profiles = profileList(state, false);
-  const parts: Array<[HostPart, HostArguments]> = [
+  return [
     ["directory", directoryApplyArguments(state, profiles)],
     ["apparmor", appArmorArguments(state, profiles, "auto")],
     ["mount", mountArguments(state)],
     ["self-heal", selfHealArguments(state, profiles, "auto")],
   ];
-  const runs = parts.map(([part, args]) => `${hostCommandLine(part, "apply", args, false)} <<'SNAP_SHM_PART'\n${hostScript(part)}SNAP_SHM_PART`);
+}
+
+/** The four applies of one snap as one script for `sh -s`. */
+function snapScript(snap: BenchSnap): string {
+  const runs = snapParts(snap).map(([part, args]) => `${hostCommandLine(part, "apply", args, false)} <<'SNAP_SHM_PART'\n${hostScript(part)}SNAP_SHM_PART`);
   return `${runs.join("\n")}\n`;
+}
+
+function probeInstances(): HostArguments[] {
+  return BENCH_SNAPS.map((snap) => {
+    const state = desiredState(snap.instance, snap);
+    return probeArguments(state, profileList(state, false), "auto", "auto", true);
+  });
 }
 
 /**
@@ -69,11 +102,7 @@ function studyProgram(hosts: BenchHost[], privateKey: string, perHost: boolean):
     for (const h of hosts) {
       const host = new pulumi.ComponentResource("bench:study:Host", h.name, {}, {});
       const connection = { host: "127.0.0.1", port: h.port, user: "root", privateKey: pulumi.secret(privateKey), hostKey: h.hostKey, dialErrorLimit: 2 };
-      const probeArgs = BENCH_SNAPS.map((snap) => {
-        const state = desiredState(snap.instance, snap);
-        return probeArguments(state, profileList(state, false), "auto", "auto", true);
-      });
-      const probe = probeHost(connection, probeArgs, false, { parent: host });
+      const probe = probeHost(connection, probeInstances(), false, { parent: host });
       for (const { name, script } of commands) {
         // Waits for the probe, as snap-shm's parts wait for the revisions it gives them.
         const stdin = probe.apply(() => script);
@@ -84,6 +113,59 @@ function studyProgram(hosts: BenchHost[], privateKey: string, perHost: boolean):
     // The run ends when every command's result is in.
     return pulumi.all(results);
   };
+}
+
+/**
+ * OpenSSH's connection sharing for one host: the first ssh (the probe) connects and stays in
+ * the background as the master; every later ssh with the same path runs its session over
+ * that connection, or connects itself (and becomes the master) when there is none.
+ */
+function sharingOptions(controlPath: string): string[] {
+  return ["-o", "ControlMaster=auto", "-o", `ControlPath=${controlPath}`, "-o", "ControlPersist=60"];
+}
+
+/** The probe's OpenSSH target for a bench host: its agent, pinned key, key exchanges and relay. */
+async function sharedTarget(h: BenchHost, privateKey: string): Promise<SshTarget> {
+  const [identityAgent, kexAlgorithms, relay] = await Promise.all([agentSocketFor(privateKey), probeKeyExchanges(), probeRelay()]);
+  return { host: "127.0.0.1", port: h.port, user: "root", dialErrorLimit: 2, identityAgent, kexAlgorithms, relay, knownHostsFile: knownHostsFile(knownHostsLine("127.0.0.1", h.port, h.hostKey)) };
+}
+
+/**
+ * The shared-connection study's program: per host the probe, its ssh the connection's
+ * master, then each part a `local.Command` whose ssh runs the part's command line over it,
+ * each snap's parts one after another (as snap-shm's), the snaps side by side.
+ */
+function sharedConnectionProgram(hosts: BenchHost[], privateKey: string, controlDir: string): () => pulumi.Output<string[]> {
+  return () => {
+    const results: pulumi.Output<string>[] = [];
+    for (const h of hosts) {
+      const host = new pulumi.ComponentResource("bench:study:Host", h.name, {}, {});
+      const sharing = sharingOptions(join(controlDir, h.name));
+      const target = pulumi.output(sharedTarget(h, privateKey));
+      const ssh = (t: SshTarget, remoteCommand: string) => ["ssh", ...sharing, ...sshArguments(t, remoteCommand)].map(shellQuote).join(" ");
+      const probeCommand = target.apply((t) => ssh(t, hostProbeCommandLine(probeInstances(), false)));
+      const probe = local.runOutput({ command: probeCommand, stdin: hostScript("host"), logging: "none" }, { parent: host }).apply((run) => parseHostProbe(run.stdout, run.stderr));
+      for (const snap of BENCH_SNAPS) {
+        let previous: local.Command | undefined;
+        for (const [part, args] of snapParts(snap)) {
+          // After the probe, whose connection the session goes over.
+          const create = pulumi.all([target, probe]).apply(([t]) => ssh(t, hostCommandLine(part, "apply", args, false)));
+          previous = new local.Command(
+            `${h.name}-${snap.instance}-${part}`,
+            { create, stdin: hostScript(part), addPreviousOutputInEnv: false, logging: "none" },
+            { parent: host, dependsOn: previous === undefined ? [] : [previous] },
+          );
+          results.push(previous.stdout);
+        }
+      }
+    }
+    return pulumi.all(results);
+  };
+}
+
+/** Ends the shared connections' masters (ssh -O exit), so none outlives the study. */
+function closeSharedConnections(controlDir: string, hosts: BenchHost[]): void {
+  for (const h of hosts) spawnSync("ssh", ["-o", `ControlPath=${join(controlDir, h.name)}`, "-O", "exit", "unused"], { stdio: "ignore" });
 }
 
 interface Measured {
@@ -98,6 +180,8 @@ async function main(): Promise<void> {
   const key = makeKeyPair();
   const workspace = new AnsibleWorkspace(key.privateKey);
   const groups = new Map<string, BenchHost[]>();
+  // Short: a control socket's path must fit a socket address (108 bytes).
+  const controlDir = mkdtempSync(join(tmpdir(), "ssh-mux-"));
   try {
     for (const shape of SHAPES) {
       for (const run of ["single", "fleet"]) groups.set(`${shape}/${run}`, await startHosts(`${SHAPES.indexOf(shape)}${run[0]}-h`, hostsPerShape, key.publicKey));
@@ -111,9 +195,13 @@ async function main(): Promise<void> {
       if (shape === "snap-shm (one command per part)") return (await upOnce(new EngineStandIn(), hosts, key.privateKey, parallel)).wallMs;
       await stopProbeCredentials();
       const started = process.hrtime.bigint();
-      const program = studyProgram(hosts, key.privateKey, shape === "one command per host (study)");
+      const program =
+        shape === "one command per part, one shared connection (study)"
+          ? sharedConnectionProgram(hosts, key.privateKey, controlDir)
+          : studyProgram(hosts, key.privateKey, shape === "one command per host (study)");
       const report = await new EngineStandIn().up(program, parallel === undefined ? {} : { parallel });
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      closeSharedConnections(controlDir, hosts);
       if (report.errors.length > 0 || report.failures.length > 0) throw new Error(`study up failed: ${[...report.errors, ...report.failures].join("\n")}`);
       return wallMs;
     };
@@ -159,8 +247,10 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
+    closeSharedConnections(controlDir, [...groups.values()].flat());
     await stopHosts([...groups.values()].flat());
     await stopProbeCredentials();
+    rmSync(controlDir, { recursive: true, force: true });
     workspace.remove();
   }
 }

@@ -4,6 +4,8 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { remote, local } from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -118,6 +120,25 @@ describe("the engine stand-in follows @pulumi/command's lifecycle", function () 
     assert.deepEqual(log(), []);
     assert.equal(await (preview.value!.probe as unknown as { promise(): Promise<string> }).promise(), "probed");
     assert.equal(await (preview.value!.stdout as unknown as { promise(u: boolean): Promise<unknown> }).promise(true), undefined);
+  });
+
+  it("runs a local command's create, update and delete on this machine, with its stdin", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "stand-in-local-"));
+    try {
+      const file = join(dir, "log");
+      const command = (text: string) => () =>
+        new local.Command("l", { create: `cat >> ${file}`, update: `echo updated-${text} >> ${file}`, delete: `echo deleted >> ${file}`, stdin: `${text}\n`, addPreviousOutputInEnv: false });
+      const engine = new EngineStandIn();
+      const created = await engine.up(command("one"));
+      assert.deepEqual(created.executions.map((e) => `${e.op}@${e.host}`), ["create@localhost"]);
+      assert.equal((await engine.up(command("one"))).executions.length, 0, "nothing changed");
+      await engine.up(command("two"));
+      await engine.destroy();
+      assert.equal(readFileSync(file, "utf8"), "one\nupdated-two\ndeleted\n");
+      assert.deepEqual(log(), [], "nothing ran on the host");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stops starting operations after a failure, unless told to continue", async () => {

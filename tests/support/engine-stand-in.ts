@@ -18,8 +18,8 @@
  * | nothing                              | nothing                                                        |
  * | preview                              | nothing remote; new resources' stdout unknown                  |
  *
- * `command:local:run` invokes (which run on every preview and update) run locally with
- * `/bin/sh -c`. State is kept between runs; secrets in it are encrypted, as the engine's are.
+ * `command:local:run` invokes (which run on every preview and update), and the commands of a
+ * `command:local:Command` (same lifecycle as above), run locally with `/bin/sh -c`. State is kept between runs; secrets in it are encrypted, as the engine's are.
  * Like `pulumi up`, after a failed operation no new operation starts unless
  * `continueOnError` is set (`pulumi up --continue-on-error`).
  */
@@ -32,6 +32,7 @@ import { Registration, RequestDetails, runUnderMocks, SECRET_SIG } from "./pulum
 
 const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 const COMMAND = "command:remote:Command";
+const LOCAL_COMMAND = "command:local:Command";
 
 export type StepKind = "create" | "update" | "replace" | "delete" | "same";
 
@@ -90,7 +91,8 @@ interface StoredResource {
 }
 
 interface CommandInputs {
-  connection: PlainConnection;
+  /** Absent for a local command. */
+  connection?: PlainConnection;
   create?: string;
   update?: string;
   delete?: string;
@@ -158,8 +160,8 @@ export class EngineStandIn {
           errors.push(error);
           throw new Error(error);
         }
-        await options.beforeOperation?.({ name, op, host: inputs.connection.host });
-        const execution = await runRemote(name, op, inputs, text);
+        await options.beforeOperation?.({ name, op, host: inputs.connection?.host ?? "localhost" });
+        const execution = inputs.connection ? await runRemote(name, op, inputs.connection, inputs.stdin, text) : await runLocalCommand(name, op, inputs.stdin, text);
         executions.push(execution);
         if (execution.status !== 0) {
           stopped = true;
@@ -190,7 +192,7 @@ export class EngineStandIn {
           deleteBeforeReplace: request.deleteBeforeReplace,
         });
       const old = this.resources.get(urn);
-      if (args.type !== COMMAND) {
+      if (args.type !== COMMAND && args.type !== LOCAL_COMMAND) {
         if (!options.preview) store({});
         return args.inputs;
       }
@@ -335,10 +337,17 @@ class Limiter {
 }
 
 /** Runs a command on the host with the resource's connection, through the provider's SSH client. */
-async function runRemote(name: string, op: Execution["op"], inputs: CommandInputs, text: string): Promise<Execution> {
+async function runRemote(name: string, op: Execution["op"], connection: PlainConnection, stdin: string | undefined, text: string): Promise<Execution> {
   const startedAt = Date.now();
-  const result = await runProviderSsh(inputs.connection, text, inputs.stdin ?? "");
-  return { name, op, host: `${inputs.connection.host}:${inputs.connection.port ?? 22}`, command: text, ...result, startedAt, endedAt: Date.now() };
+  const result = await runProviderSsh(connection, text, stdin ?? "");
+  return { name, op, host: `${connection.host}:${connection.port ?? 22}`, command: text, ...result, startedAt, endedAt: Date.now() };
+}
+
+/** Runs a local command's operation with `/bin/sh -c`, as the provider does. */
+async function runLocalCommand(name: string, op: Execution["op"], stdin: string | undefined, text: string): Promise<Execution> {
+  const startedAt = Date.now();
+  const result = await runLocal(text, stdin ?? "");
+  return { name, op, host: "localhost", command: text, ...result, startedAt, endedAt: Date.now() };
 }
 
 function spawnCollect(file: string, args: string[], stdin: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; stdout: string; stderr: string }> {
