@@ -11,9 +11,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { readInventory } from "../model/inventory";
 import { credentialsFromConfig } from "./credentials";
 import { deployInventory } from "./inventory-fleet";
+import { projectFolder } from "./project-folder";
 
 const config = new pulumi.Config("snap-shm");
-const inventoryPath = resolve(config.get("inventory") ?? "inventory.yaml");
+const inventoryPath = resolve(projectFolder(), config.get("inventory") ?? "inventory.yaml");
 let text: string;
 try {
   text = readFileSync(inventoryPath, "utf8");

@@ -1,9 +1,10 @@
 /** The root project's fleet program under mocks: inventory from config, secrets, outputs, rollout order. */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ofType, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
+import { projectFolder } from "../../src/program/project-folder";
 import { rootProgram } from "../support/root-program";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
@@ -68,6 +69,32 @@ describe("the root fleet program", function () {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it("reads a relative inventory path from the project folder, though Pulumi runs the program in main's folder", async () => {
+    write("Pulumi.yaml", "name: fleet\nruntime: nodejs\nmain: src/program/index.ts\n");
+    mkdirSync(join(work, "src", "program"), { recursive: true });
+    mkdirSync(join(work, "fleet"));
+    writeFileSync(join(work, "fleet", "runner.key"), FILE_KEY);
+    renameSync(inventory(), join(work, "fleet", "inventory.yaml"));
+    const cwd = process.cwd();
+    try {
+      process.chdir(join(work, "src", "program"));
+      const run = await runUnderMocks(rootProgram({ "snap-shm:inventory": "fleet/inventory.yaml", "snap-shm:privateKey": KEY }, ["snap-shm:privateKey"]));
+      assert.equal(ofType(run.registrations, "snap-shm:index:SnapShmHost").length, 3);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  describe("the project folder", () => {
+    it("is the one the engine names", () => assert.equal(projectFolder("/srv/fleet", join(work, "src")), "/srv/fleet"));
+    it("without it (an older CLI; the SDK's placeholder), the nearest folder up that holds a Pulumi.yaml", () => {
+      write("Pulumi.yaml", "name: fleet\n");
+      mkdirSync(join(work, "src", "program"), { recursive: true });
+      assert.equal(projectFolder("rootDirectory", join(work, "src", "program")), work);
+    });
+    it("with no Pulumi.yaml up the tree, the working directory", () => assert.equal(projectFolder("", "/"), "/"));
   });
 
   it("refuses a bad inventory with file, line and column, and a host without credentials, before registering anything", async () => {
