@@ -131,11 +131,13 @@ profile_suffix_valid() {
 }
 
 # instance_profile_files: sets $profile_files to the names of the instance's app and hook
-# profiles in snapd's folder, read once per run (the glob is expanded by the shell: no
-# process). snapd's temporary files (~) are skipped, and so, with a note, is a file no snapd
-# profile could be named (a copy made by hand, "snap.I.app copy"): its name would break the
-# word lists these scripts keep, and snapd does not manage it.
+# profiles in snapd's folder, read once per apply or removal (apparmor_args starts it afresh:
+# a self-heal's next round must see a profile snapd added meanwhile). The glob is expanded by
+# the shell: no process. snapd's temporary files (~) are skipped, and so, with one note per
+# run, is a file no snapd profile could be named (a copy made by hand, "snap.I.app copy"):
+# its name would break the word lists these scripts keep, and snapd does not manage it.
 profile_files_read=""
+skipped_profile_files=$NEWLINE
 instance_profile_files() {
   [ -z "$profile_files_read" ] || return 0
   profile_files_read=yes
@@ -145,7 +147,11 @@ instance_profile_files() {
     case $path in *~) continue ;; esac
     name=${path##*/}
     if ! profile_suffix_valid "${name#"snap.$instance."}"; then
-      note "skipped $path: no snapd profile has that name"
+      case $skipped_profile_files in *"$NEWLINE$path$NEWLINE"*) ;; *)
+        skipped_profile_files="$skipped_profile_files$path$NEWLINE"
+        note "skipped $path: no snapd profile has that name"
+        ;;
+      esac
       continue
     fi
     profile_files="$profile_files $name"
@@ -185,6 +191,7 @@ apparmor_args() {
   fi
   # The mark that profiles were replaced and not loaded into the kernel yet.
   not_loaded_mark=$SNAP_SHM_LOCK_DIR/$instance.apparmor-not-loaded
+  profile_files_read=""
   profile_names=""
   listed_every=""
   set -f

@@ -142,6 +142,23 @@ describe("host operations in the cases the review found", function () {
       assert.equal(text.split(BLOCK_BEGIN).length, 2, "and the block in");
     });
 
+    it("in a self-heal, the next round finds an app profile snapd added during the round before", async () => {
+      const parts = ["directory-command", "apparmor-command", "mount-command", "self-heal-command"] as const;
+      const commands = await snapPartCommands(I, parts, { mode: "managed" });
+      applyParts(host, commands, parts);
+      host.writeFile(`${APP}.new~`, appProfile(I, "app"));
+      host.must(`mv -f ${APP}.new~ ${APP}`);
+      // A refresh that adds an app: snapd renames the app's profile in while snap-shm reads another.
+      const NEW_APP = `${PROFILES}/snap.${I}.newapp`;
+      host.writeFile("/run/newapp-profile", appProfile(I, "newapp"));
+      snapdRewritesAfterRead(host, APP, ["check", "update", "insert"], 1, `${APP_REWRITE}cp /run/newapp-profile ${NEW_APP}.new~ && mv -f ${NEW_APP}.new~ ${NEW_APP}\n`);
+      const run = host.sh(`/bin/sh /var/lib/snap-shm/${I}/heal.sh`);
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(parseOperationResult(run.stdout).found.repair !== undefined);
+      assert.equal(host.readFile(NEW_APP)!.split(BLOCK_BEGIN).length, 2, "the new app's profile has the block");
+      assert.equal(host.readFile(APP)!.split(BLOCK_BEGIN).length, 2);
+    });
+
     it("the mount profile replaced after snap-shm read it for the edit: nothing replaced, snapd's entry kept; the next apply adds ours beside it", async () => {
       const { "mount-command": mount } = await snapPartCommands(I, ["mount-command"] as const);
       host.writeFile(FSTAB, "");
