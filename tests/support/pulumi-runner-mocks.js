@@ -9,6 +9,12 @@
 const { appendFileSync } = require("node:fs");
 const pulumi = require("@pulumi/pulumi");
 
+/** A flag's value on the runner's command line (read before the runner reads it). */
+function runnerArgument(flag) {
+  const at = process.argv.indexOf(flag);
+  return at > 0 ? process.argv[at + 1] : undefined;
+}
+
 const record = process.env.SNAP_SHM_RUNNER_RECORD;
 const PROBE_REACHED = JSON.stringify({ snapShm: 1, part: "host", action: "probe", instance: "", ok: true, found: {}, changed: [], notes: [] });
 const registered = [];
@@ -22,8 +28,8 @@ pulumi.runtime.setMocks(
     // The drift probe's local run: the host reached, nothing read of its snaps.
     call: (args) => ({ ...args.inputs, stdout: PROBE_REACHED, stderr: "" }),
   },
-  process.env.PULUMI_NODEJS_PROJECT,
-  process.env.PULUMI_NODEJS_STACK,
+  runnerArgument("--project"),
+  runnerArgument("--stack"),
   false,
 );
 process.on("exit", () => {
