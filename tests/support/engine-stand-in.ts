@@ -19,7 +19,8 @@
  * | preview                              | nothing remote; new resources' stdout unknown                  |
  *
  * `command:local:run` invokes (which run on every preview and update), and the commands of a
- * `command:local:Command` (same lifecycle as above), run locally with `/bin/sh -c`. State is kept between runs; secrets in it are encrypted, as the engine's are.
+ * `command:local:Command` (same lifecycle as above), run locally with `/bin/sh -c`. State is
+ * kept between runs; secrets in it are encrypted, as the engine's are.
  * Like `pulumi up`, after a failed operation no new operation starts unless
  * `continueOnError` is set (`pulumi up --continue-on-error`).
  */
