@@ -28,7 +28,7 @@ import { local, remote } from "@pulumi/command";
 import { desiredState } from "../src/model/desired-state";
 import { HostArguments, hostCommandLine, HostPart, hostProbeCommandLine, hostScript, shellQuote } from "../src/render/host-command";
 import { parseHostProbe } from "../src/render/host-probe";
-import { knownHostsLine, sshArguments, SshTarget } from "../src/render/ssh-command";
+import { sshArguments, SshTarget } from "../src/render/ssh-command";
 import {
   appArmorArguments,
   directoryApplyArguments,
@@ -37,10 +37,8 @@ import {
   profileList,
   selfHealArguments,
 } from "../src/render/part-arguments";
-import { probeHost } from "../src/resources/host-probe";
-import { agentSocketFor, knownHostsFile, stopProbeCredentials } from "../src/resources/probe-credentials";
-import { probeKeyExchanges } from "../src/resources/probe-key-exchange";
-import { probeRelay } from "../src/resources/probe-relay";
+import { PlainConnection, probeHost, probeTarget } from "../src/resources/host-probe";
+import { stopProbeCredentials } from "../src/resources/probe-credentials";
 import { EngineStandIn } from "../tests/support/engine-stand-in";
 import { makeKeyPair } from "../tests/support/ssh-keys";
 import { AnsibleWorkspace } from "./ansible-runner";
@@ -101,7 +99,7 @@ function studyProgram(hosts: BenchHost[], privateKey: string, perHost: boolean):
     const results: pulumi.Output<string>[] = [];
     for (const h of hosts) {
       const host = new pulumi.ComponentResource("bench:study:Host", h.name, {}, {});
-      const connection = { host: "127.0.0.1", port: h.port, user: "root", privateKey: pulumi.secret(privateKey), hostKey: h.hostKey, dialErrorLimit: 2 };
+      const connection = { ...benchConnection(h, privateKey), privateKey: pulumi.secret(privateKey) };
       const probe = probeHost(connection, probeInstances(), false, { parent: host });
       for (const { name, script } of commands) {
         // Waits for the probe, as snap-shm's parts wait for the revisions it gives them.
@@ -124,10 +122,9 @@ function sharingOptions(controlPath: string): string[] {
   return ["-o", "ControlMaster=auto", "-o", `ControlPath=${controlPath}`, "-o", "ControlPersist=60"];
 }
 
-/** The probe's OpenSSH target for a bench host: its agent, pinned key, key exchanges and relay. */
-async function sharedTarget(h: BenchHost, privateKey: string): Promise<SshTarget> {
-  const [identityAgent, kexAlgorithms, relay] = await Promise.all([agentSocketFor(privateKey), probeKeyExchanges(), probeRelay()]);
-  return { host: "127.0.0.1", port: h.port, user: "root", dialErrorLimit: 2, identityAgent, kexAlgorithms, relay, knownHostsFile: knownHostsFile(knownHostsLine("127.0.0.1", h.port, h.hostKey)) };
+/** A bench host's connection as snap-shm's resources get it: root with the key, its host key pinned. */
+function benchConnection(h: BenchHost, privateKey: string): PlainConnection {
+  return { host: "127.0.0.1", port: h.port, user: "root", privateKey, hostKey: h.hostKey, dialErrorLimit: 2 };
 }
 
 /**
@@ -141,7 +138,8 @@ function sharedConnectionProgram(hosts: BenchHost[], privateKey: string, control
     for (const h of hosts) {
       const host = new pulumi.ComponentResource("bench:study:Host", h.name, {}, {});
       const sharing = sharingOptions(join(controlDir, h.name));
-      const target = pulumi.output(sharedTarget(h, privateKey));
+      // The probe's own OpenSSH target: its agent, pinned host key, key exchanges and relay.
+      const target = pulumi.output(probeTarget(benchConnection(h, privateKey)));
       const ssh = (t: SshTarget, remoteCommand: string) => ["ssh", ...sharing, ...sshArguments(t, remoteCommand)].map(shellQuote).join(" ");
       const probeCommand = target.apply((t) => ssh(t, hostProbeCommandLine(probeInstances(), false)));
       const probe = local.runOutput({ command: probeCommand, stdin: hostScript("host"), logging: "none" }, { parent: host }).apply((run) => parseHostProbe(run.stdout, run.stderr));

@@ -43,7 +43,7 @@ export interface PlainConnection {
 }
 
 /** The OpenSSH client's target for a connection, secrets moved to an agent or an askpass helper. */
-async function probeTarget(connection: PlainConnection): Promise<SshTarget> {
+export async function probeTarget(connection: PlainConnection): Promise<SshTarget> {
   // Each read once per process (the key once per key), all side by side.
   const [kexAlgorithms, relay, identityAgent] = await Promise.all([
     probeKeyExchanges(),
