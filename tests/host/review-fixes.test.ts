@@ -99,6 +99,14 @@ describe("host operations in the cases the review found", function () {
   });
 
   describe("snapd renaming a file in while snap-shm reads it", () => {
+    /** Every part applied with self-heal, then snapd's app profile (without the block) renamed in, as after a refresh. */
+    async function healInstalledAfterSnapdRewrite(): Promise<void> {
+      const parts = ["directory-command", "apparmor-command", "mount-command", "self-heal-command"] as const;
+      applyParts(host, await snapPartCommands(I, parts, { mode: "managed" }), parts);
+      host.writeFile(`${APP}.new~`, appProfile(I, "app"));
+      host.must(`mv -f ${APP}.new~ ${APP}`);
+    }
+
     it("an app profile replaced right after snap-shm read it keeps snapd's new rule, with the block", async () => {
       const { "apparmor-command": apparmor } = await snapPartCommands(I, ["apparmor-command"] as const);
       snapdRewritesAfterRead(host, APP, ["check", "update"], 1, APP_REWRITE);
@@ -127,11 +135,7 @@ describe("host operations in the cases the review found", function () {
     });
 
     it("in a self-heal, the next round edits the profile snapd replaced after each read", async () => {
-      const parts = ["directory-command", "apparmor-command", "mount-command", "self-heal-command"] as const;
-      const commands = await snapPartCommands(I, parts, { mode: "managed" });
-      applyParts(host, commands, parts);
-      host.writeFile(`${APP}.new~`, appProfile(I, "app"));
-      host.must(`mv -f ${APP}.new~ ${APP}`);
+      await healInstalledAfterSnapdRewrite();
       snapdRewritesAfterRead(host, APP, ["check", "update", "insert"], 2, APP_REWRITE);
       const run = host.sh(`/bin/sh /var/lib/snap-shm/${I}/heal.sh`);
       assert.equal(run.status, 0, run.stderr);
@@ -143,11 +147,7 @@ describe("host operations in the cases the review found", function () {
     });
 
     it("in a self-heal, the next round finds an app profile snapd added during the round before", async () => {
-      const parts = ["directory-command", "apparmor-command", "mount-command", "self-heal-command"] as const;
-      const commands = await snapPartCommands(I, parts, { mode: "managed" });
-      applyParts(host, commands, parts);
-      host.writeFile(`${APP}.new~`, appProfile(I, "app"));
-      host.must(`mv -f ${APP}.new~ ${APP}`);
+      await healInstalledAfterSnapdRewrite();
       // A refresh that adds an app: snapd renames the app's profile in while snap-shm reads another.
       const NEW_APP = `${PROFILES}/snap.${I}.newapp`;
       host.writeFile("/run/newapp-profile", appProfile(I, "newapp"));
