@@ -37,7 +37,8 @@ import {
   profileList,
   selfHealArguments,
 } from "../src/render/part-arguments";
-import { PlainConnection, probeHost, probeTarget } from "../src/resources/host-probe";
+import { PlainConnection, probeHost } from "../src/resources/host-probe";
+import { probeTarget } from "../src/resources/probe-target";
 import { stopProbeCredentials } from "../src/resources/probe-credentials";
 import { EngineStandIn } from "../tests/support/engine-stand-in";
 import { makeKeyPair } from "../tests/support/ssh-keys";

@@ -8,11 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
 import { HostArguments, hostScript } from "../render/host-command";
 import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from "../render/host-probe";
-import { knownHostsLine, SshTarget } from "../render/ssh-command";
+import { SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
-import { agentSocketFor, askpassHelper, knownHostsFile } from "./probe-credentials";
-import { probeKeyExchanges } from "./probe-key-exchange";
-import { probeRelay } from "./probe-relay";
+import { probeTarget } from "./probe-target";
 
 export { HostProbeReport, InstanceProbe, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
 
@@ -40,30 +38,6 @@ export interface PlainConnection {
   perDialTimeout?: number;
   /** A bastion to go through. */
   proxy?: PlainConnection;
-}
-
-/** The OpenSSH client's target for a connection, secrets moved to an agent or an askpass helper. */
-export async function probeTarget(connection: PlainConnection): Promise<SshTarget> {
-  // Each read once per process (the key once per key), all side by side.
-  const [kexAlgorithms, relay, identityAgent] = await Promise.all([
-    probeKeyExchanges(),
-    probeRelay(),
-    connection.privateKey ? agentSocketFor(connection.privateKey, connection.privateKeyPassword) : connection.agentSocketPath,
-  ]);
-  const target: SshTarget = {
-    host: connection.host,
-    port: connection.port,
-    user: connection.user,
-    dialErrorLimit: connection.dialErrorLimit,
-    perDialTimeout: connection.perDialTimeout,
-    kexAlgorithms,
-    relay,
-    identityAgent,
-  };
-  if (connection.hostKey) target.knownHostsFile = knownHostsFile(knownHostsLine(connection.host, connection.port, connection.hostKey));
-  if (connection.password !== undefined) target.askpass = askpassHelper(connection.password);
-  if (connection.proxy) target.proxy = await probeTarget(connection.proxy);
-  return target;
 }
 
 /** The local command that probes the host: ssh, or a result line saying why it could not. */
