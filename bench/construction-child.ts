@@ -18,6 +18,12 @@
  *   host, a snap on the host, a part around each command), each part and its command waiting
  *   for the part before, as snap-shm's parts do: what the one-component-per-concept
  *   structure costs by itself, without anything snap-shm computes.
+ * - tree-without-parts: the same tree without the part components (each command straight
+ *   under its snap's component, waiting for the command before): what the part components
+ *   cost, for the breakdown.
+ * - snap-shm-no-drift: snap-shm with `driftDetection: false` (no probe, every revision and
+ *   mode known when the program starts): what the drift probe and what follows from it
+ *   cost, for the breakdown.
  *
  * All get the same mock answers (a resource's state is its inputs plus a result line), and
  * all give every host its own address and pinned host key and the same secret key.
@@ -25,7 +31,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import type { CommandShape, Impl, Measurement } from "./construction";
+import { IMPLS, type CommandShape, type Impl, type Measurement } from "./construction";
 import { BENCH_SNAPS } from "./fleet-spec";
 import { makeKeyPair } from "../tests/support/ssh-keys";
 
@@ -82,8 +88,8 @@ function partOf(name: string): { instance: string; part: string; suffix: string 
 async function main(): Promise<void> {
   const mode = process.argv[2] as Mode;
   const hosts = mode === "calibrate" ? 1 : Number(process.argv[3]);
-  if (!["snap-shm", "baseline", "tree", "calibrate"].includes(mode) || !Number.isInteger(hosts) || hosts < 1) {
-    throw new Error("usage: construction-child.js snap-shm|baseline|tree|calibrate HOSTS");
+  if (![...IMPLS, "calibrate"].includes(mode) || !Number.isInteger(hosts) || hosts < 1) {
+    throw new Error(`usage: construction-child.js ${[...IMPLS, "calibrate"].join("|")} HOSTS`);
   }
   // Diagnostics (not for timed runs): how many promises the SDK wraps with a stack capture.
   let promises = 0;
@@ -153,7 +159,7 @@ async function main(): Promise<void> {
   }));
 
   // Modules loaded and the baseline's strings made before the clock starts.
-  const handWritten = mode === "baseline" || mode === "tree";
+  const handWritten = mode === "baseline" || mode === "tree" || mode === "tree-without-parts";
   const r = handWritten ? undefined : await import("../src/resources");
   const stop = (await import("../src/resources/probe-credentials")).stopProbeCredentials;
   const { remote } = await import("@pulumi/command");
@@ -165,11 +171,16 @@ async function main(): Promise<void> {
   if (r) {
     const configs = BENCH_SNAPS.map((s) => new r.SnapSharedMemory(s.instance, s));
     const fleet = new r.SnapShmFleet("fleet", {
-      hosts: connections.map((c, i) => ({ name: `h${i}`, connection: { ...c, privateKey: pulumi.secret(c.privateKey) }, snaps: configs })),
+      hosts: connections.map((c, i) => ({
+        name: `h${i}`,
+        connection: { ...c, privateKey: pulumi.secret(c.privateKey) },
+        snaps: configs,
+        ...(mode === "snap-shm-no-drift" ? { driftDetection: false } : {}),
+      })),
     });
     top = fleet.summary;
   } else {
-    top = baseline(remote, baselineShape, scripts, connections, mode === "tree");
+    top = baseline(remote, baselineShape, scripts, connections, mode === "tree" ? "tree" : mode === "tree-without-parts" ? "tree-without-parts" : "flat");
   }
   await settle(top);
   for (let seen = -1; seen !== started || pending > 0; ) {
@@ -215,29 +226,34 @@ function text(head: string, size: number): string {
 
 /**
  * The hand-written baseline: plain remote.Commands in snap-shm's shape, one component per
- * host; with `tree`, inside snap-shm's tree of empty components.
+ * host (`flat`); with `tree`, inside snap-shm's tree of empty components; with
+ * `tree-without-parts`, inside that tree less its part components.
  */
 function baseline(
   remote: typeof import("@pulumi/command").remote,
   shape: CommandShape[],
   scripts: Map<string, string>,
   connections: Array<{ host: string; port: number; user: string; hostKey: string; privateKey: string }>,
-  tree: boolean,
+  structure: "flat" | "tree" | "tree-without-parts",
 ): pulumi.Output<unknown> {
   const outputs: pulumi.Output<string>[] = [];
-  const fleet = tree ? new BaselineComponent("Fleet", "base") : undefined;
+  const fleet = structure !== "flat" ? new BaselineComponent("Fleet", "base") : undefined;
   connections.forEach((c, i) => {
     const hostName = `base-h${i}`;
     const component = new BaselineComponent("Host", hostName, { parent: fleet });
     const connection = { ...c, privateKey: pulumi.secret(c.privateKey) };
+    // What each snap's next part (or command) waits for: snap-shm's parts, and their commands, wait for the part before.
     const previous = new Map<string, pulumi.Resource>();
     const snaps = new Map<string, BaselineComponent>();
     for (const command of shape) {
       const before = previous.get(command.instance);
       let parent: pulumi.Resource = component;
-      if (tree) {
+      if (structure !== "flat") {
         if (!snaps.has(command.instance)) snaps.set(command.instance, new BaselineComponent("Snap", `${hostName}-${command.instance}`, { parent: component }));
-        const part = new BaselineComponent("Part", `${hostName}-${command.instance}-${command.part}`, { parent: snaps.get(command.instance), dependsOn: before ? [before] : [] });
+        parent = snaps.get(command.instance)!;
+      }
+      if (structure === "tree") {
+        const part = new BaselineComponent("Part", `${hostName}-${command.instance}-${command.part}`, { parent, dependsOn: before ? [before] : [] });
         part.done();
         parent = part;
       }
@@ -253,8 +269,7 @@ function baseline(
         { parent, dependsOn: before ? [before] : [] },
       );
       outputs.push(resource.stdout);
-      // snap-shm's parts, and their commands, wait for the part before.
-      previous.set(command.instance, tree ? parent : resource);
+      previous.set(command.instance, structure === "tree" ? parent : resource);
     }
     for (const snap of snaps.values()) snap.done();
     component.done();

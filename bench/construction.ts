@@ -4,7 +4,9 @@
  * (construction-child.ts), the two taking turns. Reports wall time, peak memory (the
  * process's maximum resident set), what was registered, and the ratios. Up to
  * `TREE_MAX_HOSTS` hosts, also the baseline's commands inside snap-shm's tree of empty
- * components: how much of the ratio that structure costs by itself.
+ * components: how much of the ratio that structure costs by itself. At one more size, the
+ * breakdown: from the baseline to snap-shm one step at a time (BREAKDOWN_STEPS), to say
+ * where the time and memory go.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +14,9 @@ import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { median } from "./stats";
 
-export type Impl = "snap-shm" | "baseline" | "tree";
+/** What a construction child builds (construction-child.ts says how). */
+export const IMPLS = ["snap-shm", "baseline", "tree", "tree-without-parts", "snap-shm-no-drift"] as const;
+export type Impl = (typeof IMPLS)[number];
 
 /** The largest fleet the component tree alone is measured for (it would add minutes at 5,000 hosts). */
 export const TREE_MAX_HOSTS = 1000;
@@ -77,8 +81,36 @@ export interface ConstructionRow {
   treeMemoryRatio?: number;
 }
 
+/**
+ * Where snap-shm's construction time and memory go, at one fleet size: from the baseline, one
+ * structure or piece of work added at a time, each step a program of its own.
+ */
+export interface ConstructionBreakdown {
+  hosts: number;
+  steps: Array<{
+    impl: Impl;
+    /** What this step adds to the one before. */
+    adds: string;
+    side: ConstructionSide;
+    /** Time and peak memory ÷ the baseline's. */
+    timeRatio: number;
+    memoryRatio: number;
+  }>;
+}
+
+/** The breakdown's steps, in order, each adding one thing to the step before. */
+const BREAKDOWN_STEPS: Array<{ impl: Impl; adds: string }> = [
+  { impl: "baseline", adds: "the baseline: one component per host, its commands" },
+  { impl: "tree-without-parts", adds: "a fleet component, and a component per snap on each host" },
+  { impl: "tree", adds: "a component around each part (4 per snap)" },
+  { impl: "snap-shm-no-drift", adds: "snap-shm itself, drift detection off: its checks, each command's text, results and summaries" },
+  { impl: "snap-shm", adds: "the drift probe (one invoke per host), and the mode and revisions that wait for it" },
+];
+
 export interface ConstructionResult {
   rows: ConstructionRow[];
+  /** Where the time and memory go, at one size (absent when not asked for). */
+  breakdown?: ConstructionBreakdown;
   nodeFlags: string[];
   /** The commands snap-shm registers per host (and the baseline copies), with their sizes. */
   commandsPerHost: CommandShape[];
@@ -165,7 +197,14 @@ export function defaultRuns(hosts: number): number {
   return hosts <= 200 ? 3 : 1;
 }
 
-export async function constructionSection(options: { sizes: number[]; runs?: number; timeoutS: number; log: (line: string) => void }): Promise<ConstructionResult> {
+export async function constructionSection(options: {
+  sizes: number[];
+  runs?: number;
+  timeoutS: number;
+  /** The fleet size of the breakdown; 0 for none. */
+  breakdownHosts: number;
+  log: (line: string) => void;
+}): Promise<ConstructionResult> {
   // Room for the biggest fleet's heap: three quarters of the machine's memory (the rest for everything else).
   const flags = [`--max-old-space-size=${Math.floor((totalmem() / 2 ** 20) * 0.75)}`];
   const rows: ConstructionRow[] = [];
@@ -179,68 +218,26 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
   writeFileSync(shapeFile, JSON.stringify(commandsPerHost));
   const childEnv = { BENCH_BASELINE_SHAPE: shapeFile };
   options.log(`construction: snap-shm registers ${commandsPerHost.length} commands per host: ${commandsPerHost.map((c) => c.suffix).join(", ")}`);
+  const measure = (impls: Impl[], hosts: number, runs: number) => measureSides(impls, hosts, runs, flags, childEnv, options);
+  let breakdown: ConstructionBreakdown | undefined;
   try {
     for (const hosts of options.sizes) {
-      const runs = options.runs ?? defaultRuns(hosts);
-      const measured: Record<Impl, Measurement[]> = { "snap-shm": [], baseline: [], tree: [] };
       const withTree = hosts <= TREE_MAX_HOSTS;
-      const errors: Partial<Record<Impl, string>> = {};
-      const stopped: Partial<Record<Impl, { seconds: number; peakRssMb: number; reason: ChildStopped["reason"] }>> = {};
-      for (let i = 0; i < runs; i++) {
-        // Take turns, starting with each side in turn.
-        const order: Impl[] = i % 2 === 0 ? ["snap-shm", "baseline"] : ["baseline", "snap-shm"];
-        if (withTree) order.push("tree");
-        for (const impl of order) {
-          if (errors[impl]) continue;
-          try {
-            const m = await runChild(impl, hosts, flags, childEnv, options.timeoutS);
-            measured[impl].push(m);
-            options.log(`construction: ${impl}, ${hosts} hosts: ${m.wallMs.toFixed(0)} ms, peak ${m.peakRssMb.toFixed(0)} MB`);
-          } catch (error) {
-            errors[impl] = (error as Error).message;
-            if (error instanceof ChildStopped) stopped[impl] = { seconds: error.seconds, peakRssMb: error.peakRssMb, reason: error.reason };
-            options.log(`construction: ${impl}, ${hosts} hosts failed: ${errors[impl]}`);
-          }
-        }
-      }
+      const impls: Impl[] = withTree ? ["snap-shm", "baseline", "tree"] : ["snap-shm", "baseline"];
+      const sides = await measure(impls, hosts, options.runs ?? defaultRuns(hosts));
       // Where the time goes: promises per host, counted in a separate (untimed) run on a small fleet.
-      const counted: Partial<Record<Impl, number>> = {};
-      for (const impl of (withTree ? ["snap-shm", "baseline", "tree"] : ["snap-shm", "baseline"]) as Impl[]) {
+      for (const impl of impls) {
         if (hosts > 200) break;
+        if (sides[impl]!.runs.length === 0) continue;
         try {
-          counted[impl] = (await runChild(impl, hosts, flags, { ...childEnv, BENCH_COUNT_PROMISES: "1" })).promisesPerHost;
+          sides[impl]!.promisesPerHost = (await runChild(impl, hosts, flags, { ...childEnv, BENCH_COUNT_PROMISES: "1" })).promisesPerHost;
         } catch {
           // Only a diagnostic.
         }
       }
-      const side = (impl: Impl): ConstructionSide => {
-        const ms = measured[impl];
-        if (ms.length === 0) {
-          return {
-            wallMs: NaN,
-            peakRssMb: NaN,
-            runs: [],
-            registered: { components: 0, commands: 0, invokes: 0, total: 0 },
-            perHostSnap: NaN,
-            invokesPerHost: NaN,
-            error: errors[impl],
-            ...(stopped[impl] !== undefined ? { stoppedAfterS: stopped[impl]!.seconds, peakRssMbWhenStopped: stopped[impl]!.peakRssMb, stoppedBecause: stopped[impl]!.reason } : {}),
-          };
-        }
-        return {
-          wallMs: median(ms.map((m) => m.wallMs)),
-          peakRssMb: median(ms.map((m) => m.peakRssMb)),
-          runs: ms.map((m) => ({ wallMs: m.wallMs, peakRssMb: m.peakRssMb })),
-          registered: ms[0].registered,
-          perHostSnap: ms[0].perHostSnap,
-          invokesPerHost: ms[0].registered.invokes / hosts,
-          ...(counted[impl] !== undefined ? { promisesPerHost: counted[impl] } : {}),
-          ...(errors[impl] ? { error: errors[impl] } : {}),
-        };
-      };
-      const snapShm = side("snap-shm");
-      const baseline = side("baseline");
-      const tree = withTree ? side("tree") : undefined;
+      const snapShm = sides["snap-shm"]!;
+      const baseline = sides.baseline!;
+      const tree = sides.tree;
       rows.push({
         hosts,
         snapsPerHost: 2,
@@ -251,8 +248,85 @@ export async function constructionSection(options: { sizes: number[]; runs?: num
         ...(tree ? { tree, treeTimeRatio: tree.wallMs / baseline.wallMs, treeMemoryRatio: tree.peakRssMb / baseline.peakRssMb } : {}),
       });
     }
+    if (options.breakdownHosts > 0) {
+      const hosts = options.breakdownHosts;
+      // Three runs whatever the size: the steps differ by less than one run's noise.
+      const sides = await measure(
+        BREAKDOWN_STEPS.map((step) => step.impl),
+        hosts,
+        options.runs ?? 3,
+      );
+      const baseline = sides.baseline!;
+      breakdown = {
+        hosts,
+        steps: BREAKDOWN_STEPS.map(({ impl, adds }) => ({
+          impl,
+          adds,
+          side: sides[impl]!,
+          timeRatio: sides[impl]!.wallMs / baseline.wallMs,
+          memoryRatio: sides[impl]!.peakRssMb / baseline.peakRssMb,
+        })),
+      };
+    }
   } finally {
     rmSync(shapeDir, { recursive: true, force: true });
   }
-  return { rows, nodeFlags: flags, commandsPerHost };
+  return { rows, ...(breakdown ? { breakdown } : {}), nodeFlags: flags, commandsPerHost };
+}
+
+/**
+ * Each of `impls` measured `runs` times on a fleet of `hosts`, taking turns (each run starts
+ * with the next one), so a change in the machine's load falls on all of them.
+ */
+async function measureSides(
+  impls: Impl[],
+  hosts: number,
+  runs: number,
+  flags: string[],
+  childEnv: NodeJS.ProcessEnv,
+  options: { timeoutS: number; log: (line: string) => void },
+): Promise<Partial<Record<Impl, ConstructionSide>>> {
+  const measured = new Map<Impl, Measurement[]>(impls.map((impl) => [impl, []]));
+  const errors: Partial<Record<Impl, string>> = {};
+  const stopped: Partial<Record<Impl, { seconds: number; peakRssMb: number; reason: ChildStopped["reason"] }>> = {};
+  for (let i = 0; i < runs; i++) {
+    const order = [...impls.slice(i % impls.length), ...impls.slice(0, i % impls.length)];
+    for (const impl of order) {
+      if (errors[impl]) continue;
+      try {
+        const m = await runChild(impl, hosts, flags, childEnv, options.timeoutS);
+        measured.get(impl)!.push(m);
+        options.log(`construction: ${impl}, ${hosts} hosts: ${m.wallMs.toFixed(0)} ms, peak ${m.peakRssMb.toFixed(0)} MB`);
+      } catch (error) {
+        errors[impl] = (error as Error).message;
+        if (error instanceof ChildStopped) stopped[impl] = { seconds: error.seconds, peakRssMb: error.peakRssMb, reason: error.reason };
+        options.log(`construction: ${impl}, ${hosts} hosts failed: ${errors[impl]}`);
+      }
+    }
+  }
+  const side = (impl: Impl): ConstructionSide => {
+    const ms = measured.get(impl)!;
+    if (ms.length === 0) {
+      return {
+        wallMs: NaN,
+        peakRssMb: NaN,
+        runs: [],
+        registered: { components: 0, commands: 0, invokes: 0, total: 0 },
+        perHostSnap: NaN,
+        invokesPerHost: NaN,
+        error: errors[impl],
+        ...(stopped[impl] !== undefined ? { stoppedAfterS: stopped[impl]!.seconds, peakRssMbWhenStopped: stopped[impl]!.peakRssMb, stoppedBecause: stopped[impl]!.reason } : {}),
+      };
+    }
+    return {
+      wallMs: median(ms.map((m) => m.wallMs)),
+      peakRssMb: median(ms.map((m) => m.peakRssMb)),
+      runs: ms.map((m) => ({ wallMs: m.wallMs, peakRssMb: m.peakRssMb })),
+      registered: ms[0].registered,
+      perHostSnap: ms[0].perHostSnap,
+      invokesPerHost: ms[0].registered.invokes / hosts,
+      ...(errors[impl] ? { error: errors[impl] } : {}),
+    };
+  };
+  return Object.fromEntries(impls.map((impl) => [impl, side(impl)]));
 }

@@ -19,6 +19,7 @@ export interface BenchOptions {
   sizes: number[];
   runs?: number;
   constructionTimeoutS: number;
+  breakdownHosts: number;
   convergeHosts: number;
   costRuns: number;
   scaleHosts: number;
@@ -32,6 +33,7 @@ const USAGE = `usage: npm run bench -- [options]
   --sizes N[,N]             construction fleet sizes in hosts (default 100,1000,5000)
   --runs N                  construction runs per size (default 3 up to 200 hosts, else 1)
   --construction-timeout S  stop a construction run after S seconds (default 600)
+  --breakdown-hosts N       fleet size of the construction breakdown (default 300; 0: none)
   --converge-hosts N        test hosts per tool and run shape (default 3)
   --cost-runs N             runs of each host operation (default 100)
   --scale-hosts N           test hosts for fleet scale (default 20)
@@ -51,6 +53,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     only: [...SECTIONS],
     sizes: [100, 1000, 5000],
     constructionTimeoutS: 600,
+    breakdownHosts: 300,
     convergeHosts: 3,
     costRuns: 100,
     scaleHosts: 20,
@@ -82,6 +85,11 @@ export function parseArgs(argv: string[]): BenchOptions {
       case "--construction-timeout":
         options.constructionTimeoutS = numbers(value(), arg)[0];
         break;
+      case "--breakdown-hosts": {
+        const v = value();
+        options.breakdownHosts = v === "0" ? 0 : numbers(v, arg)[0];
+        break;
+      }
       case "--converge-hosts":
         options.convergeHosts = numbers(value(), arg)[0];
         break;
@@ -191,7 +199,13 @@ async function main(): Promise<void> {
   };
   await section("construction", async () => {
     const { constructionSection } = await import("./construction");
-    partial.construction = await constructionSection({ sizes: options.sizes, runs: options.runs, timeoutS: options.constructionTimeoutS, log });
+    partial.construction = await constructionSection({
+      sizes: options.sizes,
+      runs: options.runs,
+      timeoutS: options.constructionTimeoutS,
+      breakdownHosts: options.breakdownHosts,
+      log,
+    });
   });
   await section("converge", async () => {
     const { convergeSection } = await import("./converge");

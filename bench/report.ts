@@ -2,7 +2,7 @@
  * The benchmark's results: their shape, the goals they are held to, and the Markdown that
  * shows them. Pure (no I/O), so tests/bench can check it.
  */
-import { TREE_MAX_HOSTS, type ConstructionResult, type ConstructionRow, type ConstructionSide } from "./construction";
+import { TREE_MAX_HOSTS, type ConstructionBreakdown, type ConstructionResult, type ConstructionRow, type ConstructionSide } from "./construction";
 import type { ConvergeResult, ConvergeRow, Phase, RunShape, SshFloor, Tool } from "./converge";
 import type { FleetScaleResult } from "./fleet-scale";
 import type { HostCostResult } from "./host-cost";
@@ -172,6 +172,33 @@ const floorFigures = (floor: SshFloor) =>
 const mb = (value: number) => (Number.isFinite(value) ? `${fmt(value, 0)} MB` : "n/a");
 const x = (value: number, digits = 2) => (Number.isFinite(value) ? `${fmt(value, digits)}×` : "n/a");
 
+/** Where construction time and memory go: each step's ratios, and what the step adds to them. */
+function breakdownSection(breakdown: ConstructionBreakdown): string[] {
+  const runs = [...new Set(breakdown.steps.map((step) => step.side.runs.length))].join(" / ");
+  const step = (value: number, before: number | undefined) => (before === undefined ? "–" : Number.isFinite(value - before) ? `${value - before >= 0 ? "+" : "−"}${x(Math.abs(value - before))}` : "n/a");
+  return [
+    `Where the time and memory go, at ${breakdown.hosts} hosts × 2 snaps: from the baseline to snap-shm, each step a program of its own that adds one thing to the step before, measured in turns (medians of ${runs} runs).`,
+    "",
+    table(
+      ["step", "adds", "time", "time ÷ baseline", "the step adds", "peak memory", "memory ÷ baseline", "the step adds"],
+      breakdown.steps.map((s, i) => {
+        const before = i > 0 ? breakdown.steps[i - 1] : undefined;
+        return [
+          s.impl,
+          s.adds,
+          timeCell(s.side),
+          x(s.timeRatio),
+          step(s.timeRatio, before?.timeRatio),
+          memoryCell(s.side),
+          x(s.memoryRatio),
+          step(s.memoryRatio, before?.memoryRatio),
+        ];
+      }),
+      ["l", "l", "r", "r", "r", "r", "r", "r"],
+    ),
+  ];
+}
+
 /** The whole report as Markdown: machine, goals, then one table per section. */
 export function renderMarkdown(results: BenchResults): string {
   const out: string[] = [];
@@ -222,6 +249,7 @@ export function renderMarkdown(results: BenchResults): string {
         ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
       ),
     );
+    if (c.breakdown) out.push("", ...breakdownSection(c.breakdown));
   }
 
   const v = results.converge;

@@ -175,6 +175,33 @@ describe("bench: goals and the Markdown report", () => {
     }
   });
 
+  it("renders the construction breakdown: each step's ratios and what it adds to the step before", () => {
+    const partial = results();
+    const side = (wallMs: number, peakRssMb: number) => ({
+      wallMs,
+      peakRssMb,
+      runs: [0, 1, 2].map(() => ({ wallMs, peakRssMb })),
+      registered: { components: 0, commands: 0, invokes: 0, total: 0 },
+      perHostSnap: 0,
+      invokesPerHost: 0,
+    });
+    partial.construction!.breakdown = {
+      hosts: 300,
+      steps: [
+        { impl: "baseline", adds: "the baseline", side: side(4000, 600), timeRatio: 1, memoryRatio: 1 },
+        { impl: "tree", adds: "components", side: side(5000, 690), timeRatio: 1.25, memoryRatio: 1.15 },
+        { impl: "snap-shm", adds: "the rest", side: side(4800, 720), timeRatio: 1.2, memoryRatio: 1.2 },
+      ],
+    };
+    const markdown = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
+    assert.ok(markdown.includes("at 300 hosts × 2 snaps: from the baseline to snap-shm, each step a program of its own that adds one thing to the step before, measured in turns (medians of 3 runs)."));
+    assert.ok(markdown.includes("| baseline | the baseline | 4000 ms | 1.00× | – | 600 MB | 1.00× | – |"));
+    assert.ok(markdown.includes("| tree | components | 5000 ms | 1.25× | +0.25× | 690 MB | 1.15× | +0.15× |"));
+    assert.ok(markdown.includes("| snap-shm | the rest | 4800 ms | 1.20× | −0.05× | 720 MB | 1.20× | +0.05× |"));
+    // The breakdown is a diagnostic: it sets no goal.
+    assert.equal(evaluateGoals(partial).filter((g) => g.section.includes("300 hosts")).length, 0);
+  });
+
   it("a construction run stopped for taking too long gives lower bounds, held to the goal", () => {
     const partial = results();
     partial.construction!.rows.push({
