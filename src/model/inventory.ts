@@ -7,12 +7,13 @@
 import { readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import Ajv, { ErrorObject } from "ajv";
-import { Alias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, Document, visit } from "yaml";
+import { Alias, isPair, isScalar, isSeq, LineCounter, parseDocument, Document, visit } from "yaml";
 import { connectionProblems, looksLikeKeyMaterial } from "./connection";
 import { desiredState } from "./desired-state";
 import { inContext, InputError } from "./input-error";
 import { RequestedMode } from "./operation-mode";
 import { checkPrivatePlug } from "./shared-memory";
+import { keyName, mappingAt, mergeSourceProblems, nodeAt, pairFor } from "./yaml-merge";
 
 export const INVENTORY_SCHEMA_PATH = join(__dirname, "..", "..", "schema", "inventory.schema.json");
 
@@ -98,7 +99,8 @@ type Json = Record<string, unknown>;
 /** Reads and checks an inventory; InventoryError lists every problem found. */
 export function readInventory(text: string, file: string): Inventory {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Merge keys (`<<: *anchor`) as YAML 1.1 has them: inventories share settings that way.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number) => lineCounter.linePos(offset);
   if (doc.errors.length > 0) {
     throw new InventoryError(
@@ -107,6 +109,13 @@ export function readInventory(text: string, file: string): Inventory {
         ...positionOf(at(e.pos[0])),
         ...(e.code === "DUPLICATE_KEY" ? duplicateKey(doc, e.pos[0]) : undefined) ?? { path: "", message: e.message.replace(/ at line \d+, column \d+.*$/s, "") },
       })),
+    );
+  }
+  const wrongMerges = mergeSourceProblems(doc, dataPath);
+  if (wrongMerges.length > 0) {
+    throw new InventoryError(
+      file,
+      wrongMerges.map(({ node, path, message }) => ({ ...positionOf(at(node.range?.[0] ?? 0)), path: dotted(path), message })),
     );
   }
   const data = plainData(doc, file, at);
@@ -191,7 +200,7 @@ function dataPath(chain: readonly unknown[]): (string | number)[] {
   chain.forEach((node, i) => {
     const child = chain[i + 1];
     if (isSeq(node)) path.push(node.items.indexOf(child));
-    else if (isPair(node) && child === node.value && isScalar(node.key)) path.push(String(node.key.value));
+    else if (isPair(node) && child === node.value && isScalar(node.key)) path.push(keyName(node.key));
   });
   return path;
 }
@@ -200,22 +209,23 @@ function positionOf(pos: { line: number; col: number }): { line: number; column:
   return { line: pos.line, column: pos.col };
 }
 
-/** The position of the node at `path`, or of its nearest ancestor that exists. */
+/**
+ * The position of the node at `path` (where it is written: a merged value in the mapping it
+ * was merged from), or of its nearest ancestor that exists.
+ */
 function nodePosition(doc: Document.Parsed, path: (string | number)[], at: (offset: number) => { line: number; col: number }) {
   for (let length = path.length; length >= 0; length--) {
-    const node = doc.getIn(path.slice(0, length), true) as Node | undefined;
+    const node = nodeAt(doc, path.slice(0, length));
     if (node && node.range) return positionOf(at(node.range[0]));
   }
   return { line: 1, column: 1 };
 }
 
-/** The position of a mapping's key (for unknown keys). */
+/** The position of a mapping's key (for unknown keys), merged keys included. */
 function keyPosition(doc: Document.Parsed, parent: (string | number)[], key: string, at: (offset: number) => { line: number; col: number }) {
-  const map = doc.getIn(parent, true);
-  if (isMap(map)) {
-    const pair = map.items.find((item) => isScalar(item.key) && item.key.value === key);
-    if (pair && isScalar(pair.key) && pair.key.range) return positionOf(at(pair.key.range[0]));
-  }
+  const map = mappingAt(doc, parent);
+  const pair = map ? pairFor(doc, map, key) : undefined;
+  if (pair && isScalar(pair.key) && pair.key.range) return positionOf(at(pair.key.range[0]));
   return nodePosition(doc, parent, at);
 }
 

@@ -41,6 +41,53 @@ describe("inventory problems", () => {
     });
   });
 
+  describe("in merge keys", () => {
+    it("reads settings merged from an anchor, the mapping's own keys winning", () => {
+      const text = [
+        "defaults: &site {user: ops, port: 2222}",
+        "hosts:",
+        "  kiosk-01: &kiosk",
+        "    address: 10.0.0.1",
+        "    become: true",
+        "    snaps: [{instance: chromium}]",
+        "  kiosk-02:",
+        "    <<: *kiosk",
+        "    address: 10.0.0.2",
+        "  runner: {<<: [*site, {port: 22, user: ci}], address: 10.0.0.3}",
+        "",
+      ].join("\n");
+      const hosts = readInventory(text, "inv.yaml").hosts.map((h) => [h.name, h.connection.address, h.connection.port, h.connection.user, h.become, h.snaps.map((s) => s.instance)]);
+      assert.deepEqual(hosts, [
+        ["kiosk-01", "10.0.0.1", 2222, "ops", true, ["chromium"]],
+        ["kiosk-02", "10.0.0.2", 2222, "ops", true, ["chromium"]],
+        // Of several sources the first that has a key gives it; defaults still apply beneath.
+        ["runner", "10.0.0.3", 2222, "ops", false, []],
+      ]);
+    });
+
+    it("refuses a merge source that is not a mapping, where it stands", () => {
+      assert.deepEqual(problems("hosts:\n  h1: {address: a}\n  h2: {<<: 5, address: b}\n"), [
+        "inv.yaml:3:12: hosts.h2.<<: a merge key (<<) takes a mapping, an alias of one, or a list of them, not 5",
+      ]);
+      assert.deepEqual(problems("hosts:\n  h1: &h {address: a}\n  h2: {<<: [*h, *x], address: b}\n"), [
+        "inv.yaml:3:17: hosts.h2.<<: a merge key (<<) takes a mapping, an alias of one, or a list of them, not an alias with no anchor before it (*x)",
+      ]);
+    });
+
+    it("names a problem in a merged value at the line it is written on, for every host that merges it", () => {
+      assert.deepEqual(problems("hosts:\n  h1: &h\n    address: a\n    port: 99999\n  h2: {<<: *h, address: b}\n"), [
+        "inv.yaml:4:11: hosts.h1.port: must be at most 65535, not 99999",
+        "inv.yaml:4:11: hosts.h2.port: must be at most 65535, not 99999",
+      ]);
+    });
+
+    it("refuses a secret merged into a host, at the key where it is written", () => {
+      assert.deepEqual(problems("defaults: &d {user: ops}\nhosts:\n  h1: {<<: [*d, {password: hunter2}], address: a}\n"), [
+        'inv.yaml:3:18: hosts.h1: secrets do not belong in the inventory: give "password" through Pulumi secret config (pulumi config set --secret) or load the key into an SSH agent',
+      ]);
+    });
+  });
+
   describe("inherited by many hosts", () => {
     it("reports an invalid snap of defaults once, not once per host", () => {
       const text = "defaults:\n  snaps:\n    - instance: Chromium\nhosts:\n  h1: {address: a}\n  h2: {address: b}\n";
