@@ -39,20 +39,28 @@ function mergeSources(doc: Document.Parsed, value: unknown): { maps: YAMLMap[]; 
   return { maps };
 }
 
-/** Every merge key whose value is not a mapping, an alias of one, or a list of them: where it stands, and what it holds. */
+/**
+ * Every merge key whose value is not a mapping, an alias of one, or a list of them, or that
+ * merges a mapping it stands in (which would merge itself without end): where it stands, and
+ * what is wrong.
+ */
 export function mergeSourceProblems(doc: Document.Parsed, pathOf: (chain: readonly unknown[]) => (string | number)[]): Array<{ node: Node; path: (string | number)[]; message: string }> {
   const problems: Array<{ node: Node; path: (string | number)[]; message: string }> = [];
   visit(doc, {
     Pair(_key, pair, ancestors) {
       if (!isMergeKey(pair.key)) return undefined;
-      const { wrong } = mergeSources(doc, pair.value);
+      const { maps, wrong } = mergeSources(doc, pair.value);
+      const path = [...pathOf([...ancestors, pair]), "<<"];
+      const around = maps.findIndex((map) => ancestors.includes(map));
+      if (wrong === undefined && around >= 0) {
+        const item = isSeq(pair.value) ? pair.value.items[around] : pair.value;
+        const node = (isAlias(item) ? item : pair.key) as Node;
+        problems.push({ node, path, message: `a merge key (<<) cannot merge a mapping it stands in${isAlias(item) ? ` (*${item.source})` : ""}: it would merge itself without end` });
+        return undefined;
+      }
       if (wrong === undefined) return undefined;
       const node = (isAlias(wrong.node) || isScalar(wrong.node) || isMap(wrong.node) || isSeq(wrong.node) ? wrong.node : pair.key) as Node;
-      problems.push({
-        node,
-        path: [...pathOf([...ancestors, pair]), "<<"],
-        message: `a merge key (<<) takes a mapping, an alias of one, or a list of them, not ${wrong.what}`,
-      });
+      problems.push({ node, path, message: `a merge key (<<) takes a mapping, an alias of one, or a list of them, not ${wrong.what}` });
       return undefined;
     },
   });

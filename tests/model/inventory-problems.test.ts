@@ -74,6 +74,15 @@ describe("inventory problems", () => {
       ]);
     });
 
+    it("refuses a merge of a mapping the merge key stands in, instead of expanding it without end", () => {
+      assert.deepEqual(problems("hosts:\n  h1: &h {address: a, <<: *h}\n"), [
+        "inv.yaml:2:27: hosts.h1.<<: a merge key (<<) cannot merge a mapping it stands in (*h): it would merge itself without end",
+      ]);
+      assert.deepEqual(problems("hosts:\n  h1: &h {address: a, snaps: [{instance: x, <<: [{apps: [a]}, *h]}]}\n"), [
+        "inv.yaml:2:63: hosts.h1.snaps[0].<<: a merge key (<<) cannot merge a mapping it stands in (*h): it would merge itself without end",
+      ]);
+    });
+
     it("names a problem in a merged value at the line it is written on, for every host that merges it", () => {
       assert.deepEqual(problems("hosts:\n  h1: &h\n    address: a\n    port: 99999\n  h2: {<<: *h, address: b}\n"), [
         "inv.yaml:4:11: hosts.h1.port: must be at most 65535, not 99999",
