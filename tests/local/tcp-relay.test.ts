@@ -51,11 +51,18 @@ function close(server: Server): Promise<void> {
  * A server that sends a greeting, then everything it receives back, and once the client
  * has sent its end, `after` and its own end: as an SSH server answers and then closes.
  */
-function echoServer(after: string): Server {
-  return createServer((socket: Socket) => {
+/**
+ * A server that says a banner, echoes what it is sent and says `after` at the end. With
+ * `paceMs`, the echo and the last words each come that much later, so that each reaches the
+ * client in a read of its own however fast the client sends.
+ */
+function echoServer(after: string, paceMs = 0): Server {
+  const later = (then: () => void, ms: number) => (paceMs > 0 ? setTimeout(then, ms) : then());
+  // Half open: the client's end of sending does not end the server's side before its last words.
+  return createServer({ allowHalfOpen: true }, (socket: Socket) => {
     socket.write("SSH-2.0-test\r\n");
-    socket.on("data", (chunk) => socket.write(chunk));
-    socket.on("end", () => socket.end(after));
+    socket.on("data", (chunk) => later(() => socket.write(chunk), paceMs));
+    socket.on("end", () => later(() => socket.end(after), 2 * paceMs));
   });
 }
 
@@ -148,7 +155,9 @@ describe("the probe's TCP relay", function () {
   });
 
   it("turns Nagle off from the start and acknowledges at once, re-armed after every read", async () => {
-    const server = echoServer("bye");
+    // Paced: the banner, the echo and the last words in three reads (unpaced, all three can
+    // arrive before the relay's first read, and be one).
+    const server = echoServer("bye", 100);
     const port = await listen(server);
     const dir = mkdtempSync(join(tmpdir(), "snap-shm-relay-"));
     try {
