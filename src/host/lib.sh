@@ -38,6 +38,7 @@ result_notes=""
 result_error=""
 result_extra=""
 temp_files=""
+temp_serial=0
 # How many changes this run made, and, for a self-heal run, the prefix that logs each one
 # to the journal as it is made.
 change_count=0
@@ -247,10 +248,27 @@ lock_instance() {
   instance_locked=yes
 }
 
-# new_temp TARGET: sets $temp to a new temporary file in TARGET's directory; it is removed
-# on exit unless it was moved into place. (Not in a subshell: it records the file.)
+# new_temp TARGET: sets $temp to a new, empty temporary file in TARGET's directory, mode 0644
+# (the umask above); it is removed on exit unless it was moved into place. (Not in a
+# subshell: it records the file.) The shell makes it, with noclobber: a name that exists,
+# as a file or a symlink, is never opened, and the next name is taken (one left by a run
+# that was killed, with the same process ID). No mktemp process: a first apply writes a
+# dozen files per snap, and the directories are root's alone.
 new_temp() {
-  temp=$(mktemp "${1%/*}/.snap-shm.${1##*/}.XXXXXX" 2>&1) || die "cannot create a temporary file in ${1%/*}: ${temp##*: }"
+  while :; do
+    temp_serial=$((temp_serial + 1))
+    temp="${1%/*}/.snap-shm.${1##*/}.$$.$temp_serial"
+    [ -e "$temp" ] || [ -L "$temp" ] || break
+  done
+  # `true`, not `:`: a failed redirection of a special builtin would end the shell.
+  set -C
+  if ! { true >"$temp"; } 2>/dev/null; then
+    set +C
+    # Once more, for the shell's reason (a subshell, on this path only).
+    reason=$( (set -C && true >"$temp") 2>&1) || true
+    die "cannot create a temporary file in ${1%/*}: ${reason##*: }"
+  fi
+  set +C
   temp_files="$temp_files $temp"
 }
 
@@ -264,11 +282,12 @@ write_text() {
   return 1
 }
 
-# replace_file TARGET TEMP MODE [checked]: atomically puts TEMP (same directory) in TARGET's
-# place. `checked`, for a TARGET whose state record_target took before it was read: nothing is
-# replaced, and it returns 1, when another writer changed TARGET since (see target_unchanged).
+# replace_file TARGET TEMP MODE [checked]: atomically puts TEMP (same directory, made by
+# new_temp) in TARGET's place. `checked`, for a TARGET whose state record_target took before
+# it was read: nothing is replaced, and it returns 1, when another writer changed TARGET
+# since (see target_unchanged).
 replace_file() {
-  chmod "$3" "$2"
+  [ "$3" = 0644 ] || chmod "$3" "$2"
   sync "$2" 2>/dev/null || true
   [ "${4-}" != checked ] || target_unchanged "$1" || return 1
   mv -f "$2" "$1" || die "cannot replace $1"
@@ -361,7 +380,9 @@ replace_files() {
     fi
     same=$mode
   done
-  if [ -n "$same" ]; then
+  if [ "$same" = 644 ]; then
+    : # new_temp made them so
+  elif [ -n "$same" ]; then
     # shellcheck disable=SC2086 # paths without spaces
     chmod "$same" $temps
   else
@@ -686,7 +707,6 @@ record_revision() {
   [ -d "${revision_file%/*}" ] || mkdir -p "${revision_file%/*}"
   new_temp "$revision_file"
   write_text "$temp" "$arg_revision$NEWLINE" || die "cannot write $temp: $write_error"
-  chmod 0644 "$temp"
   mv -f "$temp" "$revision_file" || die "cannot replace $revision_file"
 }
 

@@ -118,6 +118,23 @@ describe("host operations on a test host", function () {
     for (const result of removeAll(host, commands)) assert.deepEqual(result.changed, [], result.part);
   });
 
+  it("writes its files without a process per temporary file: no mktemp, and no chmod where the mode is 0644", async () => {
+    const commands = await commandsFor();
+    const programs: string[] = [];
+    for (const part of PARTS) {
+      host.writeFile("/tmp/operation.sh", commands[part].create);
+      const run = host.sh("strace -f -qq -e trace=execve -o /tmp/operation.trace sh /tmp/operation.sh", commands[part].stdin);
+      assert.equal(run.status, 0, run.stderr);
+      assert.ok(parseOperationResult(run.stdout).changed.length > 0, `${part} wrote files`);
+      const trace = host.must(`awk '/execve\\(/ && !/ENOENT/ { split($0, word, "\\""); n = split(word[2], path, "/"); print path[n] }' /tmp/operation.trace`);
+      programs.push(...trace.trim().split("\n"));
+    }
+    assert.ok(programs.includes("mv"), `the trace holds the programs run: ${programs.join(" ")}`);
+    assert.deepEqual(programs.filter((program) => program === "mktemp" || program === "chmod"), [], programs.join(" "));
+    for (const file of [TMPFILES, FSTAB, `${PROFILES}/snap.${I}.app`, `${PROFILES}/snap-update-ns.${I}`]) assert.equal(host.stat(file)?.mode, "644", file);
+    assert.equal(host.must(`ls -A ${PROFILES} /var/lib/snapd/mount /etc/tmpfiles.d | grep -c '^\\.snap-shm' || true`).trim(), "0", "no temporary file left");
+  });
+
   it("keeps each profile's own mode through apply and removal, and leaves no temporary file", async () => {
     const modes = { [`snap.${I}.app`]: "600", [`snap.${I}.hook.configure`]: "640", [`snap-update-ns.${I}`]: "644" };
     for (const [name, mode] of Object.entries(modes)) host.must(`chmod ${mode} ${PROFILES}/${name}`);

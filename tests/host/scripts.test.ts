@@ -58,6 +58,40 @@ describe("host scripts", function () {
     }
   });
 
+  it("new_temp makes a file of its own with the shell: mode 0644, a name taken before (a file or a symlink) skipped and never opened", () => {
+    // lib.sh's functions in a folder of the test's own: new_temp writes only there.
+    const work = mkdtempSync(join(tmpdir(), "snap-shm-temp-"));
+    try {
+      const driver = [
+        spawnSync("cat", [join(HOST_SCRIPT_DIR, "lib.sh")]).stdout.toString(),
+        'dir=$1',
+        // What a killed run with this process ID left: a file, and a symlink to a file that does not exist.
+        'printf left >"$dir/.snap-shm.x.conf.$$.1"',
+        'ln -s "$dir/followed" "$dir/.snap-shm.x.conf.$$.2"',
+        'new_temp "$dir/x.conf"',
+        'first=$temp',
+        'new_temp "$dir/x.conf"',
+        'printf "%s %s %s\\n" "${first#"$dir/"}" "${temp#"$dir/"}" "$(stat -c %a "$first")"',
+        'case $- in *C*) echo "noclobber still on" ;; esac',
+        '[ ! -e "$dir/followed" ] || echo "the symlink was followed"',
+        'printf new >"$dir/.snap-shm.x.conf.$$.1" && cat "$dir/.snap-shm.x.conf.$$.1"',
+      ].join("\n");
+      const run = spawnSync("sh", ["-s", "--", work], { input: driver, encoding: "utf8" });
+      assert.equal(run.stderr, "");
+      const [names, rest] = [run.stdout.split("\n")[0], run.stdout.split("\n").slice(1).join("\n")];
+      assert.match(names, /^\.snap-shm\.x\.conf\.(\d+)\.3 \.snap-shm\.x\.conf\.\1\.4 644$/);
+      assert.equal(rest, "new", "no noclobber left on, no symlink followed, and the shell's redirections still overwrite");
+      // Where it cannot: the shell's reason, as mktemp's was given.
+      const lib = spawnSync("cat", [join(HOST_SCRIPT_DIR, "lib.sh")]).stdout.toString();
+      const unwritable = spawnSync("sh", ["-s", "--", join(work, "missing")], { input: `${lib}\nnew_temp "$1/x.conf"\necho "not reached"\n`, encoding: "utf8" });
+      assert.equal(unwritable.status, 1);
+      assert.equal(unwritable.stdout, "");
+      assert.equal(unwritable.stderr, `snap-shm: cannot create a temporary file in ${join(work, "missing")}: Directory nonexistent\n`);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   describe("refuse bad arguments before touching anything", () => {
     let host: TestHost;
     before(async () => {
