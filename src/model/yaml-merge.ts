@@ -8,7 +8,7 @@
 import { Document, isAlias, isMap, isPair, isScalar, isSeq, Node, Pair, visit, YAMLMap } from "yaml";
 
 /** The key the yaml library gives a `<<` pair when merge keys are on. */
-export function isMergeKey(key: unknown): boolean {
+function isMergeKey(key: unknown): boolean {
   return isScalar(key) && typeof key.value === "symbol" && key.value.description === "<<";
 }
 

@@ -1,17 +1,11 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { InventoryError, readInventory } from "../../src/model/inventory";
+import { readInventory } from "../../src/model/inventory";
+import { problems as problemsIn } from "../support/inventory-problems";
 
-function problems(text: string): string[] {
-  try {
-    readInventory(text, "inventory.yaml");
-  } catch (error) {
-    if (error instanceof InventoryError) return error.message.split("\n");
-    throw error;
-  }
-  assert.fail("expected the inventory to be refused");
-}
+/** This file's problems name the inventory `inventory.yaml`. */
+const problems = (text: string) => problemsIn(text, "inventory.yaml");
 
 describe("the fleet inventory", () => {
   it("reads the example: settings from defaults to group to host, snaps added up", () => {
