@@ -1,15 +1,18 @@
 /**
- * Converge over SSH, side by side: snap-shm (through the engine stand-in) and Ansible (the
- * playbook in bench/ansible/, defaults and with pipelining), each on its own identical
- * loopback test hosts: first apply, no-op re-apply, drift repair (snapd refreshing the
- * running snap). Timed two ways: one host per run (the median over the hosts), each tool as
- * it runs by default (the stand-in without a parallelism limit, as `pulumi up`; Ansible's
- * linear strategy runs a host's tasks one after another whatever its forks), and all the
- * hosts in one run, one host at a time (stand-in parallelism 1, Ansible forks 1), divided by
- * the number of hosts, which spreads each tool's start-up over the fleet. SSH connections
- * and sessions are counted by each host's sshd. Tools take turns phase by phase, so a
+ * Converge over SSH, side by side: snap-shm (through the engine stand-in; as by default, and
+ * with `connectionSharing` on every host) and Ansible (the playbook in bench/ansible/,
+ * defaults and with pipelining), each on its own identical loopback test hosts: first apply,
+ * no-op re-apply, drift repair (snapd refreshing the running snap). Timed two ways: one host
+ * per run (the median over the hosts), each tool as it runs by default (the stand-in without
+ * a parallelism limit, as `pulumi up`; Ansible's linear strategy runs a host's tasks one
+ * after another whatever its forks), and all the hosts in one run, one host at a time
+ * (stand-in parallelism 1, Ansible forks 1), divided by the number of hosts, which spreads
+ * each tool's start-up over the fleet. SSH connections and sessions are counted by each
+ * host's sshd. With `connectionSharing`, every run starts with no shared connection open, as
+ * a `pulumi up` some minutes after the last would. Tools take turns phase by phase, so a
  * change in the machine's load falls on all of them.
  */
+import { closeSharedConnections } from "../src/resources/shared-connection";
 import { EngineStandIn } from "../tests/support/engine-stand-in";
 import { AnsibleWorkspace } from "./ansible-runner";
 import { convergedState, isConverged, snapdRefreshDrift } from "./host-state";
@@ -18,7 +21,14 @@ import { BenchHost, countsSince, startHosts, stopHosts } from "./ssh-hosts";
 import { median, Summary } from "./stats";
 import { sshFloor } from "./ssh-floor";
 
-export type Tool = "snap-shm" | "ansible" | "ansible+pipelining";
+/** snap-shm's program as it is by default, and with `connectionSharing: true` on every host. */
+export type SnapShmTool = "snap-shm" | "snap-shm+sharing";
+export type AnsibleTool = "ansible" | "ansible+pipelining";
+export type Tool = SnapShmTool | AnsibleTool;
+
+/** Each tool's test hosts are named `<letter><1 or n>-h<i>`. */
+const HOST_LETTER: Record<Tool, string> = { "snap-shm": "s", "snap-shm+sharing": "c", ansible: "a", "ansible+pipelining": "p" };
+
 export type Phase = "first apply" | "no-op re-apply" | "drift repair";
 export type RunShape = "one host per run" | "all hosts in one run";
 
@@ -78,12 +88,12 @@ interface Group {
   tool: Tool;
   shape: RunShape;
   hosts: BenchHost[];
-  /** snap-shm: one stand-in (one stack) per host for single runs, one for the fleet. */
+  /** snap-shm's tools: one stand-in (one stack) per host for single runs, one for the fleet. */
   engines: Map<string, EngineStandIn>;
 }
 
-export async function convergeSection(options: { hosts: number; ansible: boolean; privateKey: string; publicKey: string; log: (line: string) => void }): Promise<ConvergeResult> {
-  const tools: Tool[] = options.ansible ? ["snap-shm", "ansible", "ansible+pipelining"] : ["snap-shm"];
+export async function convergeSection(options: { hosts: number; ansible: boolean; sharing: boolean; privateKey: string; publicKey: string; log: (line: string) => void }): Promise<ConvergeResult> {
+  const tools: Tool[] = ["snap-shm", ...(options.sharing ? ["snap-shm+sharing" as const] : []), ...(options.ansible ? (["ansible", "ansible+pipelining"] as const) : [])];
   const shapes: RunShape[] = ["one host per run", "all hosts in one run"];
   const groups: Group[] = [];
   const workspace = options.ansible ? new AnsibleWorkspace(options.privateKey) : undefined;
@@ -98,7 +108,7 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     let index = 0;
     for (const tool of tools) {
       for (const shape of shapes) {
-        const prefix = `${tool === "snap-shm" ? "s" : tool === "ansible" ? "a" : "p"}${shape === "one host per run" ? "1" : "n"}-h`;
+        const prefix = `${HOST_LETTER[tool]}${shape === "one host per run" ? "1" : "n"}-h`;
         const hosts = await startHosts(prefix, options.hosts, options.publicKey);
         groups.push({ tool, shape, hosts, engines: new Map() });
         index++;
@@ -115,13 +125,14 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     );
 
     const runOn = async (group: Group, hosts: BenchHost[]): Promise<{ wallMs: number; changes: number }> => {
-      if (group.tool === "snap-shm") {
+      if (group.tool === "snap-shm" || group.tool === "snap-shm+sharing") {
         const key = hosts.map((h) => h.name).join(",");
         let engine = group.engines.get(key);
         if (!engine) group.engines.set(key, (engine = new EngineStandIn()));
         // One host: as `pulumi up` runs by default, so the two snaps' parts go side by side.
         // Several: one operation at a time, the cost per host without parallelism.
-        const { wallMs, report } = await upOnce(engine, hosts, options.privateKey, group.shape === "one host per run" ? undefined : 1);
+        const parallel = group.shape === "one host per run" ? undefined : 1;
+        const { wallMs, report } = await upOnce(engine, hosts, options.privateKey, parallel, { connectionSharing: group.tool === "snap-shm+sharing" });
         return { wallMs, changes: report.executions.length };
       }
       const run = await workspace!.run(hosts, { pipelining: group.tool === "ansible+pipelining", forks: 1 });
@@ -172,6 +183,8 @@ export async function convergeSection(options: { hosts: number; ansible: boolean
     }
     if (sameEndState) endStateNote = "Every host of every tool ended each phase in the same state (files byte for byte, modes, directories, the live bind)";
   } finally {
+    // No ssh master left running (each would last 60 s), and none outlives its host.
+    if (options.sharing) closeSharedConnections();
     await stopHosts(groups.flatMap((g) => g.hosts));
     workspace?.remove();
   }

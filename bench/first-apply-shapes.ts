@@ -101,7 +101,7 @@ function studyProgram(hosts: BenchHost[], privateKey: string, perHost: boolean):
     for (const h of hosts) {
       const host = new pulumi.ComponentResource("bench:study:Host", h.name, {}, {});
       const connection = { ...benchConnection(h, privateKey), privateKey: pulumi.secret(privateKey) };
-      const probe = probeHost(connection, probeInstances(), false, { parent: host });
+      const probe = probeHost(connection, probeInstances(), false, false, { parent: host });
       for (const { name, script } of commands) {
         // Waits for the probe, as snap-shm's parts wait for the revisions it gives them.
         const stdin = probe.apply(() => script);

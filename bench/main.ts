@@ -5,8 +5,8 @@
  * docs/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir, totalmem, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { copyAssets, REPO } from "./assets";
 import type { BenchResults, MachineFacts } from "./report";
@@ -25,6 +25,7 @@ export interface BenchOptions {
   scaleHosts: number;
   parallel: number[];
   skipAnsible: boolean;
+  skipSharing: boolean;
   outDir: string;
 }
 
@@ -39,6 +40,7 @@ const USAGE = `usage: npm run bench -- [options]
   --scale-hosts N           test hosts for fleet scale (default 20)
   --parallel N[,N]          fleet scale parallelism levels (default 1,5,20)
   --skip-ansible            converge without Ansible (snap-shm only)
+  --skip-sharing            converge without snap-shm's connectionSharing
   --out DIR                 where results.json and results.md go (default bench/)
 Quick run: npm run bench -- --only construction --sizes 100`;
 
@@ -59,6 +61,7 @@ export function parseArgs(argv: string[]): BenchOptions {
     scaleHosts: 20,
     parallel: [1, 5, 20],
     skipAnsible: false,
+    skipSharing: false,
     outDir: join(REPO, "bench"),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -105,6 +108,9 @@ export function parseArgs(argv: string[]): BenchOptions {
       case "--skip-ansible":
         options.skipAnsible = true;
         break;
+      case "--skip-sharing":
+        options.skipSharing = true;
+        break;
       case "--out":
         options.outDir = resolve(value());
         break;
@@ -125,11 +131,19 @@ function firstLine(command: string, args: string[]): string {
   return `${run.stdout ?? ""}${run.stderr ?? ""}`.trim().split("\n")[0] || "unknown";
 }
 
+/**
+ * git in the checkout, with the user's real home folder (not the bench's own, see
+ * `useOwnHome`): git reads its global settings there, `safe.directory` among them.
+ */
+function git(args: string[]) {
+  return spawnSync("git", ["-C", REPO, ...args], { encoding: "utf8", env: { ...process.env, HOME: userInfo().homedir } });
+}
+
 /** The commit measured and the uncommitted changes under src/ (read only: git state is never changed). */
 function gitFacts(): string {
-  const head = spawnSync("git", ["-C", REPO, "rev-parse", "--short", "HEAD"], { encoding: "utf8" });
+  const head = git(["rev-parse", "--short", "HEAD"]);
   if (head.status !== 0) return "not a git checkout";
-  const status = spawnSync("git", ["-C", REPO, "status", "--porcelain", "--", "src"], { encoding: "utf8" });
+  const status = git(["status", "--porcelain", "--", "src"]);
   const changed = (status.stdout ?? "").split("\n").filter(Boolean).length;
   return `commit ${head.stdout.trim()}${changed ? `, with ${changed} uncommitted change(s) under src/` : ", src/ as committed"}`;
 }
@@ -157,8 +171,23 @@ function machineFacts(ansible: string | undefined): MachineFacts {
   };
 }
 
+/**
+ * A home folder of the bench's own for this process and its children, removed when it exits:
+ * with `connectionSharing`, snap-shm keeps its shared connections' sockets in
+ * `$HOME/.snap-shm`, and a benchmark writes nothing into the machine's real home. Under the
+ * temporary folder with a short name: a socket's path (this folder, `.snap-shm/cm-`, ssh's
+ * 40-character hash and, while ssh makes it, a 17-character suffix) must fit in 108 bytes.
+ */
+function useOwnHome(): void {
+  const home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
+  process.env.HOME = home;
+  // Whatever way the process ends: process.exit runs the "exit" listeners.
+  process.once("exit", () => rmSync(home, { recursive: true, force: true }));
+}
+
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  useOwnHome();
   const command = ["npm run bench", ...(process.argv.length > 2 ? ["--", ...process.argv.slice(2)] : [])].join(" ");
   copyAssets();
   const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
@@ -209,7 +238,7 @@ async function main(): Promise<void> {
   });
   await section("converge", async () => {
     const { convergeSection } = await import("./converge");
-    partial.converge = await convergeSection({ hosts: options.convergeHosts, ansible: withAnsible, privateKey: key.privateKey, publicKey: key.publicKey, log });
+    partial.converge = await convergeSection({ hosts: options.convergeHosts, ansible: withAnsible, sharing: !options.skipSharing, privateKey: key.privateKey, publicKey: key.publicKey, log });
   });
   await section("host-cost", async () => {
     const { hostCostSection } = await import("./host-cost");

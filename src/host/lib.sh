@@ -453,6 +453,7 @@ parse_args() {
       profile=*) arg_profile=$value ;;
       entry=*) arg_entry=$value ;;
       revision=*) arg_revision=$value ;;
+      via=*) arg_via=$value ;;
       operation-mode=*) arg_operation_mode=$value ;;
       plug=*) arg_plug=$value ;;
       generation=*) arg_generation=$value ;;
@@ -684,30 +685,48 @@ namespace_preserved() {
     END { exit !found }' /proc/self/mountinfo
 }
 
-# The revision of a part: a number each apply records when asked, which drift-aware
-# previews read back (a drifted part is applied again with the next number).
-# read_revision: sets $revision_file to this part's record and $part_revision to the revision
-# recorded in it, 0 when none; in variables, as the probe reads it for every part.
-read_revision() {
-  revision_file=$SNAP_SHM_STATE_DIR/$instance/$part.revision
+# The record of a part (/var/lib/snap-shm/INSTANCE/PART.revision): the revision, a number
+# each apply records when asked, which drift-aware previews read back (a drifted part is
+# applied again with the next number); and on a second line the kind of command that
+# applied the part last: `shared` (connectionSharing: every part over the host's one
+# connection, `via=shared`) or `own` (each part its own connection). A host switched from
+# one kind to the other gets new commands, and the engine removes the old ones after the new
+# ones have applied the part: the old ones' removal then leaves the part alone.
+# read_record: sets $record_file to this part's record, $part_revision to its revision (0
+# when none) and $part_via to its kind ("" when none); in variables, as the probe reads it
+# for every part.
+read_record() {
+  record_file=$SNAP_SHM_STATE_DIR/$instance/$part.revision
   part_revision=0
-  [ -f "$revision_file" ] || return 0
-  IFS= read -r recorded <"$revision_file" || true
+  part_via=""
+  recorded=""
+  [ -f "$record_file" ] || return 0
+  { IFS= read -r recorded && IFS= read -r part_via; } <"$record_file" || true
   case $recorded in '' | *[!0-9]*) ;; *) part_revision=$recorded ;; esac
 }
 
-# record_revision: after a successful apply, keeps the revision it was given. Replaced
-# atomically but not synced: the record is a hint, and one lost in a crash only makes the
-# next run apply the part once more.
-record_revision() {
-  [ -n "${arg_revision-}" ] || return 0
-  case $arg_revision in *[!0-9]*) die "argument revision is \"$arg_revision\"; it must be a whole number" ;; esac
-  read_revision
-  [ "$part_revision" != "$arg_revision" ] || return 0
-  [ -d "${revision_file%/*}" ] || mkdir -p "${revision_file%/*}"
-  new_temp "$revision_file"
-  write_text "$temp" "$arg_revision$NEWLINE" || die "cannot write $temp: $write_error"
-  mv -f "$temp" "$revision_file" || die "cannot replace $revision_file"
+# record_apply: after a successful apply, keeps the revision it was given (or the one
+# recorded) and its kind. A part of the default kind that was never recorded, without a
+# revision (drift detection off), is left without a record, as before kinds were recorded.
+# Replaced atomically but not synced: the record is a hint, and one lost in a crash only
+# makes the next run apply the part once more.
+record_apply() {
+  read_record
+  revision=${arg_revision:-$part_revision}
+  case $revision in *[!0-9]*) die "argument revision is \"$revision\"; it must be a whole number" ;; esac
+  [ "$revision" != "$part_revision" ] || [ "$arg_via" != "$part_via" ] || return 0
+  [ -n "${arg_revision-}" ] || [ "$arg_via" = shared ] || [ -f "$record_file" ] || return 0
+  [ -d "${record_file%/*}" ] || mkdir -p "${record_file%/*}"
+  new_temp "$record_file"
+  write_text "$temp" "$revision$NEWLINE$arg_via$NEWLINE" || die "cannot write $temp: $write_error"
+  mv -f "$temp" "$record_file" || die "cannot replace $record_file"
+}
+
+# applied_by_other_kind: whether the part's record says a command of the other kind applied
+# it last; a removal is then that command's to make, not this one's.
+applied_by_other_kind() {
+  read_record
+  [ -n "$part_via" ] && [ "$part_via" != "$arg_via" ]
 }
 
 # forget_revision: after a removal, nothing of the part is left in the state folder.

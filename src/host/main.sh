@@ -57,7 +57,7 @@ probe_instance() {
           probe=${function_name}_probe
           if [ "$probed_mode" = native ]; then "native_$probe"; else "$probe"; fi
           result mode "\"$probed_mode\""
-          read_revision
+          read_record
           result revision "$part_revision"
         )
       done
@@ -110,6 +110,14 @@ case "$part $action" in
   "directory probe" | "apparmor probe" | "mount probe" | "self-heal probe") ;;
   *) die "unknown operation \"$part $action\"" ;;
 esac
+case ${arg_via:=own} in
+  own | shared) ;;
+  *) die "argument via is \"$arg_via\"; it must be own or shared" ;;
+esac
+if [ "$action" = remove ] && applied_by_other_kind; then
+  note "left in place: a command of the other kind (via=$part_via) has applied this part since, and removes it when it goes"
+  exit 0
+fi
 # The prerequisite check comes first in every instance's chain: the directory apply runs it
 # (after checking its own arguments) before it changes anything, and reports its findings
 # as "host".
@@ -134,6 +142,6 @@ case ${arg_operation_mode-managed} in
   *) die "argument operation-mode is \"$arg_operation_mode\"; it must be managed or native" ;;
 esac
 case $action in
-  apply) record_revision ;;
+  apply) record_apply ;;
   remove) forget_revision ;;
 esac

@@ -47,6 +47,7 @@ export interface InventoryHost {
   connection: InventoryConnection;
   become: boolean;
   driftDetection: boolean;
+  connectionSharing: boolean;
   snaps: InventorySnap[];
 }
 
@@ -83,7 +84,7 @@ export class InventoryError extends Error {
 
 const SECRET_KEYS = new Set(["privateKey", "password", "privateKeyPassword", "passphrase"]);
 const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62})$/;
-const SETTING_KEYS = ["port", "user", "become", "dialErrorLimit", "perDialTimeout", "identityFile", "proxy", "driftDetection"] as const;
+const SETTING_KEYS = ["port", "user", "become", "dialErrorLimit", "perDialTimeout", "identityFile", "proxy", "driftDetection", "connectionSharing"] as const;
 
 let validateSchema: ReturnType<Ajv["compile"]> | undefined;
 function schemaValidator(): ReturnType<Ajv["compile"]> {
@@ -363,6 +364,10 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
       ...optional("identityFile", setting("identityFile")),
       ...optional("proxy", proxyConnection(setting("proxy") as Json | undefined)),
     };
+    const connectionSharing = (setting("connectionSharing") as boolean | undefined) ?? false;
+    if (connectionSharing && connection.proxy !== undefined) {
+      fail(entry.path, `host "${entry.name}": connectionSharing does not go through a bastion (proxy): leave connectionSharing off for a host behind one`);
+    }
     const snaps: InventorySnap[] = [];
     const ownList = [...entry.path, "snaps"];
     const sources: Array<[(string | number)[], unknown]> = [
@@ -397,6 +402,7 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
       connection,
       become: (setting("become") as boolean | undefined) ?? false,
       driftDetection: (setting("driftDetection") as boolean | undefined) ?? true,
+      connectionSharing,
       snaps,
     });
   }

@@ -22,6 +22,7 @@ export function deployInventory(name: string, inventory: Inventory, credentials:
         connection: connections[i],
         become: host.become,
         driftDetection: host.driftDetection,
+        connectionSharing: host.connectionSharing,
         snaps: host.snaps.map((snap) => ({ snap: configs.get(snap, opts), purge: snap.purge, mode: snap.mode, selfHeal: snap.selfHeal })),
       })),
     },

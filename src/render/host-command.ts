@@ -55,6 +55,7 @@ const ARGUMENT_KEYS = [
   "update-ns-snippet",
   "self-heal",
   "revision",
+  "via",
 ] as const;
 export type HostArgumentKey = (typeof ARGUMENT_KEYS)[number];
 export type HostArguments = Partial<Record<HostArgumentKey, string>>;

@@ -36,12 +36,25 @@ export interface SshTarget {
   relay?: string[];
   /** A bastion to go through. */
   proxy?: SshTarget;
+  /**
+   * Where the host's shared connection's socket is (`…/cm-%C`): this ssh uses the connection
+   * open there, or opens it and keeps it open in the background for the parts after it.
+   */
+  controlPath?: string;
 }
+
+/** Seconds a shared connection stays open after its last session ends. */
+export const SHARED_CONNECTION_PERSIST_SECONDS = 60;
 
 /** The known_hosts line pinning `hostKey` for a host and port. */
 export function knownHostsLine(host: string, port: number | undefined, hostKey: string): string {
   const name = (port ?? 22) === 22 ? host : `[${host}]:${port}`;
   return `${name} ${hostKey.trim()}`;
+}
+
+/** ssh's connection attempts for @pulumi/command's `dialErrorLimit` (-1: no limit). */
+export function dialAttempts(dialErrorLimit: number | undefined): number {
+  return Math.max(1, dialErrorLimit === -1 ? 1000 : (dialErrorLimit ?? 10));
 }
 
 /**
@@ -56,8 +69,12 @@ function literal(value: string): string {
 function hopOptions(target: SshTarget): string[] {
   const port = target.port ?? 22;
   const perDialTimeout = target.perDialTimeout ?? 15;
-  const attempts = Math.max(1, target.dialErrorLimit === -1 ? 1000 : (target.dialErrorLimit ?? 10));
+  const attempts = dialAttempts(target.dialErrorLimit);
   const options = ["-F", "/dev/null", "-o", "LogLevel=ERROR"];
+  if (target.controlPath) {
+    // Only %C is ssh's to expand: the host, port and user (and this machine) as a hash.
+    options.push("-o", "ControlMaster=auto", "-o", `ControlPath=${target.controlPath}`, "-o", `ControlPersist=${SHARED_CONNECTION_PERSIST_SECONDS}`);
+  }
   if (target.relay && !target.proxy) {
     // ssh's ConnectTimeout and ConnectionAttempts do not apply through a ProxyCommand: the relay does both.
     const relay = [...target.relay, target.host, String(port), String(perDialTimeout), String(attempts)];
@@ -106,4 +123,30 @@ export function sshArguments(target: SshTarget, remoteCommand: string): string[]
 /** The same as one shell command line. */
 export function sshCommandLine(target: SshTarget, remoteCommand: string): string {
   return ["ssh", ...sshArguments(target, remoteCommand)].map(shellQuote).join(" ");
+}
+
+/** What a part's operation needs to reach its host over the host's shared connection. */
+export interface SharedSshTarget {
+  host: string;
+  /** Default 22. */
+  port?: number;
+  /** Default root. */
+  user?: string;
+  /** Default 15. */
+  perDialTimeout?: number;
+  /** Default 10. */
+  dialErrorLimit?: number;
+}
+
+/** The environment variable that carries src/local/shared-ssh.sh to a part's local command. */
+export const SHARED_SSH_VARIABLE = "SNAP_SHM_SHARED_SSH";
+
+/**
+ * The local command line of a part's operation with `connectionSharing`: src/local/shared-ssh.sh,
+ * from the command's environment, running `remoteCommand` on the host. The same from run to
+ * run for the same settings: no path of a run, no secret.
+ */
+export function sharedSshCommandLine(target: SharedSshTarget, remoteCommand: string): string {
+  const words = [target.host, String(target.port ?? 22), target.user ?? "root", String(target.perDialTimeout ?? 15), String(dialAttempts(target.dialErrorLimit)), remoteCommand];
+  return `sh -c "$${SHARED_SSH_VARIABLE}" shared-ssh ${words.map(shellQuote).join(" ")}`;
 }

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { types } from "@pulumi/command";
 import { checkConnection } from "../model/connection";
+import { InputError } from "../model/input-error";
 import { requireObject } from "./arg-types";
 
 /**
@@ -16,6 +17,22 @@ export type HostConnectionArgs = types.input.remote.ConnectionArgs;
 export function checkHostConnection(connection: HostConnectionArgs, field: string): void {
   requireObject(field, connection, 'a connection such as { host: "10.0.0.5", user: "ops", hostKey: "ssh-ed25519 AAAA..." }');
   checkConnection(connection, field);
+}
+
+/**
+ * Checks `connectionSharing` (at `context` + "connectionSharing") against the connection: the
+ * shared connection is OpenSSH's, opened by the host's probe, and does not go through a bastion.
+ */
+export function checkConnectionSharing(context: string, sharing: unknown, connection: HostConnectionArgs): void {
+  if (sharing === undefined || sharing === null) return;
+  if (typeof sharing !== "boolean") throw new InputError(`${context}connectionSharing`, sharing, "connectionSharing must be true or false");
+  if (sharing && connection.proxy !== undefined && connection.proxy !== null) {
+    throw new InputError(
+      `${context}connection.proxy`,
+      "(a bastion)",
+      "connectionSharing does not go through a bastion (connection.proxy): leave connectionSharing off for a host behind one",
+    );
+  }
 }
 
 /** Warns, once per host, that without `hostKey` the provider does not check the host's identity. */

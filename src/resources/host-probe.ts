@@ -11,6 +11,7 @@ import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from 
 import { SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 import { probeTarget } from "./probe-target";
+import { sharedControlPath } from "./shared-connection";
 
 export { HostProbeReport, InstanceProbe, PartProbe, ProbedPart, parseHostProbe } from "../render/host-probe";
 
@@ -41,21 +42,31 @@ export interface PlainConnection {
 }
 
 /** The local command that probes the host: ssh, or a result line saying why it could not. */
-export async function probeCommand(connection: PlainConnection, instances: HostArguments[], become: boolean): Promise<string> {
+export async function probeCommand(connection: PlainConnection, instances: HostArguments[], become: boolean, connectionSharing = false): Promise<string> {
   let target: SshTarget;
   try {
     target = await probeTarget(connection);
+    if (connectionSharing) target.controlPath = sharedControlPath();
   } catch (error) {
     return probeNotRun((error as Error).message);
   }
   return probeShellCommand(target, instances, become);
 }
 
-/** Runs the probe on every preview and update; the key reaches ssh through an agent only. */
-export function probeHost(connection: HostConnectionArgs, instances: HostArguments[], become: boolean, opts: pulumi.InvokeOutputOptions): pulumi.Output<HostProbeReport> {
+/**
+ * Runs the probe on every preview and update; the key reaches ssh through an agent only.
+ * With `connectionSharing`, the probe's connection stays open for the host's parts.
+ */
+export function probeHost(
+  connection: HostConnectionArgs,
+  instances: HostArguments[],
+  become: boolean,
+  connectionSharing: boolean,
+  opts: pulumi.InvokeOutputOptions,
+): pulumi.Output<HostProbeReport> {
   const command = pulumi
     .output(connection)
-    .apply((plain) => probeCommand(plain as PlainConnection, instances, become));
+    .apply((plain) => probeCommand(plain as PlainConnection, instances, become, connectionSharing));
   // The command names an agent socket and helper paths, never a secret; it is not marked secret
   // so a preview can show it, but the connection it came from was, hence unsecret.
   const run = local.runOutput({ command: pulumi.unsecret(command), stdin: hostScript("host"), logging: "none" }, opts);

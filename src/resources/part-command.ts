@@ -1,15 +1,17 @@
 /** The `remote.Command` that carries one host operation, with the options every part shares. */
 import * as pulumi from "@pulumi/pulumi";
-import { remote } from "@pulumi/command";
+import { local, remote } from "@pulumi/command";
 import { desiredState, DesiredState, DesiredStateOptions } from "../model/desired-state";
 import { failIf, inContext, InputError } from "../model/input-error";
 import { checkMode, OPERATION_MODES, OperationMode } from "../model/operation-mode";
 import { RuleGenerationChoice } from "../model/snapd-version";
 import { HostArguments, hostCommandLine, HostPart, hostScript } from "../render/host-command";
 import { requireArgs, requireInstanceNames } from "./arg-types";
-import { checkHostConnection, HostConnectionArgs, hostIdentity } from "./connection";
+import { checkConnectionSharing, checkHostConnection, HostConnectionArgs, hostIdentity } from "./connection";
 import { combine } from "./combine";
 import { OperationResult, parseOperationResult } from "../render/operation-result";
+import { sharedSshCommandLine } from "../render/ssh-command";
+import { sharedSshEnvironment } from "./shared-connection";
 
 /** What every part needs: which instance, on which host, as whom. */
 export interface PrivateShmPartArgs {
@@ -30,6 +32,12 @@ export interface PrivateShmPartArgs {
    * part is applied again (an update, never a replacement) and a repaired one is left alone.
    */
   revision?: pulumi.Input<number | undefined>;
+  /**
+   * Run the operation over the host's shared SSH connection (see
+   * `SnapShmHostArgs.connectionSharing`): a `local.Command` running OpenSSH's client, where
+   * the default is a `remote.Command`. Default false.
+   */
+  connectionSharing?: boolean;
 }
 
 /**
@@ -44,6 +52,7 @@ export function checkPartArgs(context: string, args: PrivateShmPartArgs & Desire
     return withProfiles ? desiredState(args.instance, args) : desiredState(args.instance);
   });
   inContext(context, () => checkHostConnection(args.connection, "connection"));
+  checkConnectionSharing(context, args.connectionSharing, args.connection);
   checkIfPlain(args.operationMode, (mode) => checkedOperationMode(`${context}operationMode`, mode));
   return state;
 }
@@ -83,10 +92,12 @@ export interface PartCommandArgs {
   remove?: pulumi.Input<HostArguments>;
   connection: HostConnectionArgs;
   become: boolean;
+  /** A `local.Command` over the host's shared connection instead of a `remote.Command`. */
+  connectionSharing: boolean;
 }
 
 export interface PartCommand {
-  command: remote.Command;
+  command: remote.Command | local.Command;
   /** The result line of the last create or update. */
   result: pulumi.Output<OperationResult>;
 }
@@ -97,21 +108,30 @@ export interface PartCommand {
  * it first, since create and delete undo each other.
  */
 export function partCommand(name: string, args: PartCommandArgs, opts: pulumi.CustomResourceOptions): PartCommand {
-  const create = combine([args.apply, args.revision], (apply: HostArguments, revision: number | undefined) =>
-    hostCommandLine(args.part, "apply", revision === undefined ? apply : { ...apply, revision: String(revision) }, args.become),
+  // The kind of command goes on the host with the part (see lib.sh's record): the removal of
+  // a command of the other kind, left over from a switch, then leaves the part alone.
+  const via: HostArguments = args.connectionSharing ? { via: "shared" } : {};
+  const applyLine = combine([args.apply, args.revision], (apply: HostArguments, revision: number | undefined) =>
+    hostCommandLine(args.part, "apply", { ...apply, ...(revision === undefined ? {} : { revision: String(revision) }), ...via }, args.become),
   );
-  const remove = args.remove === undefined ? undefined : combine([args.remove], (remove: HostArguments) => hostCommandLine(args.part, "remove", remove, args.become));
-  const command = new remote.Command(
-    name,
-    {
-      connection: args.connection,
-      create,
-      delete: remove,
-      stdin: hostScript(args.part),
-      triggers: hostIdentity(args.connection),
-      addPreviousOutputInEnv: false,
-    },
-    { ...opts, deleteBeforeReplace: true },
-  );
+  const removeLine = args.remove === undefined ? undefined : combine([args.remove], (remove: HostArguments) => hostCommandLine(args.part, "remove", { ...remove, ...via }, args.become));
+  const common = { stdin: hostScript(args.part), triggers: hostIdentity(args.connection), addPreviousOutputInEnv: false };
+  const options = { ...opts, deleteBeforeReplace: true };
+  const command = args.connectionSharing
+    ? new local.Command(
+        name,
+        { ...common, create: overSharedConnection(args.connection, applyLine), delete: removeLine && overSharedConnection(args.connection, removeLine), environment: sharedSshEnvironment(args.connection) },
+        options,
+      )
+    : new remote.Command(name, { ...common, connection: args.connection, create: applyLine, delete: removeLine }, options);
   return { command, result: command.stdout.apply(parseOperationResult) };
+}
+
+/** The local command line running `remoteCommand` on the host over its shared connection. */
+function overSharedConnection(connection: HostConnectionArgs, remoteCommand: pulumi.Input<string>): pulumi.Input<string> {
+  return combine(
+    [connection.host, connection.port, connection.user, connection.perDialTimeout, connection.dialErrorLimit, remoteCommand],
+    (host: string, port: number | undefined, user: string | undefined, perDialTimeout: number | undefined, dialErrorLimit: number | undefined, line: string) =>
+      sharedSshCommandLine({ host, port, user, perDialTimeout, dialErrorLimit }, line),
+  );
 }

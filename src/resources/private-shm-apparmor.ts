@@ -55,6 +55,7 @@ export class PrivateShmAppArmor extends pulumi.ComponentResource {
         remove: combine([args.operationMode ?? "managed"], (mode) => appArmorRemoveArguments(desired, profiles, checkedOperationMode(modeField, mode))),
         connection: args.connection,
         become: args.become ?? false,
+        connectionSharing: args.connectionSharing ?? false,
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );

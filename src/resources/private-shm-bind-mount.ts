@@ -29,7 +29,7 @@ export class PrivateShmBindMount extends pulumi.ComponentResource {
     const mountArgs = combine([args.operationMode ?? "managed"], (mode) => mountArguments(state, checkedOperationMode(`${context}operationMode`, mode)));
     const { result } = partCommand(
       `${name}-command`,
-      { part: "mount", apply: mountArgs, revision: args.revision, remove: mountArgs, connection: args.connection, become: args.become ?? false },
+      { part: "mount", apply: mountArgs, revision: args.revision, remove: mountArgs, connection: args.connection, become: args.become ?? false, connectionSharing: args.connectionSharing ?? false },
       { parent: this, dependsOn: opts?.dependsOn },
     );
     this.result = result;

@@ -49,6 +49,7 @@ export class PrivateShmDirectory extends pulumi.ComponentResource {
         remove: combine([mode], (m) => directoryRemoveArguments(state, args.purge ?? false, checkedOperationMode(modeField, m))),
         connection: args.connection,
         become: args.become ?? false,
+        connectionSharing: args.connectionSharing ?? false,
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );

@@ -57,6 +57,7 @@ export class PrivateShmSelfHeal extends pulumi.ComponentResource {
         remove: selfHealRemoveArguments(desired),
         connection: args.connection,
         become: args.become ?? false,
+        connectionSharing: args.connectionSharing ?? false,
       },
       { parent: this, dependsOn: opts?.dependsOn },
     );

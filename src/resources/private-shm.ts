@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { inContext } from "../model/input-error";
 import { RuleGenerationChoice } from "../model/snapd-version";
-import { checkHostConnection, HostConnectionArgs } from "./connection";
+import { checkConnectionSharing, checkHostConnection, HostConnectionArgs } from "./connection";
 import { OperationResult } from "../render/operation-result";
 import { combine } from "./combine";
 import { checkRequestedMode, decideOperationMode, ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
@@ -22,6 +22,8 @@ export interface PrivateShmArgs {
   connection: HostConnectionArgs;
   /** Run the operations through `sudo -n` (the SSH user is not root). Default false. */
   become?: boolean;
+  /** Run every part over the host's one shared SSH connection: see `SnapShmHostArgs.connectionSharing`. Default false. */
+  connectionSharing?: boolean;
   /** On delete, remove the private directory even when it holds segments. Default false. */
   purge?: boolean;
   /**
@@ -104,10 +106,12 @@ export class PrivateShm extends pulumi.ComponentResource {
     requireArgs(context, args);
     requireInstanceOf(`${context}snap`, args.snap, SnapSharedMemory, "a SnapSharedMemory");
     inContext(context, () => checkHostConnection(args.connection, "connection"));
+    checkConnectionSharing(context, args.connectionSharing, args.connection);
     checkRequestedMode(`${context}mode`, args.mode);
     super(PrivateShm.TYPE, name, {}, opts);
     const { snap, connection } = args;
     const become = args.become ?? false;
+    const connectionSharing = args.connectionSharing ?? false;
     const instance = snap.instance;
     // Without a version on the snap, each operation writes the rule of the snapd it finds on
     // the host when it runs: a snapd upgraded since the last apply gets its own rule.
@@ -127,11 +131,11 @@ export class PrivateShm extends pulumi.ComponentResource {
     const hooks = snap.hooks?.slice();
     this.directory = new PrivateShmDirectory(
       `${name}-directory`,
-      { instance, apps, hooks, connection, become, purge: args.purge, operationMode, revision: revision("directory") },
+      { instance, apps, hooks, connection, become, connectionSharing, purge: args.purge, operationMode, revision: revision("directory") },
       { parent: this, dependsOn: opts?.dependsOn },
     );
     // The AppArmor part and the self-heal part work on the same profiles.
-    const profileArgs = { instance, apps, hooks, ruleGeneration, connection, become, operationMode };
+    const profileArgs = { instance, apps, hooks, ruleGeneration, connection, become, connectionSharing, operationMode };
     this.appArmor = new PrivateShmAppArmor(
       `${name}-apparmor`,
       { ...profileArgs, plug: decision.apply((d) => d.plug), revision: revision("apparmor") },
@@ -139,7 +143,7 @@ export class PrivateShm extends pulumi.ComponentResource {
     );
     this.mount = new PrivateShmBindMount(
       `${name}-mount`,
-      { instance, connection, become, operationMode, revision: revision("mount") },
+      { instance, connection, become, connectionSharing, operationMode, revision: revision("mount") },
       { parent: this, dependsOn: [this.appArmor] },
     );
     // Last, so it is removed first: a heal left running would put back what the removal of
@@ -189,6 +193,9 @@ interface ProbedSnap {
  * Reads one snap from the host's probe. A part's revision is the recorded one while the part
  * is as it should be, the next one when it differs (with a warning saying what differs, for
  * parts applied before), and none when the probe could not run: the part is then applied again.
+ * A part that differs with no revision on the host (a host reinstalled, its parts removed by
+ * another program) gets a fresh one: the next of none, 1, could be the one stored with the
+ * command, which would then not run.
  */
 function readProbe(
   report: HostProbeReport,
@@ -208,7 +215,12 @@ function readProbe(
       const what = found.differs?.length ? found.differs.join(", ") : (found.error ?? "unknown");
       void pulumi.log.warn(`${label}: the ${part} part differs on the host (${what}); up applies it again`, resource);
     }
-    revisions[part] = found.inSync === true ? found.revision : found.revision + 1;
+    revisions[part] = found.inSync === true ? found.revision : found.revision > 0 ? found.revision + 1 : freshRevision();
   }
   return { decision, revisions, selfHeal: selfHealProbe(report, instance, decision.mode) };
+}
+
+/** A revision no earlier apply stored: the seconds since 1970. */
+function freshRevision(): number {
+  return Math.floor(Date.now() / 1000);
 }

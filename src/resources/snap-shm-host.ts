@@ -1,7 +1,7 @@
 /** Every snap that should have a private /dev/shm on one host. */
 import * as pulumi from "@pulumi/pulumi";
 import { inContext, InputError } from "../model/input-error";
-import { checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
+import { checkConnectionSharing, checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
 import { checkRequestedMode, RequestedMode } from "../model/operation-mode";
 import { requireArgs, requireArray, requireInstanceOf, requireObject } from "./arg-types";
 import { probeArguments } from "../render/part-arguments";
@@ -43,6 +43,22 @@ export interface SnapShmHostArgs {
    * and `up` repairs it. Default true.
    */
   driftDetection?: boolean;
+  /**
+   * Run every part's operation over one SSH connection to the host, OpenSSH's connection
+   * sharing: the drift probe's ssh opens it and keeps it open in the background (its socket
+   * in `~/.snap-shm`, a folder of the user running Pulumi, mode 0700) for 60 s after its last
+   * use, and each part is a `local.Command` whose ssh runs its operation as one more session
+   * over it, where by default each part is a `remote.Command` with a connection of its own.
+   * A part that finds no connection open (drift detection off, a host taken out of the
+   * program) opens it itself, with the credentials it gets in its environment (a secret).
+   * Not through a bastion (`connection.proxy`).
+   *
+   * Set it when a host is added. Switching it for a host already applied changes the type of
+   * its parts' commands: the engine applies the new commands and then removes the old ones,
+   * running their remove operations; see the README's "Connection sharing" for the way to
+   * switch. Default false.
+   */
+  connectionSharing?: boolean;
 }
 
 /** A host's summary: one entry per snap instance. */
@@ -52,6 +68,7 @@ export type HostSummary = Record<string, PrivateShmSummary>;
 export function checkHostArgs(context: string, args: SnapShmHostArgs): HostSnapArgs[] {
   requireArgs(context, args);
   inContext(context, () => checkHostConnection(args.connection, "connection"));
+  checkConnectionSharing(context, args.connectionSharing, args.connection);
   requireArray(`${context}snaps`, args.snaps, "SnapSharedMemory or { snap, purge, mode, selfHeal }");
   const snaps = args.snaps.map((entry, i): HostSnapArgs => {
     if (entry instanceof SnapSharedMemory) return { snap: entry };
@@ -101,6 +118,7 @@ export class SnapShmHost extends pulumi.ComponentResource {
               probeArguments(snap.desired, snap.profiles, snap.snapdVersion !== undefined ? snap.desired.ruleGeneration : "auto", mode ?? "auto", selfHeal !== false),
             ),
             args.become ?? false,
+            args.connectionSharing ?? false,
             // What the host waits for (a machine still being made, a user being added) comes first.
             { parent: this, dependsOn: opts?.dependsOn },
           );
@@ -123,7 +141,7 @@ export class SnapShmHost extends pulumi.ComponentResource {
     for (const { snap, purge, mode, selfHeal } of snaps) {
       this.instances[snap.instance] = new PrivateShm(
         `${name}-${snap.instance}`,
-        { snap, connection: args.connection, become: args.become, purge, mode, selfHeal, probe: reported },
+        { snap, connection: args.connection, become: args.become, connectionSharing: args.connectionSharing, purge, mode, selfHeal, probe: reported },
         // Children wait for what the host waits for, and for a rollout's previous batch.
         { parent: this, dependsOn: waitingFor(answered, (args as GatedHostArgs)[ROLLOUT_GATE], opts?.dependsOn) },
       );

@@ -175,6 +175,44 @@ describe("bench: goals and the Markdown report", () => {
     }
   });
 
+  it("holds snap-shm with connectionSharing to snap-shm's goals and reports it after snap-shm, with its ratios", () => {
+    const partial = results();
+    const converge = partial.converge!;
+    converge.tools = ["snap-shm", "snap-shm+sharing", "ansible", "ansible+pipelining"];
+    const sharing = [row("snap-shm+sharing", "first apply", 200, 1), row("snap-shm+sharing", "no-op re-apply", 50, 1), row("snap-shm+sharing", "drift repair", 125, 2)];
+    // Each phase's row right after snap-shm's, in the order the section measures them.
+    converge.rows = converge.rows.flatMap((r) => (r.tool === "snap-shm" ? [r, sharing.find((s) => s.phase === r.phase)!] : [r]));
+    assert.equal(convergeRatio(converge.rows, "ansible", "no-op re-apply", "one host per run", "snap-shm+sharing"), 160);
+    const goals = evaluateGoals(partial);
+    assert.deepEqual(
+      goals.filter((g) => g.section.startsWith("converge")).map((g) => [g.section, g.goal, g.measured, g.met]),
+      [
+        ["converge, first apply, one host per run", "Ansible with pipelining ÷ snap-shm, per host ≥ 10.0×", "8.0×", false],
+        ["converge, first apply, one host per run", "Ansible with pipelining ÷ snap-shm with connectionSharing, per host ≥ 10.0×", "20.0×", true],
+        ["converge, no-op re-apply, one host per run", "Ansible with pipelining ÷ snap-shm, per host ≥ 10.0×", "30.0×", true],
+        ["converge, no-op re-apply, one host per run", "Ansible with pipelining ÷ snap-shm with connectionSharing, per host ≥ 10.0×", "60.0×", true],
+        ["converge, drift repair, one host per run", "Ansible with pipelining ÷ snap-shm, per host ≥ 10.0×", "14.0×", true],
+        ["converge, drift repair, one host per run", "Ansible with pipelining ÷ snap-shm with connectionSharing, per host ≥ 10.0×", "28.0×", true],
+        ["converge, no-op re-apply, one host per run", "snap-shm SSH connections per host ≤ 1.0", "1.0", true],
+        ["converge, no-op re-apply, one host per run", "snap-shm with connectionSharing SSH connections per host ≤ 1.0", "1.0", true],
+      ],
+    );
+    const markdown = renderMarkdown({ ...partial, goals });
+    const lines = markdown.split("\n");
+    const at = (line: string) => {
+      assert.ok(lines.includes(line), line);
+      return lines.indexOf(line);
+    };
+    const ours = at("| first apply | one host per run | snap-shm | 500 ms | 9.0 | 9.0 | 0.0 | 20.0× | 8.0× |");
+    assert.equal(at("| first apply | one host per run | snap-shm with connectionSharing | 200 ms | 1.0 | 1.0 | 0.0 | 50.0× | 20.0× |"), ours + 1);
+    assert.equal(at("| first apply | one host per run | ansible | 10.0 s | 1.0 | 1.0 | 0.0 |  |  |"), ours + 2);
+    at("| drift repair | one host per run | snap-shm with connectionSharing | 125 ms | 2.0 | 2.0 | 0.0 | 72.0× | 28.0× |");
+    at("| converge, no-op re-apply, one host per run | snap-shm with connectionSharing SSH connections per host ≤ 1.0 | 1.0 | ✅ met (1.0) |");
+    assert.ok(markdown.includes(" snap-shm with connectionSharing: the same program with `connectionSharing: true` on every host,"));
+    const without = results();
+    assert.ok(!renderMarkdown({ ...without, goals: evaluateGoals(without) }).includes("connectionSharing"), "a run without it reads as before");
+  });
+
   it("renders the construction breakdown: each step's ratios and what it adds to the step before", () => {
     const partial = results();
     const side = (wallMs: number, peakRssMb: number) => ({

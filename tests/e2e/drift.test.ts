@@ -92,6 +92,19 @@ describe("drift-aware preview and repair over SSH (engine stand-in)", function (
     assert.equal(beta.stat("/dev/shm/snap.shmtest_foo")?.mode, "1777");
   });
 
+  it("a host whose parts are gone with snap-shm's records of them (reinstalled at the same address) gets every part applied again", async () => {
+    const beta = fleet.get("beta").host;
+    beta.must("rm -r /var/lib/snap-shm && rmdir /dev/shm/snap.shmtest_foo");
+    // Without records the probe knows no revision: the parts in place are applied again too.
+    await repairedWithoutFlapping([
+      "fleet-beta-shmtest_foo-apparmor-command:update",
+      "fleet-beta-shmtest_foo-directory-command:update",
+      "fleet-beta-shmtest_foo-mount-command:update",
+      "fleet-beta-shmtest_foo-self-heal-command:update",
+    ]);
+    assert.equal(beta.stat("/dev/shm/snap.shmtest_foo")?.mode, "1777");
+  });
+
   it("with drift detection off, a preview probes nothing and sees nothing", async () => {
     const off = new EngineStandIn();
     await off.up(program(false));

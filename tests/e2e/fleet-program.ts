@@ -11,6 +11,10 @@ export interface FleetProgramOptions {
   /** Per snap instance, delete its private directory with its segments on removal. */
   purge?: Record<string, boolean>;
   driftDetection?: boolean;
+  /** Every part over the host's one shared SSH connection. */
+  connectionSharing?: boolean;
+  /** Per host name, a password to log in with instead of the key. */
+  passwords?: Record<string, string>;
   /** Per snap instance, the mode asked for (omitted: auto). */
   modes?: Record<string, "auto" | "managed" | "native">;
 }
@@ -38,11 +42,13 @@ export function fleetProgram(fleet: TestFleet, options: FleetProgramOptions): ()
           name: h.name,
           connection: {
             ...h.connection,
-            privateKey: pulumi.secret(h.connection.privateKey),
+            privateKey: options.passwords?.[h.name] !== undefined ? undefined : pulumi.secret(h.connection.privateKey),
+            password: options.passwords?.[h.name] !== undefined ? pulumi.secret(options.passwords[h.name]) : undefined,
             proxy: h.connection.proxy ? { ...h.connection.proxy, privateKey: pulumi.secret(h.connection.proxy.privateKey) } : undefined,
           },
           become: h.become,
           driftDetection: options.driftDetection,
+          connectionSharing: options.connectionSharing,
           snaps: options.snaps[h.name].map((instance) => ({ snap: configs[instance], purge: options.purge?.[instance], mode: options.modes?.[instance] })),
         })),
     });

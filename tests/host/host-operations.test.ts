@@ -10,7 +10,7 @@ import { readdirSync } from "node:fs";
 import { desiredState, SHM_SYMLINK_MESSAGE } from "../../src/model/desired-state";
 import { BLOCK_BEGIN } from "../../src/render/apparmor-profile";
 import { hostCommand, hostProbeCommandLine, hostScript } from "../../src/render/host-command";
-import { appArmorArguments, directoryArguments, mountArguments, probeArguments, profileList } from "../../src/render/part-arguments";
+import { appArmorArguments, directoryArguments, directoryRemoveArguments, mountArguments, probeArguments, profileList } from "../../src/render/part-arguments";
 import { parseHostProbe } from "../../src/resources/host-probe";
 import { parseOperationResult } from "../../src/render/operation-result";
 import { appProfile } from "../fixtures/snapd-profiles";
@@ -585,7 +585,43 @@ describe("the host probe of several instances in one run", function () {
     }
     assert.equal(after.instances[I].parts.managed?.apparmor?.revision, 4);
     assert.equal(after.instances.shmother.parts.managed?.apparmor?.revision, 0);
-    assert.equal(host.readFile(`/var/lib/snap-shm/${I}/mount.revision`), "4\n");
+    assert.equal(host.readFile(`/var/lib/snap-shm/${I}/mount.revision`), "4\nown\n");
+    assert.equal(host.readFile("/var/lib/snap-shm/shmother/mount.revision"), null, "no revision and the default kind: no record, as before kinds were recorded");
+  });
+
+  it("leaves a part to the kind of command that applied it last, and removes it where no kind is recorded", () => {
+    const state = desiredState("shmother");
+    const run = (action: "apply" | "remove", args: Record<string, string>) => {
+      const { command: text, stdin } = hostCommand("directory", action, { ...(action === "apply" ? directoryArguments(state) : directoryRemoveArguments(state, false)), ...args }, false);
+      const result = host.sh(text, stdin);
+      assert.equal(result.status, 0, result.stderr);
+      return parseOperationResult(result.stdout.trim().split("\n").pop()!);
+    };
+    const record = "/var/lib/snap-shm/shmother/directory.revision";
+    run("apply", { via: "shared" });
+    assert.equal(host.readFile(record), "0\nshared\n");
+    // A removal by a command of the default kind, left over from a switch, leaves it alone.
+    const left = run("remove", {});
+    assert.deepEqual(left.changed, []);
+    assert.match(left.notes.join("\n"), /left in place: a command of the other kind \(via=shared\)/);
+    assert.equal(host.stat("/dev/shm/snap.shmother")?.mode, "1777");
+    // Applied by the default kind since: its record says so, and the shared command's removal is left undone.
+    run("apply", { revision: "2" });
+    assert.equal(host.readFile(record), "2\nown\n");
+    assert.match(run("remove", { via: "shared" }).notes.join("\n"), /left in place: a command of the other kind \(via=own\)/);
+    // A record an older version wrote has no kind: any removal removes.
+    host.writeFile(record, "2\n");
+    run("remove", { via: "shared" });
+    assert.equal(host.stat("/dev/shm/snap.shmother"), null);
+    assert.equal(host.readFile(record), null);
+  });
+
+  it("refuses a kind of command it does not know", () => {
+    const state = desiredState("shmother");
+    const { command: text, stdin } = hostCommand("directory", "apply", { ...directoryArguments(state), via: "carrier-pigeon" }, false);
+    const result = host.sh(text, stdin);
+    assert.equal(result.status, 1);
+    assert.equal(parseOperationResult(result.stdout.trim().split("\n").pop()!).error, 'argument via is "carrier-pigeon"; it must be own or shared');
   });
 
   it("says when it cannot read an instance, and still reports the others", () => {

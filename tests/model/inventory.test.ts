@@ -64,6 +64,19 @@ describe("the fleet inventory", () => {
     it(`refuses ${what}, naming file, line and column`, () => assert.deepEqual(problems(text), [message]));
   }
 
+  it("reads connectionSharing from defaults to host, off unless set", () => {
+    const inventory = readInventory("defaults: {connectionSharing: true}\nhosts:\n  h1: {address: a}\n  h2: {address: b, connectionSharing: false}\n", "inventory.yaml");
+    assert.deepEqual(inventory.hosts.map((h) => [h.name, h.connectionSharing]), [["h1", true], ["h2", false]]);
+    assert.equal(readInventory("hosts:\n  h1: {address: a}\n", "inventory.yaml").hosts[0].connectionSharing, false);
+  });
+
+  it("refuses connectionSharing for a host behind a proxy, at the host", () => {
+    assert.deepEqual(problems("defaults: {connectionSharing: true}\nhosts:\n  h1: {address: a}\n  h2:\n    address: b\n    proxy: {address: jump}\n"), [
+      'inventory.yaml:5:5: hosts.h2: host "h2": connectionSharing does not go through a bastion (proxy): leave connectionSharing off for a host behind one',
+    ]);
+    assert.deepEqual(problems("hosts:\n  h1: {address: a, connectionSharing: yes}\n"), ['inventory.yaml:2:39: hosts.h1.connectionSharing: must be a boolean (true or false), not "yes"']);
+  });
+
   it("lists every problem at once", () => {
     assert.equal(problems("hosts:\n  h1: {address: a, colour: red}\n  h2: {address: b, port: 0}\n").length, 2);
   });

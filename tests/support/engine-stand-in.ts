@@ -19,7 +19,8 @@
  * | preview                              | nothing remote; new resources' stdout unknown                  |
  *
  * `command:local:run` invokes (which run on every preview and update), and the commands of a
- * `command:local:Command` (same lifecycle as above), run locally with `/bin/sh -c`. State is
+ * `command:local:Command` (same lifecycle as above), run locally with `/bin/sh -c` and its
+ * `environment` added to this process's. State is
  * kept between runs; secrets in it are encrypted, as the engine's are.
  * Like `pulumi up`, after a failed operation no new operation starts unless
  * `continueOnError` is set (`pulumi up --continue-on-error`).
@@ -99,6 +100,8 @@ interface CommandInputs {
   delete?: string;
   stdin?: string;
   triggers?: unknown[];
+  /** A local command's additional environment variables. */
+  environment?: Record<string, string>;
 }
 
 
@@ -162,7 +165,7 @@ export class EngineStandIn {
           throw new Error(error);
         }
         await options.beforeOperation?.({ name, op, host: inputs.connection?.host ?? "localhost" });
-        const execution = inputs.connection ? await runRemote(name, op, inputs.connection, inputs.stdin, text) : await runLocalCommand(name, op, inputs.stdin, text);
+        const execution = inputs.connection ? await runRemote(name, op, inputs.connection, inputs.stdin, text) : await runLocalCommand(name, op, inputs.stdin, inputs.environment, text);
         executions.push(execution);
         if (execution.status !== 0) {
           stopped = true;
@@ -345,9 +348,9 @@ async function runRemote(name: string, op: Execution["op"], connection: PlainCon
 }
 
 /** Runs a local command's operation with `/bin/sh -c`, as the provider does. */
-async function runLocalCommand(name: string, op: Execution["op"], stdin: string | undefined, text: string): Promise<Execution> {
+async function runLocalCommand(name: string, op: Execution["op"], stdin: string | undefined, environment: Record<string, string> | undefined, text: string): Promise<Execution> {
   const startedAt = Date.now();
-  const result = await runLocal(text, stdin ?? "");
+  const result = await runLocal(text, stdin ?? "", environment);
   return { name, op, host: "localhost", command: text, ...result, startedAt, endedAt: Date.now() };
 }
 
@@ -364,6 +367,7 @@ function spawnCollect(file: string, args: string[], stdin: string, env: NodeJS.P
   });
 }
 
-function runLocal(command: string, stdin: string) {
-  return spawnCollect("/bin/sh", ["-c", command], stdin, process.env);
+/** `/bin/sh -c command`, in this process's environment with `environment` added (as the provider's). */
+function runLocal(command: string, stdin: string, environment: Record<string, string> = {}) {
+  return spawnCollect("/bin/sh", ["-c", command], stdin, { ...process.env, ...environment });
 }

@@ -1,0 +1,116 @@
+#!/bin/sh
+# One snap-shm operation on a host over the host's shared SSH connection (OpenSSH's
+# connection sharing), as a part's `local.Command` runs it with `connectionSharing`, from
+# the command's environment (so a command stored in the state runs anywhere):
+#
+#   sh -c "$SNAP_SHM_SHARED_SSH" shared-ssh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS REMOTE_COMMAND
+#
+# Standard input goes to REMOTE_COMMAND (the part's script, for `sh -s`). The drift probe's
+# ssh opens the host's connection and keeps it open in the background (ControlMaster,
+# ControlPersist) with its socket in ~/.snap-shm; each operation after it is one session
+# over that connection, about 10 ms where a connection of its own takes 80 to 200 ms.
+#
+# Where no connection is open (the probe did not run: drift detection off, a host taken out
+# of the program, a connection closed since), this operation connects itself and keeps its
+# connection open for the operations after it. Its credentials come in its environment,
+# never on a command line: SNAP_SHM_PRIVATE_KEY (loaded into an ssh-agent of its own, with
+# SNAP_SHM_PRIVATE_KEY_PASSWORD), SNAP_SHM_PASSWORD (answered by an askpass helper),
+# SNAP_SHM_AGENT_SOCKET (an agent to use), SNAP_SHM_KNOWN_HOST (the known_hosts line that
+# pins the host's key; without it the key is not checked, as @pulumi/command without hostKey).
+# They are read into files of a private folder, taken out of the environment before ssh
+# starts (the connection it leaves behind keeps no copy), and removed when ssh is done.
+set -u
+
+fail() {
+  printf 'snap-shm: %s\n' "$1" >&2
+  exit 255
+}
+
+[ $# -eq 6 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS REMOTE_COMMAND"
+host=$1
+port=$2
+user=$3
+per_dial_timeout=$4
+dial_attempts=$5
+remote_command=$6
+
+[ -n "${HOME-}" ] || fail "HOME is not set: the shared connections' sockets live in \$HOME/.snap-shm"
+control_dir=$HOME/.snap-shm
+# ssh expands % in ControlPath; this one's only token is its own %C.
+case $control_dir in *%*) fail "cannot keep connection sockets in $control_dir: its path holds a %" ;; esac
+
+# The sockets let whoever can open them run commands on the hosts: the folder must be this
+# user's own and closed to everyone else (the program makes it so; this only checks).
+[ -d "$control_dir" ] || (umask 077 && mkdir -p "$control_dir") || fail "cannot make $control_dir"
+{ [ -O "$control_dir" ] && [ ! -L "$control_dir" ]; } || fail "$control_dir is not a folder of this user's own"
+case $(ls -ld "$control_dir") in
+  d???------*) ;;
+  *) fail "$control_dir is open to other users: it must be mode 0700" ;;
+esac
+
+set -- -F /dev/null -o LogLevel=ERROR -o "ControlPath=$control_dir/cm-%C" -p "$port" -l "$user"
+
+# The usual case: the probe's connection is open.
+if ssh "$@" -O check -- "$host" </dev/null >/dev/null 2>&1; then
+  unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
+  exec ssh "$@" -o ControlMaster=no -o BatchMode=yes -T -- "$host" "$remote_command"
+fi
+
+work=$(umask 077 && mktemp -d "$control_dir/run.XXXXXXXX") || fail "cannot make a private folder in $control_dir"
+agent_pid=""
+clean_up() {
+  [ -z "$agent_pid" ] || kill "$agent_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap clean_up EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Connects, and stays in the background for the operations after this one.
+set -- "$@" -o ControlMaster=auto -o ControlPersist=60 -o "ConnectTimeout=$per_dial_timeout" \
+  -o "ConnectionAttempts=$dial_attempts" -o ServerAliveInterval=15
+
+if [ -n "${SNAP_SHM_KNOWN_HOST-}" ]; then
+  printf '%s\n' "$SNAP_SHM_KNOWN_HOST" >"$work/known_hosts" || fail "cannot write $work/known_hosts"
+  set -- "$@" -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$work/known_hosts" -o GlobalKnownHostsFile=/dev/null
+else
+  set -- "$@" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
+fi
+
+# asked_once NAME VALUE: VALUE in a file of the private folder, and $work/ask-NAME, an askpass
+# helper that prints it once and fails when asked again (ssh-add asks again after a wrong
+# passphrase for as long as its helper answers).
+asked_once() {
+  printf '%s\n' "$2" >"$work/$1" || fail "cannot write $work/$1"
+  printf '#!/bin/sh\nmkdir %s 2>/dev/null || exit 1\nexec cat %s\n' "'$work/asked-$1'" "'$work/$1'" >"$work/ask-$1" || fail "cannot write $work/ask-$1"
+  chmod 700 "$work/ask-$1" || fail "cannot make $work/ask-$1 executable"
+}
+
+if [ -n "${SNAP_SHM_PRIVATE_KEY-}" ]; then
+  agent_env=$(ssh-agent -s -a "$work/agent") || fail "cannot start ssh-agent"
+  agent_pid=$(printf '%s\n' "$agent_env" | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')
+  if [ -n "${SNAP_SHM_PRIVATE_KEY_PASSWORD-}" ]; then
+    asked_once passphrase "$SNAP_SHM_PRIVATE_KEY_PASSWORD"
+    added=$(printf '%s\n' "$SNAP_SHM_PRIVATE_KEY" | SSH_AUTH_SOCK=$work/agent SSH_ASKPASS=$work/ask-passphrase SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh-add -q - 2>&1) ||
+      fail "ssh-add refused the connection's private key: $added (is privateKeyPassword right?)"
+  else
+    added=$(printf '%s\n' "$SNAP_SHM_PRIVATE_KEY" | SSH_AUTH_SOCK=$work/agent ssh-add -q - 2>&1) ||
+      fail "ssh-add refused the connection's private key: $added"
+  fi
+  set -- "$@" -o "IdentityAgent=$work/agent"
+elif [ -n "${SNAP_SHM_AGENT_SOCKET-}" ]; then
+  set -- "$@" -o "IdentityAgent=$SNAP_SHM_AGENT_SOCKET"
+fi
+
+if [ -n "${SNAP_SHM_PASSWORD-}" ]; then
+  asked_once password "$SNAP_SHM_PASSWORD"
+  # As the command provider's client: password or keyboard-interactive login.
+  set -- "$@" -o BatchMode=no -o PreferredAuthentications=password,keyboard-interactive,publickey -o NumberOfPasswordPrompts=1
+  export SSH_ASKPASS="$work/ask-password" SSH_ASKPASS_REQUIRE=force DISPLAY=:0
+else
+  set -- "$@" -o BatchMode=yes
+fi
+unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
+
+ssh "$@" -T -- "$host" "$remote_command"

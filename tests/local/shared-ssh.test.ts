@@ -1,0 +1,103 @@
+/**
+ * src/local/shared-ssh.sh on its own, against a real sshd: the operation's input, output and
+ * exit status pass through, both when it opens the connection and when it finds it open; the
+ * host key is checked; a key with a passphrase is loaded, a wrong passphrase refused at once;
+ * nothing of the credentials is left behind; a socket folder open to others is refused.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { knownHostsLine } from "../../src/render/ssh-command";
+import { closeSharedConnections } from "../../src/resources/shared-connection";
+import { makeKeyPair } from "../support/ssh-keys";
+import { TestHost } from "../support/test-host";
+
+const SCRIPT = join(__dirname, "..", "..", "src", "local", "shared-ssh.sh");
+
+describe("shared-ssh.sh against a real sshd", function () {
+  this.timeout(120_000);
+  const key = makeKeyPair();
+  const locked = makeKeyPair("a passphrase");
+  let host: TestHost;
+  let port: number;
+  let hostKey: string;
+  let home: string;
+  const savedHome = process.env.HOME;
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
+    process.env.HOME = home;
+    host = await TestHost.start();
+    const ssh = await host.startSshd(`${key.publicKey}\n${locked.publicKey}`);
+    port = ssh.port;
+    hostKey = ssh.hostKey;
+  });
+  after(async () => {
+    closeSharedConnections();
+    await host?.stop();
+    process.env.HOME = savedHome;
+    rmSync(home, { recursive: true, force: true });
+  });
+  beforeEach(() => closeSharedConnections());
+
+  function run(remoteCommand: string, environment: Record<string, string>, input = "") {
+    const started = Date.now();
+    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", remoteCommand], {
+      input,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: home, ...environment },
+      timeout: 60_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
+  }
+  const pinned = () => knownHostsLine("127.0.0.1", port, hostKey);
+  const leftovers = () => readdirSync(join(home, ".snap-shm")).filter((name) => name.startsWith("run."));
+
+  it("passes shellcheck", () => {
+    const result = spawnSync("shellcheck", ["--shell=sh", SCRIPT], { encoding: "utf8" });
+    assert.equal(result.status, 0, result.stdout);
+  });
+
+  it("opens the connection, passes input, output and exit status through, and leaves it open for the next", async () => {
+    const first = run("cat; exit 3", { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned() }, "the part's script\n");
+    assert.deepEqual([first.status, first.stdout, first.stderr], [3, "the part's script\n", ""]);
+    assert.deepEqual(leftovers(), [], "its private folder is gone");
+    assert.equal(spawnSync("pgrep", ["-f", join(home, ".snap-shm", "run.")]).status, 1, "its ssh-agent is gone");
+    // No credentials this time: only the open connection can serve it.
+    const second = run("cat; exit 4", {}, "again\n");
+    assert.deepEqual([second.status, second.stdout, second.stderr], [4, "again\n", ""]);
+  });
+
+  it("refuses a host whose key is not the pinned one", async () => {
+    const other = makeKeyPair().publicKey.split(" ").slice(0, 2).join(" ");
+    const result = run("true", { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: knownHostsLine("127.0.0.1", port, other) });
+    assert.equal(result.status, 255);
+    assert.match(result.stderr, /Host key verification failed/);
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it("loads a key with its passphrase, and refuses a wrong passphrase at once", async () => {
+    const right = run("echo in", { SNAP_SHM_PRIVATE_KEY: locked.privateKey, SNAP_SHM_PRIVATE_KEY_PASSWORD: "a passphrase", SNAP_SHM_KNOWN_HOST: pinned() });
+    assert.deepEqual([right.status, right.stdout], [0, "in\n"]);
+    closeSharedConnections();
+    const wrong = run("echo in", { SNAP_SHM_PRIVATE_KEY: locked.privateKey, SNAP_SHM_PRIVATE_KEY_PASSWORD: "not it", SNAP_SHM_KNOWN_HOST: pinned() });
+    assert.equal(wrong.status, 255);
+    assert.match(wrong.stderr, /^snap-shm: ssh-add refused the connection's private key: .*\(is privateKeyPassword right\?\)$/m);
+    assert.ok(wrong.ms < 10_000, `refused in ${wrong.ms} ms`);
+    assert.deepEqual(leftovers(), []);
+  });
+
+  it("refuses a socket folder that others may open, and changes nothing", async () => {
+    const folder = join(home, ".snap-shm");
+    chmodSync(folder, 0o755);
+    try {
+      const result = run("true", { SNAP_SHM_PRIVATE_KEY: key.privateKey });
+      assert.equal(result.status, 255);
+      assert.equal(result.stderr, `snap-shm: ${folder} is open to other users: it must be mode 0700\n`);
+    } finally {
+      chmodSync(folder, 0o700);
+    }
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * `connectionSharing` in the resource graph, under mocks: the parts become `local.Command`s
+ * running src/local/shared-ssh.sh, with stable command lines and the credentials in a secret
+ * environment; the probe's ssh opens the shared connection; bad settings are refused first.
+ */
+import { strict as assert } from "node:assert";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { EMPTY_PROBE, ofType, refusedUnderMocks, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-only-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
+const PASSWORD = "correct horse battery staple";
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
+const LOCAL = "command:local:Command";
+const SNAP = "snap-shm:index:SnapSharedMemory";
+const untyped = (value: unknown) => value as never;
+const SCRIPT = readFileSync(join(__dirname, "..", "..", "src", "local", "shared-ssh.sh"), "utf8");
+
+describe("connectionSharing under mocks", function () {
+  this.timeout(60_000);
+  let home: string;
+  const savedHome = process.env.HOME;
+  before(() => {
+    home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
+    process.env.HOME = home;
+  });
+  after(() => {
+    process.env.HOME = savedHome;
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function sharedHost(connection: Record<string, unknown>, become = false) {
+    return runUnderMocks(
+      async () => {
+        const r = await import("../../src/resources");
+        const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest_foo", apps: ["app"] });
+        return new r.SnapShmHost("h", { connection: connection as never, become, connectionSharing: true, snaps: [snap] });
+      },
+      { call: () => ({ stdout: EMPTY_PROBE, stderr: "" }) },
+    );
+  }
+
+  const byName = (registrations: Registration[], name: string) => registrations.find((r) => r.name === name)!;
+
+  it("makes every part a local.Command over the shared connection, in the same order, replaced delete-first", async () => {
+    const { registrations } = await sharedHost({ host: "10.0.0.5", port: 2222, user: "ops", privateKey: KEY, hostKey: HOST_KEY, dialErrorLimit: 3 }, true);
+    assert.deepEqual(ofType(registrations, "command:remote:Command"), []);
+    const parts = ofType(registrations, LOCAL);
+    assert.deepEqual(parts.map((p) => p.name).sort(), ["h-shmtest_foo-apparmor-command", "h-shmtest_foo-directory-command", "h-shmtest_foo-mount-command", "h-shmtest_foo-self-heal-command"]);
+    const urn = (name: string) => byName(registrations, name).urn;
+    assert.deepEqual(byName(registrations, "h-shmtest_foo-mount-command").dependencies, [urn("h-shmtest_foo-apparmor-command")]);
+    for (const part of parts) {
+      const i = unsecret(part.inputs) as Record<string, string>;
+      assert.equal(part.deleteBeforeReplace, true);
+      assert.deepEqual(i.triggers, ["10.0.0.5", 2222]);
+      // The script from the environment, then the host, port, user, dial timeout, attempts and the operation.
+      assert.match(i.create, /^sh -c "\$SNAP_SHM_SHARED_SSH" shared-ssh '10\.0\.0\.5' '2222' 'ops' '15' '3' 'sudo -n sh -c : /);
+      assert.match(i.create, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''apply'\\''/);
+      assert.match(i.delete, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''remove'\\''/);
+      const text = JSON.stringify({ create: i.create, delete: i.delete, stdin: i.stdin, triggers: i.triggers });
+      assert.ok(!text.includes("test-only-not-a-real-key") && !text.includes(home), part.name);
+      assert.equal((part.inputs.environment as Record<string, unknown>)[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${part.name}: the environment is a secret`);
+      assert.deepEqual(i.environment, { SNAP_SHM_SHARED_SSH: SCRIPT, SNAP_SHM_PRIVATE_KEY: KEY, SNAP_SHM_KNOWN_HOST: `[10.0.0.5]:2222 ${HOST_KEY}` });
+    }
+  });
+
+  it("carries the script in the environment, so a stored command runs on any machine", async () => {
+    const { registrations } = await sharedHost({ host: "10.0.0.5", hostKey: HOST_KEY });
+    const environment = (unsecret(ofType(registrations, LOCAL)[0].inputs) as Record<string, Record<string, string>>).environment;
+    assert.equal(environment.SNAP_SHM_SHARED_SSH, readFileSync(join(__dirname, "..", "..", "src", "local", "shared-ssh.sh"), "utf8"));
+  });
+
+  it("gives a password and a passphrase to the script's environment, an agent socket too, and nothing when there are none", async () => {
+    const env = async (connection: Record<string, unknown>) => {
+      const { SNAP_SHM_SHARED_SSH, ...rest } = (unsecret(ofType((await sharedHost(connection)).registrations, LOCAL)[0].inputs) as Record<string, Record<string, string>>).environment;
+      assert.equal(SNAP_SHM_SHARED_SSH, SCRIPT);
+      return rest;
+    };
+    assert.deepEqual(await env({ host: "h.example", password: PASSWORD }), { SNAP_SHM_PASSWORD: PASSWORD });
+    assert.deepEqual(await env({ host: "h.example", privateKey: KEY, privateKeyPassword: PASSWORD }), { SNAP_SHM_PRIVATE_KEY: KEY, SNAP_SHM_PRIVATE_KEY_PASSWORD: PASSWORD });
+    assert.deepEqual(await env({ host: "h.example", agentSocketPath: "/run/user/1000/agent.sock" }), { SNAP_SHM_AGENT_SOCKET: "/run/user/1000/agent.sock" });
+    assert.deepEqual(await env({ host: "h.example" }), {});
+  });
+
+  it("has the probe's ssh open the shared connection and keep it open for the parts", async () => {
+    const { invokes } = await sharedHost({ host: "10.0.0.5", agentSocketPath: "/run/user/1000/agent.sock", hostKey: HOST_KEY });
+    const command = String(invokes.find((i) => i.token === "command:local:run")?.inputs.command);
+    assert.ok(command.includes(`'ControlMaster=auto' '-o' 'ControlPath=${join(home, ".snap-shm")}/cm-%C' '-o' 'ControlPersist=60'`), command);
+  });
+
+  it("leaves the probe's ssh without it when the host does not share", async () => {
+    const { invokes, registrations } = await runUnderMocks(
+      async () => {
+        const r = await import("../../src/resources");
+        const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest_foo" });
+        return new r.SnapShmHost("h", { connection: { host: "10.0.0.5", hostKey: HOST_KEY }, snaps: [snap] });
+      },
+      { call: () => ({ stdout: EMPTY_PROBE, stderr: "" }) },
+    );
+    assert.ok(!String(invokes[0].inputs.command).includes("ControlMaster"));
+    assert.equal(ofType(registrations, "command:remote:Command").length, 4);
+  });
+
+  const connection = { host: "10.0.0.5", hostKey: HOST_KEY };
+  const cases: Array<[string, (r: typeof import("../../src/resources")) => unknown, string, string[]]> = [
+    [
+      "a setting that is not true or false",
+      (r) => new r.SnapShmHost("h", { connection, connectionSharing: untyped("yes"), snaps: [] }),
+      'SnapShmHost "h" args.connectionSharing: connectionSharing must be true or false',
+      [],
+    ],
+    [
+      "a host behind a bastion",
+      (r) => new r.SnapShmFleet("f", { hosts: [{ name: "a", connection: { ...connection, proxy: { host: "bastion" } }, connectionSharing: true, snaps: [new r.SnapSharedMemory("s", { instance: "shmtest" })] }] }),
+      'SnapShmFleet "f" args.hosts[0].connection.proxy: connectionSharing does not go through a bastion (connection.proxy): leave connectionSharing off for a host behind one',
+      [SNAP],
+    ],
+    [
+      "a part behind a bastion",
+      (r) => new r.PrivateShmDirectory("d", { instance: "shmtest", connection: { ...connection, proxy: { host: "bastion" } }, connectionSharing: true }),
+      'PrivateShmDirectory "d" args.connection.proxy: connectionSharing does not go through a bastion (connection.proxy): leave connectionSharing off for a host behind one',
+      [],
+    ],
+  ];
+  for (const [what, build, message, registered] of cases) {
+    it(`refuses ${what} before anything of the host registers`, async () => assert.deepEqual(await refusedUnderMocks(build, message), registered));
+  }
+});
