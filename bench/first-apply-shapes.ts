@@ -6,10 +6,9 @@
  * snap-shm as it is and with Ansible with pipelining, each on fresh identical test hosts:
  * one host per run (the median over the hosts, the tools taking turns host by host), and all
  * the hosts in one run, one operation at a time (stand-in parallelism 1, Ansible forks 1).
- * A second shape goes further: one command per host, both snaps in one session. A third keeps
- * one command per part, each a `local.Command` running OpenSSH's client over the probe's own
- * connection, which stays open for them (OpenSSH's connection sharing: ControlMaster,
- * ControlPersist): one connection per host, a session per part.
+ * A second shape goes further: one command per host, both snaps in one session. snap-shm
+ * with `connectionSharing` (one command per part, each over the probe's one connection per
+ * host) runs beside them.
  *
  *   npm run build && npx tsc -p bench/tsconfig.json && node bench/dist/bench/first-apply-shapes.js [HOSTS]
  *
@@ -19,16 +18,13 @@
  * that shape would parse less shell. Needs root and Debian's ansible-core. Prints a Markdown
  * table.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { local, remote } from "@pulumi/command";
+import { remote } from "@pulumi/command";
 import { desiredState } from "../src/model/desired-state";
-import { HostArguments, hostCommandLine, HostPart, hostProbeCommandLine, hostScript, shellQuote } from "../src/render/host-command";
-import { parseHostProbe } from "../src/render/host-probe";
-import { sshArguments, SshTarget } from "../src/render/ssh-command";
+import { HostArguments, hostCommandLine, HostPart, hostScript } from "../src/render/host-command";
 import {
   appArmorArguments,
   directoryApplyArguments,
@@ -38,8 +34,8 @@ import {
   selfHealArguments,
 } from "../src/render/part-arguments";
 import { PlainConnection, probeHost } from "../src/resources/host-probe";
-import { probeTarget } from "../src/resources/probe-target";
 import { stopProbeCredentials } from "../src/resources/probe-credentials";
+import { closeSharedConnections } from "../src/resources/shared-connection";
 import { EngineStandIn } from "../tests/support/engine-stand-in";
 import { makeKeyPair } from "../tests/support/ssh-keys";
 import { AnsibleWorkspace } from "./ansible-runner";
@@ -52,13 +48,13 @@ import { median } from "./stats";
 
 type Shape =
   | "snap-shm (one command per part)"
-  | "one command per part, one shared connection (study)"
+  | "snap-shm with connectionSharing"
   | "one command per snap (study)"
   | "one command per host (study)"
   | "Ansible with pipelining";
 const SHAPES: Shape[] = [
   "snap-shm (one command per part)",
-  "one command per part, one shared connection (study)",
+  "snap-shm with connectionSharing",
   "one command per snap (study)",
   "one command per host (study)",
   "Ansible with pipelining",
@@ -114,57 +110,9 @@ function studyProgram(hosts: BenchHost[], privateKey: string, perHost: boolean):
   };
 }
 
-/**
- * OpenSSH's connection sharing for one host: the first ssh (the probe) connects and stays in
- * the background as the master; every later ssh with the same path runs its session over
- * that connection, or connects itself (and becomes the master) when there is none.
- */
-function sharingOptions(controlPath: string): string[] {
-  return ["-o", "ControlMaster=auto", "-o", `ControlPath=${controlPath}`, "-o", "ControlPersist=60"];
-}
-
 /** A bench host's connection as snap-shm's resources get it: root with the key, its host key pinned. */
 function benchConnection(h: BenchHost, privateKey: string): PlainConnection {
   return { host: "127.0.0.1", port: h.port, user: "root", privateKey, hostKey: h.hostKey, dialErrorLimit: 2 };
-}
-
-/**
- * The shared-connection study's program: per host the probe, its ssh the connection's
- * master, then each part a `local.Command` whose ssh runs the part's command line over it,
- * each snap's parts one after another (as snap-shm's), the snaps side by side.
- */
-function sharedConnectionProgram(hosts: BenchHost[], privateKey: string, controlDir: string): () => pulumi.Output<string[]> {
-  return () => {
-    const results: pulumi.Output<string>[] = [];
-    for (const h of hosts) {
-      const host = new pulumi.ComponentResource("bench:study:Host", h.name, {}, {});
-      const sharing = sharingOptions(join(controlDir, h.name));
-      // The probe's own OpenSSH target: its agent, pinned host key, key exchanges and relay.
-      const target = pulumi.output(probeTarget(benchConnection(h, privateKey)));
-      const ssh = (t: SshTarget, remoteCommand: string) => ["ssh", ...sharing, ...sshArguments(t, remoteCommand)].map(shellQuote).join(" ");
-      const probeCommand = target.apply((t) => ssh(t, hostProbeCommandLine(probeInstances(), false)));
-      const probe = local.runOutput({ command: probeCommand, stdin: hostScript("host"), logging: "none" }, { parent: host }).apply((run) => parseHostProbe(run.stdout, run.stderr));
-      for (const snap of BENCH_SNAPS) {
-        let previous: local.Command | undefined;
-        for (const [part, args] of snapParts(snap)) {
-          // After the probe, whose connection the session goes over.
-          const create = pulumi.all([target, probe]).apply(([t]) => ssh(t, hostCommandLine(part, "apply", args, false)));
-          previous = new local.Command(
-            `${h.name}-${snap.instance}-${part}`,
-            { create, stdin: hostScript(part), addPreviousOutputInEnv: false, logging: "none" },
-            { parent: host, dependsOn: previous === undefined ? [] : [previous] },
-          );
-          results.push(previous.stdout);
-        }
-      }
-    }
-    return pulumi.all(results);
-  };
-}
-
-/** Ends the shared connections' masters (ssh -O exit), so none outlives the study. */
-function closeSharedConnections(controlDir: string, hosts: BenchHost[]): void {
-  for (const h of hosts) spawnSync("ssh", ["-o", `ControlPath=${join(controlDir, h.name)}`, "-O", "exit", "unused"], { stdio: "ignore" });
 }
 
 interface Measured {
@@ -179,8 +127,9 @@ async function main(): Promise<void> {
   const key = makeKeyPair();
   const workspace = new AnsibleWorkspace(key.privateKey);
   const groups = new Map<string, BenchHost[]>();
-  // Short: a control socket's path must fit a socket address (108 bytes).
-  const controlDir = mkdtempSync(join(tmpdir(), "ssh-mux-"));
+  // The shared connections' sockets go to a home folder of the study's own.
+  const home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
+  process.env.HOME = home;
   try {
     for (const shape of SHAPES) {
       for (const run of ["single", "fleet"]) groups.set(`${shape}/${run}`, await startHosts(`${SHAPES.indexOf(shape)}${run[0]}-h`, hostsPerShape, key.publicKey));
@@ -192,15 +141,12 @@ async function main(): Promise<void> {
         return run.wallMs;
       }
       if (shape === "snap-shm (one command per part)") return (await upOnce(new EngineStandIn(), hosts, key.privateKey, parallel)).wallMs;
+      if (shape === "snap-shm with connectionSharing") return (await upOnce(new EngineStandIn(), hosts, key.privateKey, parallel, { connectionSharing: true })).wallMs;
       await stopProbeCredentials();
       const started = process.hrtime.bigint();
-      const program =
-        shape === "one command per part, one shared connection (study)"
-          ? sharedConnectionProgram(hosts, key.privateKey, controlDir)
-          : studyProgram(hosts, key.privateKey, shape === "one command per host (study)");
+      const program = studyProgram(hosts, key.privateKey, shape === "one command per host (study)");
       const report = await new EngineStandIn().up(program, parallel === undefined ? {} : { parallel });
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      closeSharedConnections(controlDir, hosts);
       if (report.errors.length > 0 || report.failures.length > 0) throw new Error(`study up failed: ${[...report.errors, ...report.failures].join("\n")}`);
       return wallMs;
     };
@@ -246,10 +192,10 @@ async function main(): Promise<void> {
     }
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {
-    closeSharedConnections(controlDir, [...groups.values()].flat());
+    closeSharedConnections();
     await stopHosts([...groups.values()].flat());
     await stopProbeCredentials();
-    rmSync(controlDir, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
     workspace.remove();
   }
 }

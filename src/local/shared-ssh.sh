@@ -3,11 +3,12 @@
 # connection sharing), as a part's `local.Command` runs it with `connectionSharing`, from
 # the command's environment (so a command stored in the state runs anywhere):
 #
-#   sh -c "$SNAP_SHM_SHARED_SSH" shared-ssh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS REMOTE_COMMAND
+#   sh -c "$SNAP_SHM_SHARED_SSH" shared-ssh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET REMOTE_COMMAND
 #
 # Standard input goes to REMOTE_COMMAND (the part's script, for `sh -s`). The drift probe's
 # ssh opens the host's connection and keeps it open in the background (ControlMaster,
-# ControlPersist) with its socket in ~/.snap-shm; each operation after it is one session
+# ControlPersist) with its socket in ~/.snap-shm (SOCKET, a name the program derives from
+# the host, port and user, as the probe names it); each operation after it is one session
 # over that connection, about 10 ms where a connection of its own takes 80 to 200 ms.
 #
 # Where no connection is open (the probe did not run: drift detection off, a host taken out
@@ -26,35 +27,40 @@ fail() {
   exit 255
 }
 
-[ $# -eq 6 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS REMOTE_COMMAND"
+[ $# -eq 7 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET REMOTE_COMMAND"
 host=$1
 port=$2
 user=$3
 per_dial_timeout=$4
 dial_attempts=$5
-remote_command=$6
+socket_name=$6
+remote_command=$7
+case $socket_name in cm-*) ;; *) fail "invalid socket name \"$socket_name\"" ;; esac
+case ${socket_name#cm-} in '' | *[!0-9a-f]*) fail "invalid socket name \"$socket_name\"" ;; esac
 
 [ -n "${HOME-}" ] || fail "HOME is not set: the shared connections' sockets live in \$HOME/.snap-shm"
 control_dir=$HOME/.snap-shm
-# ssh expands % in ControlPath; this one's only token is its own %C.
+# ssh expands % in ControlPath: this one has none to expand.
 case $control_dir in *%*) fail "cannot keep connection sockets in $control_dir: its path holds a %" ;; esac
+socket=$control_dir/$socket_name
 
 # The sockets let whoever can open them run commands on the hosts: the folder must be this
-# user's own and closed to everyone else (the program makes it so; this only checks).
+# user's own and closed to everyone else. The program checks it on every run before the
+# probe opens the connection; only this user can change it since.
+{ [ ! -e "$control_dir" ] || { [ -O "$control_dir" ] && [ ! -L "$control_dir" ]; }; } || fail "$control_dir is not a folder of this user's own"
+
+# The usual case: the probe's connection is open (no process spent finding out).
+if [ -S "$socket" ]; then
+  unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
+  exec ssh -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=no -o BatchMode=yes -p "$port" -l "$user" -T -- "$host" "$remote_command"
+fi
+
+# None open: this operation opens it, in a folder made and checked as the program does.
 [ -d "$control_dir" ] || (umask 077 && mkdir -p "$control_dir") || fail "cannot make $control_dir"
-{ [ -O "$control_dir" ] && [ ! -L "$control_dir" ]; } || fail "$control_dir is not a folder of this user's own"
 case $(ls -ld "$control_dir") in
   d???------*) ;;
   *) fail "$control_dir is open to other users: it must be mode 0700" ;;
 esac
-
-set -- -F /dev/null -o LogLevel=ERROR -o "ControlPath=$control_dir/cm-%C" -p "$port" -l "$user"
-
-# The usual case: the probe's connection is open.
-if ssh "$@" -O check -- "$host" </dev/null >/dev/null 2>&1; then
-  unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
-  exec ssh "$@" -o ControlMaster=no -o BatchMode=yes -T -- "$host" "$remote_command"
-fi
 
 work=$(umask 077 && mktemp -d "$control_dir/run.XXXXXXXX") || fail "cannot make a private folder in $control_dir"
 agent_pid=""
@@ -68,8 +74,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Connects, and stays in the background for the operations after this one.
-set -- "$@" -o ControlMaster=auto -o ControlPersist=60 -o "ConnectTimeout=$per_dial_timeout" \
-  -o "ConnectionAttempts=$dial_attempts" -o ServerAliveInterval=15
+set -- -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=auto -o ControlPersist=60 \
+  -o "ConnectTimeout=$per_dial_timeout" -o "ConnectionAttempts=$dial_attempts" -o ServerAliveInterval=15 -p "$port" -l "$user"
 
 if [ -n "${SNAP_SHM_KNOWN_HOST-}" ]; then
   printf '%s\n' "$SNAP_SHM_KNOWN_HOST" >"$work/known_hosts" || fail "cannot write $work/known_hosts"

@@ -4,6 +4,7 @@
  * never enter a command line: a key is reached through an agent socket or a key file path,
  * a password through an askpass program.
  */
+import { createHash } from "node:crypto";
 import { shellQuote } from "./host-command";
 
 export interface SshTarget {
@@ -37,8 +38,9 @@ export interface SshTarget {
   /** A bastion to go through. */
   proxy?: SshTarget;
   /**
-   * Where the host's shared connection's socket is (`…/cm-%C`): this ssh uses the connection
-   * open there, or opens it and keeps it open in the background for the parts after it.
+   * Where the host's shared connection's socket is (see `sharedSocketName`): this ssh uses
+   * the connection open there, or opens it and keeps it open in the background for the
+   * parts after it.
    */
   controlPath?: string;
 }
@@ -72,8 +74,7 @@ function hopOptions(target: SshTarget): string[] {
   const attempts = dialAttempts(target.dialErrorLimit);
   const options = ["-F", "/dev/null", "-o", "LogLevel=ERROR"];
   if (target.controlPath) {
-    // Only %C is ssh's to expand: the host, port and user (and this machine) as a hash.
-    options.push("-o", "ControlMaster=auto", "-o", `ControlPath=${target.controlPath}`, "-o", `ControlPersist=${SHARED_CONNECTION_PERSIST_SECONDS}`);
+    options.push("-o", "ControlMaster=auto", "-o", `ControlPath=${literal(target.controlPath)}`, "-o", `ControlPersist=${SHARED_CONNECTION_PERSIST_SECONDS}`);
   }
   if (target.relay && !target.proxy) {
     // ssh's ConnectTimeout and ConnectionAttempts do not apply through a ProxyCommand: the relay does both.
@@ -138,6 +139,16 @@ export interface SharedSshTarget {
   dialErrorLimit?: number;
 }
 
+/**
+ * The name of a host's shared connection's socket in the sockets' folder: a hash of the
+ * user, host and port (a host name can be too long for a socket's path), the same for the
+ * probe that opens the connection and the parts that use it. Given to the parts' script,
+ * which can then look for the socket without starting a process.
+ */
+export function sharedSocketName(host: string, port: number, user: string): string {
+  return `cm-${createHash("sha256").update(`${user}@${host}:${port}`).digest("hex").slice(0, 24)}`;
+}
+
 /** The environment variable that carries src/local/shared-ssh.sh to a part's local command. */
 export const SHARED_SSH_VARIABLE = "SNAP_SHM_SHARED_SSH";
 
@@ -147,6 +158,7 @@ export const SHARED_SSH_VARIABLE = "SNAP_SHM_SHARED_SSH";
  * run for the same settings: no path of a run, no secret.
  */
 export function sharedSshCommandLine(target: SharedSshTarget, remoteCommand: string): string {
-  const words = [target.host, String(target.port ?? 22), target.user ?? "root", String(target.perDialTimeout ?? 15), String(dialAttempts(target.dialErrorLimit)), remoteCommand];
+  const [host, port, user] = [target.host, target.port ?? 22, target.user ?? "root"];
+  const words = [host, String(port), user, String(target.perDialTimeout ?? 15), String(dialAttempts(target.dialErrorLimit)), sharedSocketName(host, port, user), remoteCommand];
   return `sh -c "$${SHARED_SSH_VARIABLE}" shared-ssh ${words.map(shellQuote).join(" ")}`;
 }

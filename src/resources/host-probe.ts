@@ -46,7 +46,7 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   let target: SshTarget;
   try {
     target = await probeTarget(connection);
-    if (connectionSharing) target.controlPath = sharedControlPath();
+    if (connectionSharing) target.controlPath = sharedControlPath(target.host, target.port, target.user);
   } catch (error) {
     return probeNotRun((error as Error).message);
   }

@@ -8,7 +8,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { knownHostsLine, SHARED_SSH_VARIABLE } from "../render/ssh-command";
+import { knownHostsLine, SHARED_SSH_VARIABLE, sharedSocketName } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 
 /** The script, shipped with the package. */
@@ -38,9 +38,9 @@ export function sharedConnectionFolder(): string {
   return folder;
 }
 
-/** The path of a host's shared connection's socket, for ssh's ControlPath (`%C` is ssh's hash of host, port and user). */
-export function sharedControlPath(): string {
-  return join(sharedConnectionFolder(), "cm-%C");
+/** The path of a host's shared connection's socket, for ssh's ControlPath. */
+export function sharedControlPath(host: string, port: number | undefined, user: string | undefined): string {
+  return join(sharedConnectionFolder(), sharedSocketName(host, port ?? 22, user ?? "root"));
 }
 
 /**

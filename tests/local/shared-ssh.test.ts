@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { knownHostsLine } from "../../src/render/ssh-command";
+import { knownHostsLine, sharedSocketName } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
 import { makeKeyPair } from "../support/ssh-keys";
 import { TestHost } from "../support/test-host";
@@ -44,7 +44,7 @@ describe("shared-ssh.sh against a real sshd", function () {
 
   function run(remoteCommand: string, environment: Record<string, string>, input = "") {
     const started = Date.now();
-    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", remoteCommand], {
+    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", sharedSocketName("127.0.0.1", port, "root"), remoteCommand], {
       input,
       encoding: "utf8",
       env: { PATH: process.env.PATH, HOME: home, ...environment },
@@ -87,6 +87,11 @@ describe("shared-ssh.sh against a real sshd", function () {
     assert.match(wrong.stderr, /^snap-shm: ssh-add refused the connection's private key: .*\(is privateKeyPassword right\?\)$/m);
     assert.ok(wrong.ms < 10_000, `refused in ${wrong.ms} ms`);
     assert.deepEqual(leftovers(), []);
+  });
+
+  it("refuses a socket name it did not make", () => {
+    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", "cm-../../x", "true"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: home } });
+    assert.deepEqual([result.status, result.stderr], [255, 'snap-shm: invalid socket name "cm-../../x"\n']);
   });
 
   it("refuses a socket folder that others may open, and changes nothing", async () => {

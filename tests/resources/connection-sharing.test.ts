@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sharedSocketName } from "../../src/render/ssh-command";
 import { EMPTY_PROBE, ofType, refusedUnderMocks, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-only-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -55,7 +56,7 @@ describe("connectionSharing under mocks", function () {
       assert.equal(part.deleteBeforeReplace, true);
       assert.deepEqual(i.triggers, ["10.0.0.5", 2222]);
       // The script from the environment, then the host, port, user, dial timeout, attempts and the operation.
-      assert.match(i.create, /^sh -c "\$SNAP_SHM_SHARED_SSH" shared-ssh '10\.0\.0\.5' '2222' 'ops' '15' '3' 'sudo -n sh -c : /);
+      assert.match(i.create, /^sh -c "\$SNAP_SHM_SHARED_SSH" shared-ssh '10\.0\.0\.5' '2222' 'ops' '15' '3' 'cm-[0-9a-f]{24}' 'sudo -n sh -c : /);
       assert.match(i.create, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''apply'\\''/);
       assert.match(i.delete, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''remove'\\''/);
       const text = JSON.stringify({ create: i.create, delete: i.delete, stdin: i.stdin, triggers: i.triggers });
@@ -84,9 +85,12 @@ describe("connectionSharing under mocks", function () {
   });
 
   it("has the probe's ssh open the shared connection and keep it open for the parts", async () => {
-    const { invokes } = await sharedHost({ host: "10.0.0.5", agentSocketPath: "/run/user/1000/agent.sock", hostKey: HOST_KEY });
+    const { invokes, registrations } = await sharedHost({ host: "10.0.0.5", agentSocketPath: "/run/user/1000/agent.sock", hostKey: HOST_KEY });
     const command = String(invokes.find((i) => i.token === "command:local:run")?.inputs.command);
-    assert.ok(command.includes(`'ControlMaster=auto' '-o' 'ControlPath=${join(home, ".snap-shm")}/cm-%C' '-o' 'ControlPersist=60'`), command);
+    // The socket the parts look for, named after user, host and port.
+    const socket = sharedSocketName("10.0.0.5", 22, "root");
+    assert.ok(String((unsecret(ofType(registrations, LOCAL)[0].inputs) as Record<string, unknown>).create).includes(` '${socket}' `));
+    assert.ok(command.includes(`'ControlMaster=auto' '-o' 'ControlPath=${join(home, ".snap-shm", socket)}' '-o' 'ControlPersist=60'`), command);
   });
 
   it("leaves the probe's ssh without it when the host does not share", async () => {
