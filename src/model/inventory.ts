@@ -126,7 +126,7 @@ export function readInventory(text: string, file: string): Inventory {
   if (!validate(data)) {
     throw new InventoryError(file, (validate.errors ?? []).map((error) => schemaProblem(error, data, locate, locateKey)));
   }
-  const problems: InventoryProblem[] = [];
+  const problems: InventoryProblem[] = hostNamesReadOtherwise(doc, data as Json, at);
   const hosts = resolveHosts(data as Json, locate, problems);
   // An inventory without hosts (empty, or only comments) is a mistake, not a fleet of none:
   // check would call it in sync, and the Pulumi program would remove every host's set-up.
@@ -135,6 +135,28 @@ export function readInventory(text: string, file: string): Inventory {
   }
   if (problems.length > 0) throw new InventoryError(file, problems);
   return { file, hosts, rollout: ((data as Json).rollout ?? {}) as InventoryRollout };
+}
+
+/**
+ * Host names YAML reads as something else than they are written: a plain `01` is the number
+ * 1, and the host would be named "1" (`0x1F` 31, `1e3` 1000). Each is refused where it is
+ * written, to be quoted; a plain `7` is read as written and passes.
+ */
+function hostNamesReadOtherwise(doc: Document.Parsed, data: Json, at: (offset: number) => { line: number; col: number }): InventoryProblem[] {
+  const lists = [["hosts"], ...Object.keys((data.groups ?? {}) as Json).map((group) => ["groups", group, "hosts"])];
+  const problems: InventoryProblem[] = [];
+  for (const path of lists) {
+    for (const item of mappingAt(doc, path)?.items ?? []) {
+      const key = item.key;
+      if (!isScalar(key) || typeof key.value === "string" || key.source === undefined || String(key.value) === key.source) continue;
+      problems.push({
+        ...positionOf(at(key.range?.[0] ?? 0)),
+        path: dotted([...path, String(key.value)]),
+        message: `host name ${key.source} is read by YAML as ${String(key.value)}: quote it ("${key.source}") to keep the name as written`,
+      });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -230,12 +252,21 @@ function keyPosition(doc: Document.Parsed, parent: (string | number)[], key: str
   return nodePosition(doc, parent, at);
 }
 
-function pathOf(instancePath: string): (string | number)[] {
+/**
+ * A JSON Pointer as path steps: an index where the data there is a list, a key otherwise (a
+ * host named "01" stays "01").
+ */
+function pathOf(instancePath: string, data: unknown): (string | number)[] {
+  let at = data;
   return instancePath
     .split("/")
     .slice(1)
     .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+    .map((part) => {
+      const step = Array.isArray(at) && /^\d+$/.test(part) ? Number(part) : part;
+      at = at !== null && typeof at === "object" ? (at as Record<string | number, unknown>)[step] : undefined;
+      return step;
+    });
 }
 
 function dotted(path: (string | number)[]): string {
@@ -276,7 +307,7 @@ function schemaProblem(
   locate: Locate,
   locateKey: (parent: (string | number)[], key: string) => { line: number; column: number },
 ): InventoryProblem {
-  const path = pathOf(error.instancePath);
+  const path = pathOf(error.instancePath, data);
   const where = dotted(path);
   const not = `, not ${shown(path, valueAt(data, path))}`;
   switch (error.keyword) {
@@ -321,13 +352,19 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
   // Each setting is checked where it is written, once, however many hosts inherit it.
   checkSettings(defaults, ["defaults"], false, fail);
   const entries: Array<{ name: string; group?: string; host: Json; groupSettings: Json; path: (string | number)[] }> = [];
-  for (const [group, body] of Object.entries((data.groups ?? {}) as Record<string, Json>)) {
+  // In the order they are written: JavaScript puts keys like "7" before all others.
+  const written = (parent: string[], mapping: unknown): Array<[string, Json]> =>
+    Object.entries((mapping ?? {}) as Record<string, Json>)
+      .map((entry) => ({ entry, at: locate([...parent, entry[0]]) }))
+      .sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column)
+      .map(({ entry }) => entry);
+  for (const [group, body] of written(["groups"], data.groups)) {
     checkSettings(body, ["groups", group], false, fail);
-    for (const [name, host] of Object.entries((body.hosts ?? {}) as Record<string, Json>)) {
+    for (const [name, host] of written(["groups", group, "hosts"], body.hosts)) {
       entries.push({ name, group, host, groupSettings: body, path: ["groups", group, "hosts", name] });
     }
   }
-  for (const [name, host] of Object.entries((data.hosts ?? {}) as Record<string, Json>)) {
+  for (const [name, host] of written(["hosts"], data.hosts)) {
     entries.push({ name, host, groupSettings: {}, path: ["hosts", name] });
   }
   const seen = new Map<string, string>();

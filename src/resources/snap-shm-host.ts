@@ -53,10 +53,11 @@ export interface SnapShmHostArgs {
    * program) opens it itself, with the credentials it gets in its environment (a secret).
    * Not through a bastion (`connection.proxy`).
    *
-   * Set it when a host is added. Switching it for a host already applied changes the type of
-   * its parts' commands: the engine applies the new commands and then removes the old ones,
-   * running their remove operations; see the README's "Connection sharing" for the way to
-   * switch. Default false.
+   * Switching it for a host already applied changes the type of its parts' commands: the
+   * engine applies the new commands and then deletes the old ones, whose removals leave the
+   * parts in place (the host records which kind of command applied each part last). Commands
+   * stored by an earlier snap-shm lack that check: run `pulumi up` once after upgrading,
+   * before switching. Default false.
    */
   connectionSharing?: boolean;
 }

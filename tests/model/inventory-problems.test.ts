@@ -15,6 +15,21 @@ function aliasBomb(parent = "", indent = ""): string {
 }
 
 describe("inventory problems", () => {
+  describe("in host names", () => {
+    it("places a problem under a host named like a number at the host, with its name as written", () => {
+      assert.deepEqual(problems("hosts:\n  '01': {address: a, port: 0}\n"), ["inv.yaml:2:28: hosts.01.port: must be at least 1, not 0"]);
+    });
+
+    it("refuses a host name YAML would read as another (01 as 1), asking for quotes", () => {
+      assert.deepEqual(problems("hosts:\n  h1: {address: a}\n  01: {address: b}\ngroups:\n  g:\n    hosts:\n      0x1F: {address: c}\n"), [
+        'inv.yaml:3:3: hosts.1: host name 01 is read by YAML as 1: quote it ("01") to keep the name as written',
+        'inv.yaml:7:7: groups.g.hosts.31: host name 0x1F is read by YAML as 31: quote it ("0x1F") to keep the name as written',
+      ]);
+      // Kept in the order written (the rollout's order), where JavaScript would put "7" first.
+      assert.deepEqual(readInventory("hosts:\n  '01': {address: b}\n  7: {address: c}\n", "inv.yaml").hosts.map((h) => h.name), ["01", "7"]);
+    });
+  });
+
   describe("in aliases", () => {
     it("refuses an alias bomb at the alias the expansion stopped at, with the rule", () => {
       // a2's ninth alias of a1 is where the yaml library's limit is reached.
