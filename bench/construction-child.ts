@@ -24,6 +24,10 @@
  * - snap-shm-no-drift: snap-shm with `driftDetection: false` (no probe, every revision and
  *   mode known when the program starts): what the drift probe and what follows from it
  *   cost, for the breakdown.
+ * - snap-shm-sharing: snap-shm with `connectionSharing: true` (each part a `local.Command`
+ *   with the shared connection's script and the credentials in its environment); measured by
+ *   hand (`node bench/dist/bench/construction-child.js snap-shm-sharing HOSTS`), not in the
+ *   section.
  *
  * All get the same mock answers (a resource's state is its inputs plus a result line), and
  * all give every host its own address and pinned host key and the same secret key.
@@ -176,6 +180,7 @@ async function main(): Promise<void> {
         connection: { ...c, privateKey: pulumi.secret(c.privateKey) },
         snaps: configs,
         ...(mode === "snap-shm-no-drift" ? { driftDetection: false } : {}),
+        ...(mode === "snap-shm-sharing" ? { connectionSharing: true } : {}),
       })),
     });
     top = fleet.summary;

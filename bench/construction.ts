@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { median } from "./stats";
 
 /** What a construction child builds (construction-child.ts says how). */
-export const IMPLS = ["snap-shm", "baseline", "tree", "tree-without-parts", "snap-shm-no-drift"] as const;
+export const IMPLS = ["snap-shm", "baseline", "tree", "tree-without-parts", "snap-shm-no-drift", "snap-shm-sharing"] as const;
 export type Impl = (typeof IMPLS)[number];
 
 /** The largest fleet the component tree alone is measured for (it would add minutes at 5,000 hosts). */

@@ -84,11 +84,17 @@ export function hostScript(part: HostScript): string {
   return script;
 }
 
-/** The files as they are sent: blank lines and comment lines left out, shellcheck directives kept. */
+/** The files as they are sent. */
 function sentText(files: string[]): string {
-  return files
-    .map((file) => readFileSync(join(HOST_SCRIPT_DIR, file), "utf8"))
-    .join("\n")
+  return scriptAsSent(files.map((file) => readFileSync(join(HOST_SCRIPT_DIR, file), "utf8")).join("\n"));
+}
+
+/**
+ * A shell script as it is sent and stored: blank lines and comment lines left out (they are
+ * in the files), shellcheck directives kept.
+ */
+export function scriptAsSent(text: string): string {
+  return text
     .split("\n")
     .filter((line) => line.trim() !== "" && (!/^\s*#/.test(line) || /^\s*# shellcheck /.test(line)))
     .join("\n")

@@ -111,27 +111,28 @@ export function partCommand(name: string, args: PartCommandArgs, opts: pulumi.Cu
   // The kind of command goes on the host with the part (see lib.sh's record): the removal of
   // a command of the other kind, left over from a switch, then leaves the part alone.
   const via: HostArguments = args.connectionSharing ? { via: "shared" } : {};
-  const applyLine = combine([args.apply, args.revision], (apply: HostArguments, revision: number | undefined) =>
-    hostCommandLine(args.part, "apply", { ...apply, ...(revision === undefined ? {} : { revision: String(revision) }), ...via }, args.become),
+  // What runs the remote command line: the provider itself, or the shared connection's ssh.
+  const run: pulumi.Input<(line: string) => string> = args.connectionSharing ? overSharedConnection(args.connection) : (line: string) => line;
+  const create = combine([args.apply, args.revision, run], (apply: HostArguments, revision: number | undefined, wrap: (line: string) => string) =>
+    wrap(hostCommandLine(args.part, "apply", { ...apply, ...(revision === undefined ? {} : { revision: String(revision) }), ...via }, args.become)),
   );
-  const removeLine = args.remove === undefined ? undefined : combine([args.remove], (remove: HostArguments) => hostCommandLine(args.part, "remove", { ...remove, ...via }, args.become));
-  const common = { stdin: hostScript(args.part), triggers: hostIdentity(args.connection), addPreviousOutputInEnv: false };
+  const remove =
+    args.remove === undefined
+      ? undefined
+      : combine([args.remove, run], (remove: HostArguments, wrap: (line: string) => string) => wrap(hostCommandLine(args.part, "remove", { ...remove, ...via }, args.become)));
+  const common = { create, delete: remove, stdin: hostScript(args.part), triggers: hostIdentity(args.connection), addPreviousOutputInEnv: false };
   const options = { ...opts, deleteBeforeReplace: true };
   const command = args.connectionSharing
-    ? new local.Command(
-        name,
-        { ...common, create: overSharedConnection(args.connection, applyLine), delete: removeLine && overSharedConnection(args.connection, removeLine), environment: sharedSshEnvironment(args.connection) },
-        options,
-      )
-    : new remote.Command(name, { ...common, connection: args.connection, create: applyLine, delete: removeLine }, options);
+    ? new local.Command(name, { ...common, environment: sharedSshEnvironment(args.connection) }, options)
+    : new remote.Command(name, { ...common, connection: args.connection }, options);
   return { command, result: command.stdout.apply(parseOperationResult) };
 }
 
-/** The local command line running `remoteCommand` on the host over its shared connection. */
-function overSharedConnection(connection: HostConnectionArgs, remoteCommand: pulumi.Input<string>): pulumi.Input<string> {
+/** What turns a remote command line into the local one that runs it over the host's shared connection. */
+function overSharedConnection(connection: HostConnectionArgs): pulumi.Input<(line: string) => string> {
   return combine(
-    [connection.host, connection.port, connection.user, connection.perDialTimeout, connection.dialErrorLimit, remoteCommand],
-    (host: string, port: number | undefined, user: string | undefined, perDialTimeout: number | undefined, dialErrorLimit: number | undefined, line: string) =>
+    [connection.host, connection.port, connection.user, connection.perDialTimeout, connection.dialErrorLimit],
+    (host: string, port: number | undefined, user: string | undefined, perDialTimeout: number | undefined, dialErrorLimit: number | undefined) => (line: string) =>
       sharedSshCommandLine({ host, port, user, perDialTimeout, dialErrorLimit }, line),
   );
 }

@@ -8,6 +8,7 @@ import { lstatSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { scriptAsSent } from "../render/host-command";
 import { knownHostsLine, SHARED_SSH_VARIABLE, sharedSocketName } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 
@@ -51,9 +52,21 @@ export function sharedControlPath(host: string, port: number | undefined, user: 
  * and the host key's line.
  */
 export function sharedSshEnvironment(connection: HostConnectionArgs): pulumi.Output<Record<string, string>> {
-  const environment = pulumi.output(connection).apply((c) => {
+  // Every part of a host is given the same connection: one environment serves them all.
+  let environment = environments.get(connection);
+  if (environment === undefined) {
+    environment = pulumi.secret(environmentOf(connection));
+    environments.set(connection, environment);
+  }
+  return environment;
+}
+
+const environments = new WeakMap<HostConnectionArgs, pulumi.Output<Record<string, string>>>();
+
+function environmentOf(connection: HostConnectionArgs): pulumi.Output<Record<string, string>> {
+  return pulumi.output(connection).apply((c) => {
     const values: Record<string, string | undefined> = {
-      [SHARED_SSH_VARIABLE]: (sharedSshText ??= readFileSync(SHARED_SSH, "utf8")),
+      [SHARED_SSH_VARIABLE]: (sharedSshText ??= scriptAsSent(readFileSync(SHARED_SSH, "utf8"))),
       SNAP_SHM_PRIVATE_KEY: c.privateKey,
       SNAP_SHM_PRIVATE_KEY_PASSWORD: c.privateKeyPassword,
       SNAP_SHM_PASSWORD: c.password,
@@ -62,7 +75,6 @@ export function sharedSshEnvironment(connection: HostConnectionArgs): pulumi.Out
     };
     return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""));
   });
-  return pulumi.secret(environment);
 }
 
 /**

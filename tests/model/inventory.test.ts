@@ -23,6 +23,7 @@ describe("the fleet inventory", () => {
     });
     assert.equal(inventory.hosts[0].connection.dialErrorLimit, 3);
     assert.equal(inventory.hosts[0].driftDetection, true);
+    assert.deepEqual(inventory.hosts.map((h) => h.connectionSharing), [true, true, false]);
     assert.equal(inventory.hosts[0].snaps[1].mode, "native");
     assert.deepEqual(inventory.rollout, { batchSize: 1, failureBudget: 1 });
   });

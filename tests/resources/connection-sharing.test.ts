@@ -7,6 +7,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { scriptAsSent } from "../../src/render/host-command";
 import { sharedSocketName } from "../../src/render/ssh-command";
 import { EMPTY_PROBE, ofType, refusedUnderMocks, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
 
@@ -16,7 +17,7 @@ const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabg
 const LOCAL = "command:local:Command";
 const SNAP = "snap-shm:index:SnapSharedMemory";
 const untyped = (value: unknown) => value as never;
-const SCRIPT = readFileSync(join(__dirname, "..", "..", "src", "local", "shared-ssh.sh"), "utf8");
+const SCRIPT = scriptAsSent(readFileSync(join(__dirname, "..", "..", "src", "local", "shared-ssh.sh"), "utf8"));
 
 describe("connectionSharing under mocks", function () {
   this.timeout(60_000);
@@ -66,10 +67,12 @@ describe("connectionSharing under mocks", function () {
     }
   });
 
-  it("carries the script in the environment, so a stored command runs on any machine", async () => {
+  it("carries the script, without its comments, in the environment, so a stored command runs on any machine", async () => {
     const { registrations } = await sharedHost({ host: "10.0.0.5", hostKey: HOST_KEY });
     const environment = (unsecret(ofType(registrations, LOCAL)[0].inputs) as Record<string, Record<string, string>>).environment;
-    assert.equal(environment.SNAP_SHM_SHARED_SSH, readFileSync(join(__dirname, "..", "..", "src", "local", "shared-ssh.sh"), "utf8"));
+    assert.equal(environment.SNAP_SHM_SHARED_SSH, SCRIPT);
+    const file = readFileSync(join(__dirname, "..", "..", "src", "local", "shared-ssh.sh"), "utf8");
+    assert.ok(file.includes("\n# ") && !SCRIPT.includes("\n#") && SCRIPT.length < file.length, "sent without its comments");
   });
 
   it("gives a password and a passphrase to the script's environment, an agent socket too, and nothing when there are none", async () => {
