@@ -7,13 +7,13 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
 import { stopProbeCredentials } from "../../src/resources/probe-credentials";
 import { EngineStandIn, RunReport } from "../support/engine-stand-in";
 import { SECRET_SIG } from "../support/pulumi-mocks";
+import { ownHomeFolder } from "../support/own-home";
 import { TestFleet } from "../support/test-fleet";
 import { fleetProgram } from "./fleet-program";
 
@@ -25,9 +25,8 @@ function changes(report: RunReport): string[] {
 
 describe("connection sharing over SSH (engine stand-in)", function () {
   this.timeout(300_000);
+  const home = ownHomeFolder();
   let fleet: TestFleet;
-  let home: string;
-  const savedHome = process.env.HOME;
   const engine = new EngineStandIn();
   const program = (snaps: Record<string, string[]>, more: { passwords?: Record<string, string>; driftDetection?: boolean } = {}) =>
     fleetProgram(fleet, { snaps, connectionSharing: true, ...more });
@@ -37,9 +36,6 @@ describe("connection sharing over SSH (engine stand-in)", function () {
   const connections = () => Object.fromEntries(fleet.hosts.map((h) => [h.name, (h.host.readFile(LOG) ?? "").split("Connection from ").length - 1]));
 
   before(async () => {
-    // The sockets and the script go to this run's own home folder, never the machine's.
-    home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
-    process.env.HOME = home;
     fleet = await TestFleet.start([
       { name: "alpha", snaps: [{ instance: "shmtest_foo", apps: ["app"], hooks: ["configure"], running: true }, { instance: "shmother", apps: ["app"] }] },
       { name: "beta", login: "sudo-nopasswd", snaps: [{ instance: "shmtest_foo", apps: ["app"], hooks: ["configure"] }] },
@@ -54,11 +50,8 @@ describe("connection sharing over SSH (engine stand-in)", function () {
     assert.deepEqual(connections(), { alpha: 1, beta: 1 });
   });
   after(async () => {
-    closeSharedConnections();
     await stopProbeCredentials();
     await fleet?.stop();
-    process.env.HOME = savedHome;
-    rmSync(home, { recursive: true, force: true });
   });
 
   it("applies every part of a host over the probe's one connection, each part a local.Command", async () => {
@@ -83,7 +76,7 @@ describe("connection sharing over SSH (engine stand-in)", function () {
     for (const r of preview.registrations.filter((r) => r.type === "command:local:Command")) {
       const text = JSON.stringify({ create: r.inputs.create, delete: r.inputs.delete });
       assert.match(String(r.inputs.create), /^sh -c "\$SNAP_SHM_SHARED_SSH" shared-ssh '127\.0\.0\.1' '\d+' '(root|ops)' '15' '2' 'cm-[0-9a-f]{24}' '(sudo -n sh -c : .*\n)?(sudo -n )?sh -s -- /s);
-      assert.ok(!text.includes(key) && !text.includes(home) && !text.includes("snap-shm-probe-"), `${r.name}: ${text}`);
+      assert.ok(!text.includes(key) && !text.includes(home()) && !text.includes("snap-shm-probe-"), `${r.name}: ${text}`);
       // Sent to the engine as a secret, which encrypts it in the state.
       assert.equal((r.inputs.environment as Record<string, unknown>)[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${r.name}: its environment is a secret`);
     }
@@ -118,8 +111,8 @@ describe("connection sharing over SSH (engine stand-in)", function () {
     assert.deepEqual(connections(), { alpha: before.alpha + 1, beta: before.beta + 1 }, "alpha's probe and beta's first removal each opened one; the rest went over them");
     assert.equal(fleet.get("beta").host.stat("/dev/shm/snap.shmtest_foo"), null);
     // Nothing of the removal's credentials is left: its private folder and its agent are gone.
-    assert.deepEqual(readdirSync(join(home, ".snap-shm")).filter((n) => n.startsWith("run.")), []);
-    assert.equal(spawnSync("pgrep", ["-f", join(home, ".snap-shm", "run.")]).status, 1, "no ssh-agent of a removal is left running");
+    assert.deepEqual(readdirSync(join(home(), ".snap-shm")).filter((n) => n.startsWith("run.")), []);
+    assert.equal(spawnSync("pgrep", ["-f", join(home(), ".snap-shm", "run.")]).status, 1, "no ssh-agent of a removal is left running");
   });
 
   it("without drift detection, the first part opens the connection, logging in with the password through its askpass helper", async () => {
@@ -134,30 +127,24 @@ describe("connection sharing over SSH (engine stand-in)", function () {
     assert.deepEqual(beta.stat("/dev/shm/snap.shmtest_foo"), { type: "directory", mode: "1777", owner: "root", group: "root" });
     const stored = engine.storedInputs("fleet-beta-shmtest_foo-mount-command")!;
     assert.deepEqual(Object.keys(stored.environment as object).sort(), ["SNAP_SHM_KNOWN_HOST", "SNAP_SHM_PASSWORD", "SNAP_SHM_SHARED_SSH"]);
-    assert.ok(existsSync(join(home, ".snap-shm")));
+    assert.ok(existsSync(join(home(), ".snap-shm")));
   });
 });
 
 describe("switching connectionSharing for a host already applied (engine stand-in)", function () {
   this.timeout(300_000);
+  ownHomeFolder();
   let fleet: TestFleet;
-  let home: string;
-  const savedHome = process.env.HOME;
   const engine = new EngineStandIn();
   const program = (connectionSharing: boolean) => fleetProgram(fleet, { snaps: { alpha: ["shmother"] }, connectionSharing });
 
   before(async () => {
-    home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
-    process.env.HOME = home;
     fleet = await TestFleet.start([{ name: "alpha", snaps: [{ instance: "shmother", apps: ["app"] }] }]);
     assert.deepEqual((await engine.up(program(false))).errors, []);
   });
   after(async () => {
-    closeSharedConnections();
     await stopProbeCredentials();
     await fleet?.stop();
-    process.env.HOME = savedHome;
-    rmSync(home, { recursive: true, force: true });
   });
 
   it("switches on and off without the host losing anything: the old commands' removals leave the parts to the new ones", async () => {

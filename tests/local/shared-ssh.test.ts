@@ -6,11 +6,11 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { knownHostsLine, sharedSocketName } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
+import { ownHomeFolder } from "../support/own-home";
 import { makeKeyPair } from "../support/ssh-keys";
 import { TestHost } from "../support/test-host";
 
@@ -23,23 +23,15 @@ describe("shared-ssh.sh against a real sshd", function () {
   let host: TestHost;
   let port: number;
   let hostKey: string;
-  let home: string;
-  const savedHome = process.env.HOME;
+  const home = ownHomeFolder();
 
   before(async () => {
-    home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
-    process.env.HOME = home;
     host = await TestHost.start();
     const ssh = await host.startSshd(`${key.publicKey}\n${locked.publicKey}`);
     port = ssh.port;
     hostKey = ssh.hostKey;
   });
-  after(async () => {
-    closeSharedConnections();
-    await host?.stop();
-    process.env.HOME = savedHome;
-    rmSync(home, { recursive: true, force: true });
-  });
+  after(async () => host?.stop());
   beforeEach(() => closeSharedConnections());
 
   function run(remoteCommand: string, environment: Record<string, string>, input = "") {
@@ -47,13 +39,13 @@ describe("shared-ssh.sh against a real sshd", function () {
     const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", sharedSocketName("127.0.0.1", port, "root"), remoteCommand], {
       input,
       encoding: "utf8",
-      env: { PATH: process.env.PATH, HOME: home, ...environment },
+      env: { PATH: process.env.PATH, HOME: home(), ...environment },
       timeout: 60_000,
     });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
   }
   const pinned = () => knownHostsLine("127.0.0.1", port, hostKey);
-  const leftovers = () => readdirSync(join(home, ".snap-shm")).filter((name) => name.startsWith("run."));
+  const leftovers = () => readdirSync(join(home(), ".snap-shm")).filter((name) => name.startsWith("run."));
 
   it("passes shellcheck", () => {
     const result = spawnSync("shellcheck", ["--shell=sh", SCRIPT], { encoding: "utf8" });
@@ -64,7 +56,7 @@ describe("shared-ssh.sh against a real sshd", function () {
     const first = run("cat; exit 3", { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned() }, "the part's script\n");
     assert.deepEqual([first.status, first.stdout, first.stderr], [3, "the part's script\n", ""]);
     assert.deepEqual(leftovers(), [], "its private folder is gone");
-    assert.equal(spawnSync("pgrep", ["-f", join(home, ".snap-shm", "run.")]).status, 1, "its ssh-agent is gone");
+    assert.equal(spawnSync("pgrep", ["-f", join(home(), ".snap-shm", "run.")]).status, 1, "its ssh-agent is gone");
     // No credentials this time: only the open connection can serve it.
     const second = run("cat; exit 4", {}, "again\n");
     assert.deepEqual([second.status, second.stdout, second.stderr], [4, "again\n", ""]);
@@ -90,12 +82,12 @@ describe("shared-ssh.sh against a real sshd", function () {
   });
 
   it("refuses a socket name it did not make", () => {
-    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", "cm-../../x", "true"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: home } });
+    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", "cm-../../x", "true"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: home() } });
     assert.deepEqual([result.status, result.stderr], [255, 'snap-shm: invalid socket name "cm-../../x"\n']);
   });
 
   it("refuses a socket folder that others may open, and changes nothing", async () => {
-    const folder = join(home, ".snap-shm");
+    const folder = join(home(), ".snap-shm");
     chmodSync(folder, 0o755);
     try {
       const result = run("true", { SNAP_SHM_PRIVATE_KEY: key.privateKey });

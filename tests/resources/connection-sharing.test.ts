@@ -4,11 +4,11 @@
  * environment; the probe's ssh opens the shared connection; bad settings are refused first.
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { scriptAsSent } from "../../src/render/host-command";
 import { sharedSocketName } from "../../src/render/ssh-command";
+import { ownHomeFolder } from "../support/own-home";
 import { EMPTY_PROBE, ofType, refusedUnderMocks, Registration, runUnderMocks, SECRET_SIG, unsecret } from "../support/pulumi-mocks";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-only-not-a-real-key\n-----END OPENSSH PRIVATE KEY-----\n";
@@ -21,16 +21,7 @@ const SCRIPT = scriptAsSent(readFileSync(join(__dirname, "..", "..", "src", "loc
 
 describe("connectionSharing under mocks", function () {
   this.timeout(60_000);
-  let home: string;
-  const savedHome = process.env.HOME;
-  before(() => {
-    home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
-    process.env.HOME = home;
-  });
-  after(() => {
-    process.env.HOME = savedHome;
-    rmSync(home, { recursive: true, force: true });
-  });
+  const home = ownHomeFolder();
 
   async function sharedHost(connection: Record<string, unknown>, become = false) {
     return runUnderMocks(
@@ -61,7 +52,7 @@ describe("connectionSharing under mocks", function () {
       assert.match(i.create, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''apply'\\''/);
       assert.match(i.delete, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''remove'\\''/);
       const text = JSON.stringify({ create: i.create, delete: i.delete, stdin: i.stdin, triggers: i.triggers });
-      assert.ok(!text.includes("test-only-not-a-real-key") && !text.includes(home), part.name);
+      assert.ok(!text.includes("test-only-not-a-real-key") && !text.includes(home()), part.name);
       assert.equal((part.inputs.environment as Record<string, unknown>)[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${part.name}: the environment is a secret`);
       assert.deepEqual(i.environment, { SNAP_SHM_SHARED_SSH: SCRIPT, SNAP_SHM_PRIVATE_KEY: KEY, SNAP_SHM_KNOWN_HOST: `[10.0.0.5]:2222 ${HOST_KEY}` });
     }
@@ -93,7 +84,7 @@ describe("connectionSharing under mocks", function () {
     // The socket the parts look for, named after user, host and port.
     const socket = sharedSocketName("10.0.0.5", 22, "root");
     assert.ok(String((unsecret(ofType(registrations, LOCAL)[0].inputs) as Record<string, unknown>).create).includes(` '${socket}' `));
-    assert.ok(command.includes(`'ControlMaster=auto' '-o' 'ControlPath=${join(home, ".snap-shm", socket)}' '-o' 'ControlPersist=60'`), command);
+    assert.ok(command.includes(`'ControlMaster=auto' '-o' 'ControlPath=${join(home(), ".snap-shm", socket)}' '-o' 'ControlPersist=60'`), command);
   });
 
   it("leaves the probe's ssh without it when the host does not share", async () => {
