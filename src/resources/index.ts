@@ -8,6 +8,7 @@ export * from "./private-shm-self-heal";
 export * from "./private-shm";
 export * from "./snap-shm-host";
 export * from "./snap-shm-fleet";
+export { closeSharedConnections } from "./shared-connection";
 // Types the components' arguments and outputs use, so the resources' API stands on its own.
 export type { PrivateShmPartArgs } from "./part-command";
 export type { ModeDecision, OperationMode, RequestedMode } from "../model/operation-mode";
