@@ -49,10 +49,12 @@ socket=$control_dir/$socket_name
 # probe opens the connection; only this user can change it since.
 { [ ! -e "$control_dir" ] || { [ -O "$control_dir" ] && [ ! -L "$control_dir" ]; }; } || fail "$control_dir is not a folder of this user's own"
 
-# The usual case: the probe's connection is open (no process spent finding out).
+# The usual case: the probe's connection is open (no process spent finding out). A socket
+# whose connection died unclosed (a killed ssh, a reboot) is removed by this ssh, which then
+# connects without the credentials and fails this once; the next run opens a new one.
 if [ -S "$socket" ]; then
   unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
-  exec ssh -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=no -o BatchMode=yes -p "$port" -l "$user" -T -- "$host" "$remote_command"
+  exec ssh -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=auto -o BatchMode=yes -p "$port" -l "$user" -T -- "$host" "$remote_command"
 fi
 
 # None open: this operation opens it, in a folder made and checked as the program does.

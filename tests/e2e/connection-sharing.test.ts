@@ -9,6 +9,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { sharedSocketName } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
 import { stopProbeCredentials } from "../../src/resources/probe-credentials";
 import { EngineStandIn, RunReport } from "../support/engine-stand-in";
@@ -95,6 +96,19 @@ describe("connection sharing over SSH (engine stand-in)", function () {
     assert.equal(alpha.stat("/dev/shm/snap.shmother")?.mode, "1777");
     // The connection of the last run is still open (60 s): this run opened none.
     assert.deepEqual(connections(), before);
+  });
+
+  it("replaces a socket whose connection died unclosed (a reboot) with the probe's new connection", async () => {
+    closeSharedConnections();
+    const alpha = fleet.get("alpha");
+    const socket = join(home(), ".snap-shm", sharedSocketName("127.0.0.1", alpha.connection.port, "root"));
+    const made = spawnSync("python3", ["-c", "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()", socket]);
+    assert.equal(made.status, 0, String(made.stderr));
+    alpha.host.must("chmod 0700 /dev/shm/snap.shmother");
+    const up = await engine.up(program(both));
+    assert.deepEqual(up.errors, []);
+    assert.deepEqual(up.executions.map((e) => `${e.name}:${e.op}`), ["fleet-alpha-shmother-directory-command:update"]);
+    assert.equal(alpha.host.stat("/dev/shm/snap.shmother")?.mode, "1777");
   });
 
   it("removes a host taken out of the program, opening the connection itself with the key in its environment", async () => {

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { chmodSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { knownHostsLine, sharedSocketName } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
@@ -60,6 +60,19 @@ describe("shared-ssh.sh against a real sshd", function () {
     // No credentials this time: only the open connection can serve it.
     const second = run("cat; exit 4", {}, "again\n");
     assert.deepEqual([second.status, second.stdout, second.stderr], [4, "again\n", ""]);
+  });
+
+  it("clears a socket whose connection died unclosed: that run fails, the next opens a new connection", () => {
+    const socket = join(home(), ".snap-shm", sharedSocketName("127.0.0.1", port, "root"));
+    // A socket file nothing listens on, as a killed ssh or a reboot leaves it.
+    const made = spawnSync("python3", ["-c", "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()", socket]);
+    assert.equal(made.status, 0, String(made.stderr));
+    const credentials = { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned() };
+    const failed = run("echo in", credentials);
+    assert.equal(failed.status, 255);
+    assert.equal(existsSync(socket), false, "the dead socket is gone");
+    const next = run("echo in", credentials);
+    assert.deepEqual([next.status, next.stdout], [0, "in\n"]);
   });
 
   it("refuses a host whose key is not the pinned one", async () => {
