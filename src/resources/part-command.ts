@@ -1,4 +1,4 @@
-/** The `remote.Command` that carries one host operation, with the options every part shares. */
+/** The command that carries one host operation (a `remote.Command`, or a `local.Command` over the host's shared connection), with the options every part shares. */
 import * as pulumi from "@pulumi/pulumi";
 import { local, remote } from "@pulumi/command";
 import { desiredState, DesiredState, DesiredStateOptions } from "../model/desired-state";
