@@ -45,8 +45,11 @@ export interface HostCostResult {
   rows: HostCostRow[];
   /** The sum of the medians of every apply on the host: a full re-apply without drift detection. */
   wholeHostApplyMs: number;
-  /** A first apply of a fresh host without SSH: each operation once, in order. */
-  firstApplyDirect: Array<{ operation: string; ms: number }>;
+  /**
+   * A first apply of a fresh host without SSH: each operation once, in order; with the
+   * processes it forks (the floor's subtracted), counted on another fresh host under strace.
+   */
+  firstApplyDirect: Array<{ operation: string; ms: number; processes?: number }>;
   firstApplyDirectMs: number;
   straceAvailable: boolean;
 }
@@ -78,7 +81,8 @@ function succeeded(stdout: string): boolean {
 }
 
 export async function hostCostSection(options: { runs: number; privateKey: string; publicKey: string; log: (line: string) => void }): Promise<HostCostResult> {
-  const [bench, fresh] = await startHosts("cost-h", 2, options.publicKey);
+  const strace = spawnSync("strace", ["-V"]).status === 0;
+  const [bench, fresh, traced] = await startHosts("cost-h", strace ? 3 : 2, options.publicKey);
   try {
     const engine = new EngineStandIn();
     const first = await upOnce(engine, [bench], options.privateKey);
@@ -87,13 +91,16 @@ export async function hostCostSection(options: { runs: number; privateKey: strin
     if (!isConverged(convergedState(bench.host))) throw new Error("host cost: the host did not converge");
 
     // A first apply without SSH: the first up's commands, once each, in order, on a fresh host.
-    const firstApplyDirect: Array<{ operation: string; ms: number }> = [];
+    const firstApplyDirect: HostCostResult["firstApplyDirect"] = [];
+    const firstFloor = traced ? countProcesses(traced.host, ":", "").forks : 0;
     for (const op of registeredOperations(first.report.registrations)) {
       const started = process.hrtime.bigint();
       const run = fresh.host.sh(op.command, op.stdin);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       if (run.status !== 0 || !succeeded(run.stdout)) throw new Error(`host cost: first apply of ${op.name} failed: ${run.stdout} ${run.stderr}`);
-      firstApplyDirect.push({ operation: op.name, ms });
+      // Where the time goes: the same operation, in the same order, on a host of its own under strace.
+      const processes = traced ? countProcesses(traced.host, op.command, op.stdin).forks - firstFloor : undefined;
+      firstApplyDirect.push({ operation: op.name, ms, ...(processes === undefined ? {} : { processes }) });
     }
     if (!isConverged(convergedState(fresh.host))) throw new Error("host cost: the direct first apply did not converge the host");
     const firstApplyDirectMs = firstApplyDirect.reduce((sum, r) => sum + r.ms, 0);
@@ -108,7 +115,6 @@ export async function hostCostSection(options: { runs: number; privateKey: strin
     operations.push({ name: `probe (${BENCH_SNAPS.length} snaps)`, command: hostProbeCommandLine(probeArgs, false), stdin: hostScript("host") });
 
     const host = bench.host;
-    const strace = spawnSync("strace", ["-V"]).status === 0;
     const floorSamples = timeRuns(host, ":", "", options.runs);
     const floorCount = strace ? countProcesses(host, ":", "") : undefined;
     const rows: HostCostRow[] = [];
@@ -134,7 +140,7 @@ export async function hostCostSection(options: { runs: number; privateKey: strin
     const wholeHostApplyMs = rows.filter((r) => !r.operation.startsWith("probe")).reduce((sum, r) => sum + r.ms.median, 0);
     return { runs: options.runs, floorMs: summarize(floorSamples), rows, wholeHostApplyMs, firstApplyDirect, firstApplyDirectMs, straceAvailable: strace };
   } finally {
-    await stopHosts([bench, fresh]);
+    await stopHosts([bench, fresh, ...(traced ? [traced] : [])]);
   }
 }
 

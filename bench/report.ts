@@ -192,6 +192,12 @@ const ms = (value: number) => (Number.isFinite(value) ? (value >= 10_000 ? `${fm
 const SHARING_NOTE =
   " snap-shm with connectionSharing: the same program with `connectionSharing: true` on every host, each part a `local.Command` whose OpenSSH client runs its operation over the host's one shared connection, opened by the drift probe; every run starts with no shared connection open, as a `pulumi up` some minutes after the last.";
 
+/** The processes a first apply forks in all, counted under strace on a fresh host; empty when not counted. */
+function firstApplyProcesses(operations: HostCostResult["firstApplyDirect"]): string {
+  if (operations.some((r) => r.processes === undefined)) return "";
+  return ` Processes forked by the whole first apply (each operation once more, on another fresh host under strace, the floor's subtracted): ${operations.reduce((sum, r) => sum + r.processes!, 0)}.`;
+}
+
 /** One bare-connection measurement, as the converge section's text gives it. */
 const floorFigures = (floor: SshFloor) =>
   `median ${ms(floor.wallMs.median)}, p95 ${ms(floor.wallMs.p95)}; CPU per connection ${fmt(floor.clientCpuMs, 0)} ms in the client, ${fmt(floor.serverCpuMs, 0)} ms in the server.`;
@@ -321,7 +327,8 @@ export function renderMarkdown(results: BenchResults): string {
       "### Host-side cost",
       "",
       `Each operation as registered for a no-op re-apply, run ${h.runs} times directly on a converged test host (nsenter, then \`sh -c\` with the script on standard input, no SSH). Floor (nsenter + \`sh -c :\`): median ${ms(h.floorMs.median)}, p95 ${ms(h.floorMs.p95)}, included in every figure. Processes: forked by the run, the floor's subtracted${h.straceAvailable ? "" : " (strace not installed: not counted)"}. A whole host re-applied without drift detection (every apply, medians added): ${ms(h.wholeHostApplyMs)}. ` +
-        `A whole first apply of a fresh host the same way, each operation once in order: ${ms(h.firstApplyDirectMs)} (${h.firstApplyDirect.map((r) => `${r.operation} ${ms(r.ms)}`).join(", ")}).`,
+        `A whole first apply of a fresh host the same way, each operation once in order: ${ms(h.firstApplyDirectMs)} (${h.firstApplyDirect.map((r) => `${r.operation} ${ms(r.ms)}${r.processes === undefined ? "" : `, ${r.processes} processes`}`).join("; ")}).` +
+          firstApplyProcesses(h.firstApplyDirect),
       "",
       table(
         ["operation", "median", "p95", "min", "max", "processes", "programs executed"],
