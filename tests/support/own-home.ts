@@ -10,9 +10,11 @@ import { closeSharedConnections } from "../../src/resources/shared-connection";
 
 /** Sets the hooks; returns the folder's path, once the block's `before` hooks have run. */
 export function ownHomeFolder(): () => string {
-  const saved = process.env.HOME;
+  // Read when the block starts, after the root hooks have set the tests' own.
+  let saved: string | undefined;
   let home = "";
   before(() => {
+    saved = process.env.HOME;
     // Short, under the temporary folder: a socket's path must fit in 108 bytes.
     home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
     process.env.HOME = home;
