@@ -1,5 +1,6 @@
 /** The bench runs from compiled JavaScript: the files the code reads at run time are copied next to it. */
-import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 /** The repository, from bench/dist/bench/. */
@@ -15,4 +16,18 @@ export function copyAssets(): void {
     mkdirSync(join(dist, folder), { recursive: true });
     for (const file of readdirSync(join(REPO, folder)).filter((f) => f.endsWith(".sh") || f.endsWith(".pl"))) copyFileSync(join(REPO, folder, file), join(dist, folder, file));
   }
+}
+
+/**
+ * A home folder of the bench's own for this process and its children, removed when it exits:
+ * with `connectionSharing`, snap-shm keeps its shared connections' sockets in
+ * `$HOME/.snap-shm`, and a benchmark writes nothing into the machine's real home. Under the
+ * temporary folder with a short name: a socket's path (this folder, `.snap-shm/`, the
+ * socket's name and, while ssh makes it, a 17-character suffix) must fit in 108 bytes.
+ */
+export function useOwnHome(): void {
+  const home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
+  process.env.HOME = home;
+  // Whatever way the process ends: process.exit runs the "exit" listeners.
+  process.once("exit", () => rmSync(home, { recursive: true, force: true }));
 }

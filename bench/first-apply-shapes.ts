@@ -18,9 +18,6 @@
  * that shape would parse less shell. Needs root and Debian's ansible-core. Prints a Markdown
  * table.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { remote } from "@pulumi/command";
 import { desiredState } from "../src/model/desired-state";
@@ -39,7 +36,7 @@ import { closeSharedConnections } from "../src/resources/shared-connection";
 import { EngineStandIn } from "../tests/support/engine-stand-in";
 import { makeKeyPair } from "../tests/support/ssh-keys";
 import { AnsibleWorkspace } from "./ansible-runner";
-import { copyAssets } from "./assets";
+import { copyAssets, useOwnHome } from "./assets";
 import { BENCH_SNAPS, BenchSnap } from "./fleet-spec";
 import { convergedState, isConverged } from "./host-state";
 import { upOnce } from "./snap-shm-runner";
@@ -127,9 +124,7 @@ async function main(): Promise<void> {
   const key = makeKeyPair();
   const workspace = new AnsibleWorkspace(key.privateKey);
   const groups = new Map<string, BenchHost[]>();
-  // The shared connections' sockets go to a home folder of the study's own.
-  const home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
-  process.env.HOME = home;
+  useOwnHome();
   try {
     for (const shape of SHAPES) {
       for (const run of ["single", "fleet"]) groups.set(`${shape}/${run}`, await startHosts(`${SHAPES.indexOf(shape)}${run[0]}-h`, hostsPerShape, key.publicKey));
@@ -195,7 +190,6 @@ async function main(): Promise<void> {
     closeSharedConnections();
     await stopHosts([...groups.values()].flat());
     await stopProbeCredentials();
-    rmSync(home, { recursive: true, force: true });
     workspace.remove();
   }
 }

@@ -5,10 +5,10 @@
  * docs/benchmarks.md.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, tmpdir, totalmem, userInfo } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, release, totalmem, userInfo } from "node:os";
 import { join, resolve } from "node:path";
-import { copyAssets, REPO } from "./assets";
+import { copyAssets, REPO, useOwnHome } from "./assets";
 import type { BenchResults, MachineFacts } from "./report";
 
 const SECTIONS = ["construction", "converge", "host-cost", "fleet-scale"] as const;
@@ -169,20 +169,6 @@ function machineFacts(ansible: string | undefined): MachineFacts {
     git: gitFacts(),
     loadStart: loadavg()[0],
   };
-}
-
-/**
- * A home folder of the bench's own for this process and its children, removed when it exits:
- * with `connectionSharing`, snap-shm keeps its shared connections' sockets in
- * `$HOME/.snap-shm`, and a benchmark writes nothing into the machine's real home. Under the
- * temporary folder with a short name: a socket's path (this folder, `.snap-shm/cm-`, ssh's
- * 40-character hash and, while ssh makes it, a 17-character suffix) must fit in 108 bytes.
- */
-function useOwnHome(): void {
-  const home = mkdtempSync(join(tmpdir(), "snap-shm-home-"));
-  process.env.HOME = home;
-  // Whatever way the process ends: process.exit runs the "exit" listeners.
-  process.once("exit", () => rmSync(home, { recursive: true, force: true }));
 }
 
 async function main(): Promise<void> {

@@ -12,17 +12,13 @@ import { join } from "node:path";
 import { sharedSocketName } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
 import { stopProbeCredentials } from "../../src/resources/probe-credentials";
-import { EngineStandIn, RunReport } from "../support/engine-stand-in";
+import { changes, EngineStandIn } from "../support/engine-stand-in";
 import { SECRET_SIG } from "../support/pulumi-mocks";
 import { ownHomeFolder } from "../support/own-home";
 import { TestFleet } from "../support/test-fleet";
 import { fleetProgram } from "./fleet-program";
 
 const LOG = "/run/sshd-connections.log";
-
-function changes(report: RunReport): string[] {
-  return report.steps.filter((s) => s.step !== "same").map((s) => `${s.name}:${s.step}`).sort();
-}
 
 describe("connection sharing over SSH (engine stand-in)", function () {
   this.timeout(300_000);

@@ -4,14 +4,10 @@
  * only, `up` repairs it through that update, and the next preview shows no change.
  */
 import { strict as assert } from "node:assert";
-import { EngineStandIn, RunReport } from "../support/engine-stand-in";
+import { changes, EngineStandIn } from "../support/engine-stand-in";
 import { TestFleet } from "../support/test-fleet";
 import { appProfile } from "../fixtures/snapd-profiles";
 import { fleetProgram } from "./fleet-program";
-
-function changes(report: RunReport): string[] {
-  return report.steps.filter((s) => s.step !== "same").map((s) => `${s.name}:${s.step}`).sort();
-}
 
 describe("drift-aware preview and repair over SSH (engine stand-in)", function () {
   this.timeout(300_000);

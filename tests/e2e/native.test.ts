@@ -6,7 +6,7 @@
  * updated by snapd's real snap-update-ns.
  */
 import { strict as assert } from "node:assert";
-import { EngineStandIn, RunReport } from "../support/engine-stand-in";
+import { changes, EngineStandIn, RunReport } from "../support/engine-stand-in";
 import { TestFleet } from "../support/test-fleet";
 import { fleetProgram, FleetProgramOptions } from "./fleet-program";
 
@@ -14,10 +14,6 @@ const P = "shmpriv";
 const PROFILES = "/var/lib/snapd/apparmor/profiles";
 const FSTAB = `/var/lib/snapd/mount/snap.${P}.fstab`;
 const SNAPD_APP_RULE = '\n# Description: Allow access to everything in private /dev/shm\n"/dev/shm/*" mrwlkix,\n}';
-
-function changes(report: RunReport): string[] {
-  return report.steps.filter((s) => s.step !== "same").map((s) => `${s.name}:${s.step}`).sort();
-}
 
 async function summaryOf(report: RunReport): Promise<Record<string, Record<string, { mode: string; modeReason: string; changed: string[]; notes: string[] }>>> {
   return new Promise((resolve) => (report.value as unknown as { summary: { apply(f: (v: unknown) => void): void } }).summary.apply((v) => resolve(v as never)));

@@ -78,6 +78,11 @@ export interface RunReport<T = unknown> {
   durationMs: number;
 }
 
+/** The steps a run plans that are not "same", as `name:step`, sorted: what a preview would show. */
+export function changes(report: RunReport): string[] {
+  return report.steps.filter((s) => s.step !== "same").map((s) => `${s.name}:${s.step}`).sort();
+}
+
 interface StoredResource {
   urn: string;
   type: string;
