@@ -5,15 +5,20 @@
 # and only changed profiles are loaded, in one apparmor_parser call.
 
 # The block edit, in awk (the same rules as src/render/apparmor-profile.ts, which the tests
-# hold it to). The file is read as one record so a missing final newline is kept.
-# Environment: SNAP_SHM_MODE insert|remove|check|update, SNAP_SHM_INDENT, SNAP_SHM_BODY.
-# insert and remove print the new text; check prints in-sync, missing or stale; update prints
-# what check prints and, unless in-sync, the text insert prints after it.
-# A text that is not one profile exits 2 with the reason on standard error.
+# hold it to), for several profiles in one process: a first apply edits two or three per
+# snap, and the probe reads every one. Each file is read whole, so a missing final newline
+# is kept. Environment: SNAP_SHM_JOBS, one job a line, "MODE KIND PATH OUTPUT":
+# - MODE check prints the profile's state: in-sync, missing or stale, or "error REASON" for
+#   a text that is not one profile (and goes on with the next job);
+# - MODE insert or remove puts the new text in OUTPUT (a temporary file made by new_temp),
+#   then prints "written"; a text that is not one profile stops the run there with "error
+#   REASON", exit status 2. With OUTPUT "-" it prints the text itself, or the reason on
+#   standard error (exit status 2).
+# KIND says which block goes in: app (SNAP_SHM_APP_BODY, no indent), update-ns
+# (SNAP_SHM_UPDATE_NS_BODY, indented two spaces) or given (SNAP_SHM_BODY, SNAP_SHM_INDENT).
 # shellcheck disable=SC2016 # awk source, not shell
 APPARMOR_BLOCK_AWK='
 function trim(s) { sub(/^[ \t\r\f\v]+/, "", s); sub(/[ \t\r\f\v]+$/, "", s); return s }
-function fail(reason) { print reason > "/dev/stderr"; exit 2 }
 function braces(s,    i, n, ch, quoted, open) {
   closers = 0; open = 0; quoted = 0; n = length(s)
   for (i = 1; i <= n; i++) {
@@ -26,21 +31,20 @@ function braces(s,    i, n, ch, quoted, open) {
   }
   openers = open
 }
-BEGIN { RS = "\001"; BEGIN_MARK = "# BEGIN snap-shm private-shm"; END_MARK = "# END snap-shm private-shm" }
-{ text = text (NR > 1 ? RS : "") $0 }
-END {
-  mode = ENVIRON["SNAP_SHM_MODE"]; indent = ENVIRON["SNAP_SHM_INDENT"]; body = ENVIRON["SNAP_SHM_BODY"]
+# edit(MODE, TEXT, INDENT, BODY): sets state (check) or out (insert, remove); returns the
+# reason TEXT cannot be edited, or "".
+function edit(mode, text, indent, body,    n, line, terminated, m, body_line, i, t, c, block, depth, profiles, closing, first, last, existing) {
   n = split(text, line, "\n")
   terminated = (n == 0 || line[n] == "")
   if (terminated && n > 0) n--
   if (mode != "remove") {
-    if (substr(body, length(body)) != "\n") fail("the block body must end with a newline")
+    if (substr(body, length(body)) != "\n") return "the block body must end with a newline"
     m = split(substr(body, 1, length(body) - 1), body_line, "\n")
     for (i = 1; i <= m; i++) {
       t = trim(body_line[i])
-      if (t == BEGIN_MARK || t == END_MARK) fail("the block body must not contain the block markers")
+      if (t == BEGIN_MARK || t == END_MARK) return "the block body must not contain the block markers"
       braces(body_line[i])
-      if (closers > 0 || openers > 0) fail("the block body must not open or close a block")
+      if (closers > 0 || openers > 0) return "the block body must not open or close a block"
     }
     block = indent BEGIN_MARK "\n" body indent END_MARK "\n"
   }
@@ -48,11 +52,11 @@ END {
   for (i = 1; i <= n; i++) {
     t = trim(line[i])
     if (t == BEGIN_MARK || t == END_MARK) {
-      if (depth != 1) fail("the snap-shm block is outside the profile body")
-      if (t == BEGIN_MARK) { if (first) fail("the snap-shm block begins twice"); first = i }
+      if (depth != 1) return "the snap-shm block is outside the profile body"
+      if (t == BEGIN_MARK) { if (first) return "the snap-shm block begins twice"; first = i }
       else {
-        if (!first) fail("the snap-shm block ends before it begins")
-        if (last) fail("the snap-shm block ends twice")
+        if (!first) return "the snap-shm block ends before it begins"
+        if (last) return "the snap-shm block ends twice"
         last = i
       }
       continue
@@ -60,28 +64,27 @@ END {
     braces(line[i])
     for (c = 1; c <= closers; c++) {
       depth--
-      if (depth < 0) fail("a closing brace has no opening brace")
+      if (depth < 0) return "a closing brace has no opening brace"
       if (depth == 0) {
-        if (trim(substr(line[i], 1, closer_at[c] - 1)) != "") fail("the profile closing brace is not at the start of its line")
+        if (trim(substr(line[i], 1, closer_at[c] - 1)) != "") return "the profile closing brace is not at the start of its line"
         closing = i
       }
     }
     for (c = 1; c <= openers; c++) { if (depth == 0) profiles++; depth++ }
   }
-  if (profiles == 0) fail("the text has no profile (no opening brace)")
-  if (profiles > 1) fail("the text has " profiles " profiles, not one")
-  if (depth != 0 || !closing) fail("the profile has no closing brace")
-  if (first && !last) fail("the snap-shm block begins but never ends")
-  if (last == n && !terminated) fail("the snap-shm block ends without a newline")
-  if (mode == "check" || mode == "update") {
+  if (profiles == 0) return "the text has no profile (no opening brace)"
+  if (profiles > 1) return "the text has " profiles " profiles, not one"
+  if (depth != 0 || !closing) return "the profile has no closing brace"
+  if (first && !last) return "the snap-shm block begins but never ends"
+  if (last == n && !terminated) return "the snap-shm block ends without a newline"
+  if (mode == "check") {
     state = "missing"
     if (first) {
       existing = ""
       for (i = first; i <= last; i++) existing = existing line[i] "\n"
       state = (existing == block ? "in-sync" : "stale")
     }
-    print state
-    if (mode == "check" || state == "in-sync") exit 0
+    return ""
   }
   out = ""
   for (i = 1; i <= n; i++) {
@@ -92,20 +95,48 @@ END {
     if (!first && i == closing && mode != "remove") out = out block
     out = out line[i] (i < n || terminated ? "\n" : "")
   }
-  printf "%s", out
+  return ""
+}
+BEGIN {
+  RS = "\001"; BEGIN_MARK = "# BEGIN snap-shm private-shm"; END_MARK = "# END snap-shm private-shm"
+  jobs = split(ENVIRON["SNAP_SHM_JOBS"], job, "\n")
+  for (j = 1; j <= jobs; j++) {
+    if (split(job[j], f, " ") != 4) continue
+    mode = f[1]; path = f[3]; output = f[4]
+    if (f[2] == "update-ns") { indent = "  "; body = ENVIRON["SNAP_SHM_UPDATE_NS_BODY"] }
+    else if (f[2] == "app") { indent = ""; body = ENVIRON["SNAP_SHM_APP_BODY"] }
+    else { indent = ENVIRON["SNAP_SHM_INDENT"]; body = ENVIRON["SNAP_SHM_BODY"] }
+    text = ""; records = 0
+    while ((got = (getline record < path)) > 0) text = text (records++ ? RS : "") record
+    close(path)
+    reason = (got < 0) ? "cannot read " path : edit(mode, text, indent, body)
+    if (mode == "check") { print (reason == "" ? state : "error " reason); continue }
+    if (reason != "" && output == "-") { print reason > "/dev/stderr"; exit 2 }
+    if (reason != "") { print "error " reason; exit 2 }
+    if (output == "-") { printf "%s", out; continue }
+    printf "%s", out > output
+    close(output)
+    print "written"
+  }
 }'
 
-# apparmor_edit MODE FILE INDENT BODY: runs the block edit on FILE.
-apparmor_edit() {
-  SNAP_SHM_MODE=$1 SNAP_SHM_INDENT=$3 SNAP_SHM_BODY=$4 awk "$APPARMOR_BLOCK_AWK" "$2"
+# apparmor_edits: runs the block edit on every job of $jobs (see APPARMOR_BLOCK_AWK), with
+# the snippets of the arguments.
+apparmor_edits() {
+  SNAP_SHM_JOBS=$jobs SNAP_SHM_APP_BODY=${arg_app_snippet-} SNAP_SHM_UPDATE_NS_BODY=${arg_update_ns_snippet-} awk "$APPARMOR_BLOCK_AWK"
 }
 
-# apparmor_text MODE FILE INDENT BODY: sets $profile_text to FILE edited (insert: with the
-# block in place; remove: without it). Fails with the reason in $profile_text. (The "."
-# keeps trailing newlines from the command substitution.)
-apparmor_text() {
-  profile_text=$(apparmor_edit "$1" "$2" "$3" "$4" 2>&1 && printf .) || return 1
-  profile_text=${profile_text%.}
+# apparmor_edit MODE FILE INDENT BODY: the block edit of one file, its text or state printed.
+apparmor_edit() {
+  SNAP_SHM_JOBS="$1 given $2 -" SNAP_SHM_INDENT=$3 SNAP_SHM_BODY=$4 awk "$APPARMOR_BLOCK_AWK"
+}
+
+# profile_kind NAME: sets $kind to the block profile NAME takes (update-ns or app).
+profile_kind() {
+  case $1 in
+    snap-update-ns.*) kind=update-ns ;;
+    *) kind=app ;;
+  esac
 }
 
 # A line of the block's first marker, as grep finds it (the awk trims the same blanks).
@@ -214,11 +245,11 @@ apparmor_args() {
   done
 }
 
-# apparmor_body NAME: sets indent and body for profile NAME (update-ns or app/hook).
+# apparmor_body NAME: sets body to the snippet profile NAME takes (update-ns or app/hook).
 apparmor_body() {
   case $1 in
-    snap-update-ns.*) indent="  " body=$arg_update_ns_snippet ;;
-    *) indent="" body=$arg_app_snippet ;;
+    snap-update-ns.*) body=$arg_update_ns_snippet ;;
+    *) body=$arg_app_snippet ;;
   esac
 }
 
@@ -311,26 +342,75 @@ apparmor_check_all() {
   done
 }
 
+# apparmor_edit_pending: the edits of $jobs, each new text into its temporary file (TARGET=TEMP
+# in $pending, in the same order), in one run. A text that is not one profile stops the run,
+# naming the file. When the edit run itself fails (a write to a full disk), each edit runs
+# once more on its own, its text written by the shell, which says where and why.
+apparmor_edit_pending() {
+  [ -n "$jobs" ] || return 0
+  edited=$(apparmor_edits 2>&1) && return 0
+  case ${edited##*"$NEWLINE"} in
+    "error "*)
+      # The edit that failed is the one after the last "written".
+      failed=${pending# }
+      while [ "${edited%%"$NEWLINE"*}" = written ]; do
+        edited=${edited#*"$NEWLINE"}
+        failed=${failed#* }
+      done
+      failed=${failed%% *}
+      die "cannot edit ${failed%%=*}: ${edited#error }; the file is left as it is"
+      ;;
+  esac
+  all_jobs=$jobs
+  set -f
+  while [ -n "$all_jobs" ]; do
+    job=${all_jobs%%"$NEWLINE"*}
+    case $all_jobs in *"$NEWLINE"*) all_jobs=${all_jobs#*"$NEWLINE"} ;; *) all_jobs="" ;; esac
+    # shellcheck disable=SC2086 # four words
+    set -- $job
+    [ $# -eq 4 ] || continue
+    jobs="$1 $2 $3 -"
+    profile_text=$(apparmor_edits 2>&1 && printf .) || die "cannot edit $3: ${profile_text:-awk failed}; the file is left as it is"
+    write_text "$4" "${profile_text%.}" || die "cannot edit $3: $write_error; the file is left as it is"
+  done
+  set +f
+}
+
 apparmor_apply() {
   apparmor_args
   lock_instance
   earlier_not_loaded=""
   [ ! -e "$not_loaded_mark" ] || earlier_not_loaded=yes
-  # A first read finds the profiles to change; one in sync is only read: no temporary file
-  # beside it, no file time changed.
-  stale=""
-  states=""
+  # A first read, of every profile in one run, finds the profiles to change; one in sync is
+  # only read: no temporary file beside it, no file time changed.
+  jobs=""
   for name in $profile_names; do
     path=$SNAPD_PROFILE_DIR/$name
     [ -f "$path" ] || die "cannot find $path: is snap $instance installed, with that app or hook?"
-    apparmor_body "$name"
-    state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1) || die "cannot edit $path: ${state:-awk failed}; the file is left as it is"
-    if [ "$state" = in-sync ]; then
-      states="$states${states:+,}\"$name\":\"in-sync\""
-      continue
-    fi
+    profile_kind "$name"
+    jobs="$jobs$NEWLINE""check $kind $path -"
+  done
+  checked=""
+  if [ -n "$jobs" ]; then
+    checked=$(apparmor_edits 2>&1) || die "cannot read the profiles of snap $instance: ${checked:-awk failed}"
+  fi
+  rest=$checked$NEWLINE
+  stale=""
+  states=""
+  for name in $profile_names; do
+    state=${rest%%"$NEWLINE"*}
+    rest=${rest#*"$NEWLINE"}
+    case $state in
+      in-sync)
+        states="$states${states:+,}\"$name\":\"in-sync\""
+        continue
+        ;;
+      missing | stale) ;;
+      "error "*) die "cannot edit $SNAPD_PROFILE_DIR/$name: ${state#error }; the file is left as it is" ;;
+      *) die "cannot edit $SNAPD_PROFILE_DIR/$name: ${state:-awk failed}; the file is left as it is" ;;
+    esac
     states="$states${states:+,}\"$name\":\"updated\""
-    stale="$stale $path"
+    stale="$stale $SNAPD_PROFILE_DIR/$name"
   done
   # The profiles of apps and hooks no longer listed lose the block they were given.
   unlisted_profiles
@@ -346,19 +426,18 @@ apparmor_apply() {
   # shellcheck disable=SC2086 # paths without spaces
   record_targets $stale $with_block
   pending=""
+  jobs=""
   for path in $stale $with_block; do
     case " $with_block " in
-      *" $path "*) edit=remove indent="" body="" ;;
-      *)
-        edit=insert
-        apparmor_body "${path##*/}"
-        ;;
+      *" $path "*) edit=remove ;;
+      *) edit=insert ;;
     esac
-    apparmor_text "$edit" "$path" "$indent" "$body" || die "cannot edit $path: ${profile_text:-awk failed}; the file is left as it is"
+    profile_kind "${path##*/}"
     new_temp "$path"
-    write_text "$temp" "$profile_text" || die "cannot edit $path: $write_error; the file is left as it is"
+    jobs="$jobs$NEWLINE$edit $kind $path $temp"
     pending="$pending $path=$temp"
   done
+  apparmor_edit_pending
   [ -z "$pending" ] || command -v apparmor_parser >/dev/null 2>&1 ||
     note "apparmor_parser is not installed: the new profiles were not checked before replacing them"
   # shellcheck disable=SC2086 # words
@@ -378,9 +457,10 @@ apparmor_apply() {
 }
 
 # edit_out_blocks: the block taken out of every profile of the instance that holds one,
-# listed or not (one grep finds them), each into a temporary file: $pending holds
-# TARGET=TEMP for replace_files. Their state is taken before the read their new text comes
-# from; every one is edited before any is replaced, so a failed edit leaves them all as they were.
+# listed or not (one grep finds them), each into a temporary file (one awk edits them all):
+# $pending holds TARGET=TEMP for replace_files. Their state is taken before the read their
+# new text comes from; every one is edited before any is replaced, so a failed edit leaves
+# them all as they were.
 edit_out_blocks() {
   instance_profiles
   # shellcheck disable=SC2086 # paths without spaces
@@ -388,13 +468,13 @@ edit_out_blocks() {
   # shellcheck disable=SC2086 # paths without spaces
   record_targets $with_block
   pending=""
+  jobs=""
   for path in $with_block; do
     new_temp "$path"
-    if ! reason=$(apparmor_edit remove "$path" "" "" 2>&1 >"$temp"); then
-      die "cannot edit $path: ${reason:-awk failed}; the file is left as it is"
-    fi
+    jobs="$jobs$NEWLINE""remove app $path $temp"
     pending="$pending $path=$temp"
   done
+  apparmor_edit_pending
 }
 
 # apparmor_remove: the block goes from snap-update-ns.I and from every app and hook profile of
@@ -423,16 +503,36 @@ apparmor_remove() {
 
 apparmor_probe() {
   apparmor_args
+  # Every profile there is, read in one run.
+  jobs=""
+  present=" "
+  for name in $profile_names; do
+    path=$SNAPD_PROFILE_DIR/$name
+    [ -f "$path" ] || continue
+    profile_kind "$name"
+    jobs="$jobs$NEWLINE""check $kind $path -"
+    present="$present$name "
+  done
+  checked=""
+  if [ -n "$jobs" ]; then
+    checked=$(apparmor_edits 2>&1) || checked=""
+  fi
+  rest=$checked$NEWLINE
   states=""
   differs=""
   for name in $profile_names; do
-    path=$SNAPD_PROFILE_DIR/$name
-    apparmor_body "$name"
-    if [ ! -f "$path" ]; then
-      state="missing-profile"
-    elif ! state=$(apparmor_edit check "$path" "$indent" "$body" 2>&1); then
-      state="unreadable: $state"
-    fi
+    state="missing-profile"
+    case $present in
+      *" $name "*)
+        state=${rest%%"$NEWLINE"*}
+        rest=${rest#*"$NEWLINE"}
+        case $state in
+          in-sync | missing | stale) ;;
+          "error "*) state="unreadable: ${state#error }" ;;
+          *) state="unreadable: ${state:-awk failed}" ;;
+        esac
+        ;;
+    esac
     json_quote "$name"
     key=$json
     json_quote "$state"

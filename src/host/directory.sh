@@ -106,7 +106,9 @@ directory_apply() {
       ;;
     missing)
       mkdir -m 1777 "$dir_path" || die "cannot create $dir_path"
-      chown root:root "$dir_path"
+      # Root's, in root's group, unless the group is not root's or /dev/shm hands its own
+      # down (setgid): only then is chown needed.
+      if [ "${egid-}" != 0 ] || [ -g "${dir_path%/*}" ]; then chown root:root "$dir_path"; fi
       changed "created $dir_path (mode 1777, root:root)"
       ;;
     directory) directory_repair ;;

@@ -45,14 +45,15 @@ change_count=0
 log_changes=""
 instance_locked=""
 
-# json_quote TEXT: sets $json to TEXT as a JSON string literal. Plain text needs no process
-# (every result line quotes several values); only text to escape goes through awk.
+# json_quote TEXT: sets $json to TEXT as a JSON string literal. Printable text needs no
+# process (every result line quotes several values, and messages quote paths and entries);
+# only text with a control character (a newline, a tab) goes through awk.
 # A backslash is doubled with "&&" (the match, twice): awks disagree on what "\\\\" gives
 # in a replacement (mawk, Debian's and Ubuntu's awk, makes it one backslash; gawk and
 # busybox two), while "&" means the match in every one of them.
 json_quote() {
   case $1 in
-    *[\\\"]* | *[![:print:]]*)
+    *[![:print:]]*)
       json=\"$(printf '%s' "$1" | awk '
         BEGIN { ORS = "" }
         {
@@ -61,6 +62,23 @@ json_quote() {
           if (NR > 1) printf "\\n"
           printf "%s", $0
         }')\"
+      ;;
+    *[\\\"]*)
+      # Printable text with a quote or a backslash: each escaped by the shell.
+      rest=$1
+      escaped=
+      while :; do
+        case $rest in
+          *[\\\"]*)
+            head=${rest%%[\\\"]*}
+            rest=${rest#"$head"}
+            escaped="$escaped$head\\${rest%"${rest#?}"}"
+            rest=${rest#?}
+            ;;
+          *) break ;;
+        esac
+      done
+      json="\"$escaped$rest\""
       ;;
     *) json="\"$1\"" ;;
   esac
@@ -167,15 +185,20 @@ interrupted() {
 }
 
 # require_root: host operations change root-owned files. The effective uid is read from
-# /proc by the shell (id where there is no /proc).
+# /proc by the shell (id where there is no /proc), and the effective gid with it ($egid, the
+# group new files get; empty where there is no /proc).
 require_root() {
   euid=""
+  egid=""
   if [ -r /proc/self/status ]; then
     while read -r key _real effective _rest; do
-      if [ "$key" = Uid: ]; then
-        euid=$effective
-        break
-      fi
+      case $key in
+        Uid:) euid=$effective ;;
+        Gid:)
+          egid=$effective
+          break
+          ;;
+      esac
     done </proc/self/status
   fi
   [ -n "$euid" ] || euid=$(id -u)
@@ -667,20 +690,42 @@ find_snapd() {
   done
 }
 
-# snap_update_ns: the path of the snap-update-ns that snapd uses, or nothing: the one beside
-# the snapd that runs (find_snapd), else the distribution's, as snapd falls back to it.
+# snap_update_ns: sets $tool to the path of the snap-update-ns that snapd uses, or to nothing:
+# the one beside the snapd that runs (find_snapd), else the distribution's, as snapd falls
+# back to it.
 snap_update_ns() {
   find_snapd
+  tool=
   for candidate in "${snapd_dir:-/usr/lib/snapd}/snap-update-ns" /usr/lib/snapd/snap-update-ns /usr/libexec/snapd/snap-update-ns; do
     if [ -x "$candidate" ]; then
-      printf '%s' "$candidate"
+      tool=$candidate
       return 0
     fi
   done
 }
 
-# namespace_preserved: the snap has run and snapd keeps its mount namespace.
+# find_program NAME: sets $program_path to where NAME runs from in $PATH (as `command -v`
+# finds a program), or to nothing; by the shell, without a subshell.
+find_program() {
+  program_path=
+  set -f
+  saved_ifs=$IFS
+  IFS=:
+  for dir in $PATH; do
+    if [ -f "${dir:-.}/$1" ] && [ -x "${dir:-.}/$1" ]; then
+      program_path=${dir:-.}/$1
+      break
+    fi
+  done
+  IFS=$saved_ifs
+  set +f
+}
+
+# namespace_preserved: the snap has run and snapd keeps its mount namespace. No file there,
+# no namespace: the mount table is read only when there is one (a snap that never ran costs
+# no process).
 namespace_preserved() {
+  [ -e "$SNAPD_NS_DIR/$instance.mnt" ] || return 1
   awk -v p="$SNAPD_NS_DIR/$instance.mnt" '$5 == p { for (i = 6; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "nsfs") found = 1; break } }
     END { exit !found }' /proc/self/mountinfo
 }

@@ -134,7 +134,7 @@ mount_apply() {
   mount_live_state
   found namespace "\"$live\""
   [ "$live" = unbound ] || return 0
-  tool=$(snap_update_ns)
+  snap_update_ns
   if [ -n "$tool" ]; then
     run_snap_update_ns "$tool"
     how="by $tool"
@@ -180,7 +180,7 @@ mount_remove() {
   mount_live_state
   found namespace "\"$live\""
   [ "$live" = bound ] || return 0
-  tool=$(snap_update_ns)
+  snap_update_ns
   if [ -n "$tool" ]; then
     run_snap_update_ns "$tool"
   else

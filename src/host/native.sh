@@ -139,7 +139,7 @@ native_mount_apply() {
   mount_live_state
   found namespace "\"$live\""
   [ "$live" = unbound ] || return 0
-  tool=$(snap_update_ns)
+  snap_update_ns
   [ -n "$tool" ] || die "the snap's namespace lacks the bind and this host has no snap-update-ns to apply snapd's profile"
   run_snap_update_ns "$tool"
   namespace_shm_root

@@ -40,9 +40,9 @@ prerequisites_check() {
   [ -z "$missing" ] || die "snap $instance has no profile$missing in $SNAPD_PROFILE_DIR: check its app and hook names"
 
   if [ -d "$APPARMOR_SECURITYFS" ]; then found apparmor '"enabled"'; else found apparmor '"disabled"'; fi
-  parser=$(command -v apparmor_parser || true)
-  found_string_or_null apparmorParser "$parser"
-  tool=$(snap_update_ns)
+  find_program apparmor_parser
+  found_string_or_null apparmorParser "$program_path"
+  snap_update_ns
   found_string_or_null snapUpdateNs "$tool"
   if namespace_preserved; then found namespace '"preserved"'; else found namespace '"none"'; fi
 }

@@ -150,9 +150,10 @@ read_small_file() {
   existing="$existing${line}x"
 }
 
-# install_text TARGET TEXT: puts TEXT in TARGET (mode 0644) when it differs; true when it wrote.
-# The comparison comes first, so a file in sync is not touched (no temporary file either).
-install_text() {
+# stage_text TARGET TEXT: when TARGET's text is not TEXT, writes TEXT to a temporary file
+# beside it (mode 0644) and adds TARGET=TEMP to $staged, for install_staged; true when it
+# did. The comparison comes first, so a file in sync is not touched (no temporary file either).
+stage_text() {
   if [ -f "$1" ]; then
     if [ "${#2}" -le 4096 ]; then
       read_small_file "$1"
@@ -169,8 +170,30 @@ END
   [ -d "${1%/*}" ] || mkdir -p "${1%/*}"
   new_temp "$1"
   write_text "$temp" "$2" || die "cannot write $temp: $write_error"
-  replace_file "$1" "$temp" 0644
-  changed "wrote $1"
+  staged="$staged $1=$temp"
+}
+
+# install_staged: puts each file of $staged in place, in order, atomically, as replace_file
+# does: one sync of every temporary file before the first rename, one of their folders after
+# the last. Paths without spaces.
+install_staged() {
+  [ -n "$staged" ] || return 0
+  temps=
+  folders=
+  for item in $staged; do
+    temps="$temps ${item#*=}"
+    target=${item%%=*}
+    case " $folders " in *" ${target%/*} "*) ;; *) folders="$folders ${target%/*}" ;; esac
+  done
+  # shellcheck disable=SC2086 # paths without spaces
+  sync $temps 2>/dev/null || true
+  for item in $staged; do
+    mv -f "${item#*=}" "${item%%=*}" || die "cannot replace ${item%%=*}"
+    changed "wrote ${item%%=*}"
+  done
+  # shellcheck disable=SC2086 # paths without spaces
+  sync $folders 2>/dev/null || true
+  staged=
 }
 
 # self_heal_activate: enables both units and starts the .path unit where systemd runs.
@@ -304,7 +327,7 @@ self_heal_found_record() {
     case $when in *[!0-9TZ:-]*) when= ;; esac
     case $repairs in '' | *[!0-9]*) repairs=0 ;; esac
   fi
-  found lastSelfHeal "$(if [ -n "$when" ]; then printf '"%s"' "$when"; else printf null; fi)"
+  if [ -n "$when" ]; then found lastSelfHeal "\"$when\""; else found lastSelfHeal null; fi
   found repairs "$repairs"
 }
 
@@ -323,15 +346,20 @@ self_heal_apply() {
   self_heal_script_text
   self_heal_service_text
   self_heal_path_text
+  script_replaced=
+  [ ! -f "$heal_script" ] || script_replaced=yes
   script_written=
   units_written=
   path_written=
-  if install_text "$heal_script" "$script_text"; then script_written=yes; fi
-  if install_text "$SELF_HEAL_UNIT_DIR/$heal_service" "$service_text"; then units_written=yes; fi
-  if install_text "$SELF_HEAL_UNIT_DIR/$heal_path_unit" "$path_text"; then units_written=yes path_written=yes; fi
+  staged=
+  if stage_text "$heal_script" "$script_text"; then script_written=yes; fi
+  if stage_text "$SELF_HEAL_UNIT_DIR/$heal_service" "$service_text"; then units_written=yes; fi
+  if stage_text "$SELF_HEAL_UNIT_DIR/$heal_path_unit" "$path_text"; then units_written=yes path_written=yes; fi
+  install_staged
   # A heal started while the other parts were being updated ran with their old arguments:
-  # the new ones win, once, now.
-  [ -z "$script_written" ] || self_heal_repair
+  # the new ones win, once, now. A first heal script had no heal before it to undo: the
+  # parts before this one have just applied the host.
+  [ -z "$script_written" ] || [ -z "$script_replaced" ] || self_heal_repair
   self_heal_activate
   self_heal_found_record
 }

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
@@ -79,30 +79,58 @@ describe("host awk edits match the model", function () {
     );
   });
 
-  it("AppArmor apply's reads: the check's state and, unless in sync, the inserted text", () => {
+  it("AppArmor apply's reads, several profiles in one run: the check's states, then, for those not in sync, the inserted texts", () => {
     const withOrWithoutBlock = fc.tuple(profile, fc.option(body, { nil: undefined })).map(([text, old]) => {
       if (old === undefined) return text;
       const inserted = shapeOf(() => insertBlock(text, old));
       return inserted.ok ? inserted.text : text;
     });
+    const kinds = { app: "", "update-ns": "  " } as const;
+    const profiles = fc.array(fc.tuple(withOrWithoutBlock, fc.constantFrom("app", "update-ns") as fc.Arbitrary<keyof typeof kinds>), { minLength: 1, maxLength: 3 });
     fc.assert(
-      fc.property(withOrWithoutBlock, body, fc.constantFrom("", "  "), (text, snippet, indent) => {
-        // The apply's first read (check), then, after a stat, the read its new text comes from.
-        const call = [
-          'if ! state=$(apparmor_edit check "$1" "$INDENT" "$BODY" 2>&1); then printf "failed: %s" "$state"',
-          'elif [ "$state" = in-sync ]; then printf "in-sync\\n"',
-          'elif apparmor_text insert "$1" "$INDENT" "$BODY"; then printf "%s\\n%s" "$state" "$profile_text"',
-          'else printf "failed: %s" "$profile_text"; fi',
-        ].join("; ");
-        const host = hostFunction(["lib.sh", "apparmor.sh"], call, text, { INDENT: indent, BODY: snippet });
-        assert.equal(host.status, 0, host.stderr);
-        const model = shapeOf(() => insertBlock(text, snippet, indent));
-        if (!model.ok) return assert.equal(host.stdout, `failed: ${model.reason}`);
-        const state = model.text === text ? "in-sync" : findBlock(text) ? "stale" : "missing";
-        assert.equal(host.stdout, state === "in-sync" ? "in-sync\n" : `${state}\n${model.text}`);
+      fc.property(profiles, body, body, (files, appBody, updateNsBody) => {
+        const path = (i: number) => join(work, `profile-${i}`);
+        const output = (i: number) => join(work, `new-${i}`);
+        files.forEach(([text], i) => {
+          writeFileSync(path(i), text);
+          rmSync(output(i), { force: true });
+        });
+        const snippet = (kind: keyof typeof kinds) => (kind === "app" ? appBody : updateNsBody);
+        const env = { APP: appBody, UPDATE_NS: updateNsBody };
+        const run = (jobs: string[]) =>
+          spawnSync("sh", ["-c", `. ${join(HOST_SCRIPT_DIR, "lib.sh")}; . ${join(HOST_SCRIPT_DIR, "apparmor.sh")}; arg_app_snippet=$APP; arg_update_ns_snippet=$UPDATE_NS; jobs=$JOBS; apparmor_edits`], {
+            encoding: "utf8",
+            env: { ...process.env, ...env, JOBS: jobs.join("\n") },
+          });
+        // The first read: every profile's state, in one run.
+        const checked = run(files.map(([, kind], i) => `check ${kind} ${path(i)} -`));
+        assert.equal(checked.status, 0, checked.stderr);
+        const models = files.map(([text, kind]) => ({ text, model: shapeOf(() => insertBlock(text, snippet(kind), kinds[kind])) }));
+        const states = models.map(({ text, model }) => (!model.ok ? `error ${model.reason}` : model.text === text ? "in-sync" : findBlock(text) ? "stale" : "missing"));
+        assert.equal(checked.stdout, states.map((state) => `${state}\n`).join(""));
+        // The second: the new texts of those to change, each into its own file, in one run.
+        const toChange = files.map((_, i) => i).filter((i) => states[i] === "missing" || states[i] === "stale");
+        if (toChange.length === 0) return;
+        for (const i of toChange) writeFileSync(output(i), "");
+        const edited = run(toChange.map((i) => `insert ${files[i][1]} ${path(i)} ${output(i)}`));
+        assert.equal(edited.status, 0, edited.stderr);
+        assert.equal(edited.stdout, "written\n".repeat(toChange.length));
+        for (const i of toChange) {
+          const model = models[i].model;
+          assert.ok(model.ok);
+          assert.equal(readFileSync(output(i), "utf8"), model.text);
+        }
       }),
-      { numRuns: 250 },
+      { numRuns: 200 },
     );
+    // A text that is not one profile stops the edits there, saying why; the shell names the file by the count of "written".
+    writeFileSync(join(work, "good"), 'profile "snap.a.b" {\n}\n');
+    writeFileSync(join(work, "bad"), "no profile here\n");
+    const stopped = spawnSync("sh", ["-c", `. ${join(HOST_SCRIPT_DIR, "lib.sh")}; . ${join(HOST_SCRIPT_DIR, "apparmor.sh")}; arg_app_snippet=$APP; jobs=$JOBS; apparmor_edits`], {
+      encoding: "utf8",
+      env: { ...process.env, APP: appSnippet("recursive"), JOBS: ["good", "bad", "good"].map((name, i) => `insert app ${join(work, name)} ${join(work, `out-${i}`)}`).join("\n") },
+    });
+    assert.deepEqual([stopped.status, stopped.stdout], [2, "written\nerror the text has no profile (no opening brace)\n"]);
   });
 
   it("AppArmor block remove and check, over generated profiles with the block", () => {
@@ -241,5 +269,30 @@ describe("host awk edits match the model", function () {
     ]) {
       assert.deepEqual(order(a, b), { status: 0, stdout: `${expected}\n`, stderr: "" }, `${a} vs ${b}`);
     }
+  });
+
+  it("quotes text as JSON exactly, printable text (quotes and backslashes too) without awk", () => {
+    const noAwk = "awk() { echo awk >&2; return 99; }; ";
+    const character = fc.constantFrom("a", " ", '"', "\\", "*", "[", "]", "?", "'", "$", "#", "}", "~", "-");
+    const printable = fc.string({ unit: character, maxLength: 12 });
+    fc.assert(
+      fc.property(printable, (text) => {
+        const host = hostFunction(["lib.sh"], `${noAwk}json_quote "$T"; printf '%s' "$json"`, "", { T: text });
+        assert.deepEqual({ status: host.status, stderr: host.stderr }, { status: 0, stderr: "" }, JSON.stringify(text));
+        assert.equal(host.stdout, JSON.stringify(text));
+      }),
+      { numRuns: 300 },
+    );
+    // Newlines and tabs inside the text take awk's way, with the same escapes.
+    const withControl = fc
+      .tuple(printable, fc.constantFrom("\n", "\t", "\r"), fc.string({ unit: character, minLength: 1, maxLength: 6 }))
+      .map(([a, c, b]) => a + c + b);
+    fc.assert(
+      fc.property(withControl, (text) => {
+        const host = hostFunction(["lib.sh"], `json_quote "$T"; printf '%s' "$json"`, "", { T: text });
+        assert.equal(host.stdout, JSON.stringify(text), JSON.stringify(text));
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -163,6 +163,26 @@ describe("self-heal on a test host", function () {
     }
   });
 
+  it("a first install repairs nothing (the parts before it have just applied the host); a heal script replaced since repairs at once, with the new arguments", async () => {
+    const commands = await commandsFor();
+    applyParts(host, commands, PARTS.slice(0, 3));
+    snapdRewrite(host);
+    const install = runOperation(host, commands["self-heal-command"]);
+    assert.equal(install.status, 0, install.stderr);
+    assert.deepEqual(install.result.changed, [`wrote ${HEAL}`, `wrote ${SERVICE}`, `wrote ${PATH_UNIT}`]);
+    assert.equal(install.result.found.repair, undefined, "no repair round");
+    assert.equal(privateShmLive(host), false, "snapd's rewrite is left to the heal and the next run");
+
+    // A heal that ran meanwhile ran an older script: the apply that replaces it repairs.
+    host.writeFile(HEAL, host.readFile(HEAL)!.replace("set -- 'self-heal' 'run'", "set -- 'self-heal' 'run' "));
+    const replaced = runOperation(host, commands["self-heal-command"]);
+    assert.equal(replaced.status, 0, replaced.stderr);
+    assert.ok(replaced.result.changed.includes(`wrote ${HEAL}`), String(replaced.result.changed));
+    assert.deepEqual((replaced.result.found.repair as { rounds: number }).rounds, 2);
+    assert.equal(host.readFile(FSTAB), `${ENTRY}\n`);
+    assert.equal(privateShmLive(host), true, "the repair bound the private directory again");
+  });
+
   it("repairs a snapd rewrite, run exactly as ExecStart says: the blocks, the entry and the live bind back, each change in the journal", async () => {
     const commands = await commandsFor();
     applyAll(host, commands);
