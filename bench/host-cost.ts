@@ -8,11 +8,9 @@
  * programs it executes.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { EngineStandIn, RunReport } from "../tests/support/engine-stand-in";
 import { unsecret } from "../tests/support/pulumi-mocks";
+import { countProcesses, type ProcessCount } from "../tests/support/process-count";
 import type { TestHost } from "../tests/support/test-host";
 import { desiredState } from "../src/model/desired-state";
 import { hostProbeCommandLine, hostScript } from "../src/render/host-command";
@@ -22,15 +20,6 @@ import { convergedState, isConverged } from "./host-state";
 import { upOnce } from "./snap-shm-runner";
 import { startHosts, stopHosts } from "./ssh-hosts";
 import { summarize, Summary } from "./stats";
-
-export interface ProcessCount {
-  /** Processes created (fork, vfork, clone without CLONE_THREAD), the floor's subtracted. */
-  forks: number;
-  /** Programs executed (execve), the floor's subtracted. */
-  execs: number;
-  /** Programs executed, by name. */
-  programs: Record<string, number>;
-}
 
 export interface HostCostRow {
   /** e.g. `mount apply (shmtest_foo)`, `probe (2 snaps)`. */
@@ -154,45 +143,4 @@ function timeRuns(host: TestHost, command: string, stdin: string, runs: number):
     samples.push(ms);
   }
   return samples;
-}
-
-/** One traced run: processes forked and programs executed (nsenter's own included). */
-function countProcesses(host: TestHost, command: string, stdin: string): ProcessCount {
-  const dir = mkdtempSync(join(tmpdir(), "snap-shm-bench-strace-"));
-  const file = join(dir, "trace");
-  let text = "";
-  try {
-    const run = spawnSync(
-      "strace",
-      ["-f", "-qq", "-e", "trace=execve,fork,vfork,clone,clone3", "-e", "signal=none", "-o", file, "nsenter", "-t", String(host.pid), "-m", "-r", "-w", "--", "sh", "-c", command],
-      { input: stdin, encoding: "utf8", maxBuffer: 64 * 2 ** 20 },
-    );
-    if (run.status !== 0) throw new Error(`strace run failed (${run.status}): ${run.stderr}`);
-    text = readFileSync(file, "utf8");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  let forks = 0;
-  let execs = 0;
-  const programs: Record<string, number> = {};
-  const pendingExec = new Map<string, string>();
-  const execDone = (path: string, result: string) => {
-    if (/\) = -1 /.test(result)) return;
-    execs++;
-    const name = path.split("/").pop()!;
-    programs[name] = (programs[name] ?? 0) + 1;
-  };
-  for (const line of text.split("\n")) {
-    const pid = line.split(" ")[0];
-    if (/\b(fork|vfork|clone3?)\(/.test(line) && !line.includes("resumed>") && !line.includes("CLONE_THREAD")) forks++;
-    const exec = /\bexecve\("([^"]+)"/.exec(line);
-    if (exec) {
-      if (line.endsWith("<unfinished ...>")) pendingExec.set(pid, exec[1]);
-      else execDone(exec[1], line);
-    } else if (line.includes("<... execve resumed>") && pendingExec.has(pid)) {
-      execDone(pendingExec.get(pid)!, line);
-      pendingExec.delete(pid);
-    }
-  }
-  return { forks, execs, programs };
 }

@@ -78,20 +78,39 @@ mount_args() {
 # read first, its status checked: a namespace nsenter cannot enter (a policy refusing setns,
 # a base without cat) fails the run, naming it, rather than reading as "unbound". In
 # variables, not in a subshell: a failure here ends the run with its message in the result.
-# shellcheck disable=SC2016 # awk source, not shell
+# The table is read by the shell, split once into lines (mountinfo escapes the blanks in
+# paths, so fields are words): no process beyond the one that reads it.
 namespace_shm_root() {
   # One run: on a failure its output is nsenter's message (its mount table goes nowhere).
   if ! ns_mountinfo=$(nsenter --mount="$ns_file" cat /proc/self/mountinfo 2>&1); then
     die "cannot read the mounts inside the snap's namespace $ns_file: ${ns_mountinfo:-nsenter failed}"
   fi
-  shm_root=$(SNAP_SHM_MOUNTINFO=$ns_mountinfo awk 'BEGIN {
-    lines = split(ENVIRON["SNAP_SHM_MOUNTINFO"], line, "\n")
-    for (l = 1; l <= lines; l++) {
-      split(line[l], f, " ")
-      if (f[5] == "/dev/shm") { root[f[1]] = f[4]; parent[f[2]] = 1; order[++n] = f[1] }
-    }
-    for (i = n; i > 0; i--) if (!(order[i] in parent)) { print root[order[i]]; exit }
-  }')
+  # Each /dev/shm mount as "ID ROOT", the last first, and the IDs they sit on.
+  shm_mounts=""
+  shm_parents=" "
+  saved_ifs=$IFS
+  set -f
+  IFS=$NEWLINE
+  for line in $ns_mountinfo; do
+    case $line in *" /dev/shm "*) ;; *) continue ;; esac
+    IFS=" "
+    # shellcheck disable=SC2086 # the fields are words
+    set -- $line
+    IFS=$NEWLINE
+    if [ $# -lt 5 ] || [ "$5" != /dev/shm ]; then continue; fi
+    shm_mounts="$1 $4$NEWLINE$shm_mounts"
+    shm_parents="$shm_parents$2 "
+  done
+  IFS=$saved_ifs
+  set +f
+  shm_root=""
+  while [ -n "$shm_mounts" ]; do
+    mount_line=${shm_mounts%%"$NEWLINE"*}
+    shm_mounts=${shm_mounts#*"$NEWLINE"}
+    case $shm_parents in *" ${mount_line%% *} "*) continue ;; esac
+    shm_root=${mount_line#* }
+    break
+  done
 }
 
 # mount_live_state: sets $live to none (no preserved namespace), bound or unbound.
