@@ -3,7 +3,7 @@
 # connection sharing), as a part's `local.Command` runs it with `connectionSharing`, from
 # the command's environment (so a command stored in the state runs anywhere):
 #
-#   exec sh -c "$SNAP_SHM_SHARED_SSH" shared-ssh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET REMOTE_COMMAND
+#   set -- HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET REMOTE_COMMAND; eval "$SNAP_SHM_SHARED_SSH"
 #
 # Standard input goes to REMOTE_COMMAND (the part's script, for `sh -s`). The drift probe's
 # ssh opens the host's connection and keeps it open in the background (ControlMaster,

@@ -160,6 +160,6 @@ export const SHARED_SSH_VARIABLE = "SNAP_SHM_SHARED_SSH";
 export function sharedSshCommandLine(target: SharedSshTarget, remoteCommand: string): string {
   const [host, port, user] = [target.host, target.port ?? 22, target.user ?? "root"];
   const words = [host, String(port), user, String(target.perDialTimeout ?? 15), String(dialAttempts(target.dialErrorLimit)), sharedSocketName(host, port, user), remoteCommand];
-  // exec: the provider's shell has nothing left to do, so it waits in no process of its own.
-  return `exec sh -c "$${SHARED_SSH_VARIABLE}" shared-ssh ${words.map(shellQuote).join(" ")}`;
+  // The provider's own shell runs the script: no second shell to start for each operation.
+  return `set -- ${words.map(shellQuote).join(" ")}; eval "$${SHARED_SSH_VARIABLE}"`;
 }

@@ -47,8 +47,9 @@ describe("connectionSharing under mocks", function () {
       const i = unsecret(part.inputs) as Record<string, string>;
       assert.equal(part.deleteBeforeReplace, true);
       assert.deepEqual(i.triggers, ["10.0.0.5", 2222]);
-      // The script from the environment, then the host, port, user, dial timeout, attempts and the operation.
-      assert.match(i.create, /^exec sh -c "\$SNAP_SHM_SHARED_SSH" shared-ssh '10\.0\.0\.5' '2222' 'ops' '15' '3' 'cm-[0-9a-f]{24}' 'sudo -n sh -c : /);
+      // The host, port, user, dial timeout, attempts, socket and the operation, then the script from the environment.
+      assert.match(i.create, /^set -- '10\.0\.0\.5' '2222' 'ops' '15' '3' 'cm-[0-9a-f]{24}' 'sudo -n sh -c : /);
+      assert.ok(i.create.endsWith(`'; eval "$SNAP_SHM_SHARED_SSH"`) && i.delete.endsWith(`'; eval "$SNAP_SHM_SHARED_SSH"`), i.create);
       assert.match(i.create, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''apply'\\''/);
       assert.match(i.delete, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''remove'\\''/);
       const text = JSON.stringify({ create: i.create, delete: i.delete, stdin: i.stdin, triggers: i.triggers });
