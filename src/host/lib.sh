@@ -753,8 +753,10 @@ read_record() {
 # record_apply: after a successful apply, keeps the revision it was given (or the one
 # recorded) and its kind. A part of the default kind that was never recorded, without a
 # revision (drift detection off), is left without a record, as before kinds were recorded.
-# Replaced atomically but not synced: the record is a hint, and one lost in a crash only
-# makes the next run apply the part once more.
+# Not synced: the record is a hint, and one lost in a crash only makes the next run apply the
+# part once more. So a first record is written in place, by the shell (no process; nothing
+# is there to lose, and one a crash leaves empty or cut short reads as no record); a record
+# that is there is replaced atomically.
 record_apply() {
   read_record
   revision=${arg_revision:-$part_revision}
@@ -762,6 +764,15 @@ record_apply() {
   [ "$revision" != "$part_revision" ] || [ "$arg_via" != "$part_via" ] || return 0
   [ -n "${arg_revision-}" ] || [ "$arg_via" = shared ] || [ -f "$record_file" ] || return 0
   [ -d "${record_file%/*}" ] || mkdir -p "${record_file%/*}"
+  if [ ! -e "$record_file" ] && [ ! -L "$record_file" ]; then
+    # noclobber: a name that appeared meanwhile is replaced as below instead.
+    set -C
+    if { printf '%s\n%s\n' "$revision" "$arg_via" >"$record_file"; } 2>/dev/null; then
+      set +C
+      return 0
+    fi
+    set +C
+  fi
   new_temp "$record_file"
   write_text "$temp" "$revision$NEWLINE$arg_via$NEWLINE" || die "cannot write $temp: $write_error"
   mv -f "$temp" "$record_file" || die "cannot replace $record_file"

@@ -616,6 +616,31 @@ describe("the host probe of several instances in one run", function () {
     assert.equal(host.readFile(record), null);
   });
 
+  it("writes a first record in place, with no process, and replaces one that is there by a rename", () => {
+    const state = desiredState("shmother");
+    const record = "/var/lib/snap-shm/shmother/directory.revision";
+    // mv, as the scripts find it first in their PATH, says when it runs.
+    host.writeFile("/usr/local/bin/mv", '#!/bin/sh\necho "$@" >> /run/mv-calls\nexec /bin/mv "$@"\n', "0755");
+    const apply = (revision: string) => {
+      const { command: text, stdin } = hostCommand("directory", "apply", { ...directoryArguments(state), revision }, false);
+      const result = host.sh(text, stdin);
+      assert.equal(result.status, 0, result.stderr);
+    };
+    apply("3");
+    assert.equal(host.readFile(record), "3\nown\n");
+    const renamed = () => (host.readFile("/run/mv-calls") ?? "").split("\n").filter((line) => line.endsWith(` ${record}`));
+    assert.deepEqual(renamed(), [], "the first record is not renamed into place");
+    const inode = host.must(`stat -c %i ${record}`);
+    apply("4");
+    assert.equal(host.readFile(record), "4\nown\n");
+    assert.equal(renamed().length, 1, "a record that is there is replaced by a rename");
+    assert.notEqual(host.must(`stat -c %i ${record}`), inode, "a new file, not the old one rewritten");
+    // One a crash cut short (empty) reads as no record, and the next apply replaces it.
+    host.writeFile(record, "");
+    apply("5");
+    assert.equal(host.readFile(record), "5\nown\n");
+  });
+
   it("refuses a kind of command it does not know", () => {
     const state = desiredState("shmother");
     const { command: text, stdin } = hostCommand("directory", "apply", { ...directoryArguments(state), via: "carrier-pigeon" }, false);
