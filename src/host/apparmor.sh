@@ -101,7 +101,9 @@ BEGIN {
   RS = "\001"; BEGIN_MARK = "# BEGIN snap-shm private-shm"; END_MARK = "# END snap-shm private-shm"
   jobs = split(ENVIRON["SNAP_SHM_JOBS"], job, "\n")
   for (j = 1; j <= jobs; j++) {
-    if (split(job[j], f, " ") != 4) continue
+    if (job[j] == "") continue
+    # Every job gets its line: one that is not four words (a path with a blank) stops the run.
+    if (split(job[j], f, " ") != 4) { print "error not a job of four words: " job[j]; exit 2 }
     mode = f[1]; path = f[3]; output = f[4]
     if (f[2] == "update-ns") { indent = "  "; body = ENVIRON["SNAP_SHM_UPDATE_NS_BODY"] }
     else if (f[2] == "app") { indent = ""; body = ENVIRON["SNAP_SHM_APP_BODY"] }

@@ -131,6 +131,12 @@ describe("host awk edits match the model", function () {
       env: { ...process.env, APP: appSnippet("recursive"), JOBS: ["good", "bad", "good"].map((name, i) => `insert app ${join(work, name)} ${join(work, `out-${i}`)}`).join("\n") },
     });
     assert.deepEqual([stopped.status, stopped.stdout], [2, "written\nerror the text has no profile (no opening brace)\n"]);
+    // A job that is not four words (a path with a blank) has its line too, and stops the run.
+    const blank = spawnSync("sh", ["-c", `. ${join(HOST_SCRIPT_DIR, "lib.sh")}; . ${join(HOST_SCRIPT_DIR, "apparmor.sh")}; arg_app_snippet=$APP; jobs=$JOBS; apparmor_edits`], {
+      encoding: "utf8",
+      env: { ...process.env, APP: appSnippet("recursive"), JOBS: `\ncheck app ${join(work, "good")} -\ncheck app /a b -` },
+    });
+    assert.deepEqual([blank.status, blank.stdout], [2, "missing\nerror not a job of four words: check app /a b -\n"]);
   });
 
   it("AppArmor block remove and check, over generated profiles with the block", () => {
