@@ -767,7 +767,7 @@ record_apply() {
   if [ ! -e "$record_file" ] && [ ! -L "$record_file" ]; then
     # noclobber: a name that appeared meanwhile is replaced as below instead.
     set -C
-    if { printf '%s\n%s\n' "$revision" "$arg_via" >"$record_file"; } 2>/dev/null; then
+    if write_text "$record_file" "$revision$NEWLINE$arg_via$NEWLINE"; then
       set +C
       return 0
     fi

@@ -178,11 +178,10 @@ END
 # the last. Paths without spaces.
 install_staged() {
   [ -n "$staged" ] || return 0
-  temps=
+  # shellcheck disable=SC2086 # words
+  split_items $staged
   folders=
-  for item in $staged; do
-    temps="$temps ${item#*=}"
-    target=${item%%=*}
+  for target in $targets; do
     case " $folders " in *" ${target%/*} "*) ;; *) folders="$folders ${target%/*}" ;; esac
   done
   # shellcheck disable=SC2086 # paths without spaces
