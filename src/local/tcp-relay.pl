@@ -1,9 +1,12 @@
 #!/usr/bin/perl
 # The drift probe's TCP connection, run by OpenSSH's client as its ProxyCommand:
 #
-#   perl tcp-relay.pl HOST PORT TIMEOUT ATTEMPTS
+#   perl tcp-relay.pl HOST PORT TIMEOUT ATTEMPTS [REPORT]
 #
 # connects to HOST:PORT and relays standard input and output to it, until the server closes.
+# Why it could not reach the server goes to standard error and, given REPORT, into that file
+# too: ssh sends a ProxyCommand's standard error to /dev/null when its connection is to stay
+# open in the background (ControlPersist), and the probe reads the cause from REPORT instead.
 # Each of ATTEMPTS rounds (one second apart, as OpenSSH's ConnectionAttempts) tries every
 # address HOST has, TIMEOUT seconds each; the server then has TIMEOUT seconds to say its first
 # bytes (its SSH banner). With a ProxyCommand, ssh's own ConnectTimeout and ConnectionAttempts
@@ -24,14 +27,25 @@ use Socket qw(getaddrinfo SOCK_STREAM IPPROTO_TCP TCP_NODELAY SOL_SOCKET SO_KEEP
 
 exit 0 if @ARGV == 1 && $ARGV[0] eq '--check';
 
+my $report;
+# Set once the server has said its first bytes: what fails after that is no longer the
+# probe's to report (the connection may be a background master's by then).
+my $heard = 0;
+
 sub fail {
-    print STDERR "tcp-relay: $_[0]\n";
+    my $line = "tcp-relay: $_[0]\n";
+    print STDERR $line;
+    if (defined $report && !$heard && open(my $file, '>', $report)) {
+        print $file $line;
+        close $file;
+    }
     exit 255;
 }
 
-fail('usage: tcp-relay.pl HOST PORT TIMEOUT ATTEMPTS (whole numbers, TIMEOUT and ATTEMPTS at least 1)')
-  unless @ARGV == 4 && $ARGV[1] =~ /^[0-9]+$/ && $ARGV[2] =~ /^[1-9][0-9]*$/ && $ARGV[3] =~ /^[1-9][0-9]*$/;
+fail('usage: tcp-relay.pl HOST PORT TIMEOUT ATTEMPTS [REPORT] (whole numbers, TIMEOUT and ATTEMPTS at least 1)')
+  unless (@ARGV == 4 || @ARGV == 5) && $ARGV[1] =~ /^[0-9]+$/ && $ARGV[2] =~ /^[1-9][0-9]*$/ && $ARGV[3] =~ /^[1-9][0-9]*$/;
 my ($host, $port, $timeout, $attempts) = @ARGV;
+$report = $ARGV[4];
 # Linux's; undefined where the system has no such option.
 my $quickack = eval { Socket::TCP_QUICKACK() };
 
@@ -85,7 +99,6 @@ sub write_all {
 }
 
 my $deadline = time + $timeout;
-my $heard = 0;
 my $reading_input = 1;
 while (1) {
     my $want = '';

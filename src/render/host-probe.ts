@@ -114,20 +114,24 @@ export function parseHostProbe(stdout: string | undefined, stderr = ""): HostPro
 
 /**
  * A command printing a failed probe result (the probe never fails the program); `STATUS` in
- * the reason becomes the exit status of the command before it.
+ * the reason becomes `status`, by default the exit status of the command before it.
  */
-function failedProbe(reason: string): string {
+function failedProbe(reason: string, status = '"$?"'): string {
   const line = JSON.stringify({ snapShm: 1, part: "host", action: "probe", instance: "", ok: false, found: {}, changed: [], notes: [], error: reason });
-  return `printf ${shellQuote(`${line.replace(/%/g, "%%").replace("STATUS", "%s")}\\n`)} "$?"`;
+  return `printf ${shellQuote(`${line.replace(/%/g, "%%").replace("STATUS", "%s")}\\n`)} ${status}`;
 }
 
 /**
  * The local shell command probing every instance on the host: the target's askpass helper
- * (a path, never a secret) in ssh's environment, and a failed result line when ssh fails.
+ * (a path, never a secret) in ssh's environment, and a failed result line when ssh fails,
+ * after the relay's report of why (see `SshTarget.relayReport`) where it has one.
  */
 export function probeShellCommand(target: SshTarget, instances: HostArguments[], become: boolean): string {
-  const ssh = sshCommandLine(target, hostProbeCommandLine(instances, become));
-  return `${[...askpassEnvironment(target).map(shellQuote), ssh].join(" ")} || ${failedProbe(`ssh to ${target.host} failed with exit status STATUS`)}`;
+  const ssh = [...askpassEnvironment(target).map(shellQuote), sshCommandLine(target, hostProbeCommandLine(instances, become))].join(" ");
+  const failed = failedProbe(`ssh to ${target.host} failed with exit status STATUS`, target.relayReport ? '"$status"' : undefined);
+  if (!target.relayReport) return `${ssh} || ${failed}`;
+  const report = shellQuote(target.relayReport);
+  return `${ssh} || { status=$?; cat -- ${report} >&2 2>/dev/null; rm -f -- ${report}; ${failed}; }`;
 }
 
 /** A command that only says why the probe could not run. */

@@ -35,6 +35,12 @@ export interface SshTarget {
    * src/local/tcp-relay.pl); without it, or through a bastion, ssh connects itself.
    */
   relay?: string[];
+  /**
+   * A file the relay writes why it could not reach the host to, as well as to standard error:
+   * ssh sends a ProxyCommand's standard error to /dev/null when its connection is to stay open
+   * in the background (`controlPath`), so the probe reads the cause from here.
+   */
+  relayReport?: string;
   /** A bastion to go through. */
   proxy?: SshTarget;
   /**
@@ -78,7 +84,7 @@ function hopOptions(target: SshTarget): string[] {
   }
   if (target.relay && !target.proxy) {
     // ssh's ConnectTimeout and ConnectionAttempts do not apply through a ProxyCommand: the relay does both.
-    const relay = [...target.relay, target.host, String(port), String(perDialTimeout), String(attempts)];
+    const relay = [...target.relay, target.host, String(port), String(perDialTimeout), String(attempts), ...(target.relayReport ? [target.relayReport] : [])];
     options.push("-o", `ProxyCommand=${literal(relay.map(shellQuote).join(" "))}`);
   } else {
     options.push("-o", `ConnectTimeout=${perDialTimeout}`, "-o", `ConnectionAttempts=${attempts}`);

@@ -10,6 +10,7 @@ import { HostArguments, hostScript } from "../render/host-command";
 import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from "../render/host-probe";
 import { SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
+import { relayReportFile } from "./probe-credentials";
 import { probeTarget } from "./probe-target";
 import { sharedControlPath } from "./shared-connection";
 
@@ -46,7 +47,10 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   let target: SshTarget;
   try {
     target = await probeTarget(connection);
-    if (connectionSharing) target.controlPath = sharedControlPath(target.host, target.port, target.user);
+    if (connectionSharing) {
+      target.controlPath = sharedControlPath(target.host, target.port, target.user);
+      if (target.relay && !target.proxy) target.relayReport = relayReportFile(target.host, target.port, target.user);
+    }
   } catch (error) {
     return probeNotRun((error as Error).message);
   }

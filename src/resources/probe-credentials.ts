@@ -191,3 +191,12 @@ export function knownHostsFile(line: string): string {
   if (!existsSync(file)) writeFileSync(file, `${line}\n`, { mode: 0o600 });
   return file;
 }
+
+/**
+ * Where the probe's relay reports why it could not reach a host (see
+ * `SshTarget.relayReport`), in this process's folder: one file per host, port and user, so
+ * that probes side by side keep apart.
+ */
+export function relayReportFile(host: string, port: number | undefined, user: string | undefined): string {
+  return join(ownFolder(), `relay-${digest(host, String(port ?? 22), user ?? "root").slice(0, 16)}`);
+}

@@ -84,23 +84,27 @@ describe("the root program's rollout over SSH (engine stand-in)", function () {
     assert.equal(fleet.get("gamma").host.stat("/dev/shm/snap.shmtest_foo")?.mode, "1777");
   });
 
-  it("a host whose sshd hangs: the run stops before any host is changed, whatever the budget", async () => {
-    // beta is still down (tolerated); gamma's sshd hangs: the provider would wait for it without end.
-    const gamma = fleet.get("gamma").host;
-    gamma.must("mkdir -p /dev/shm/snap.shmtest_foo && chmod 0755 /dev/shm/snap.shmtest_foo");
-    gamma.pauseSshd(true);
-    try {
-      const started = Date.now();
-      const up = await engine.up(program("{batchSize: 1, failureBudget: 5}", {}, "  perDialTimeout: 3\n"), { continueOnError: true });
-      assert.deepEqual(up.executions, [], "nothing ran on any host");
-      const refusal =
-        "rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (gamma); " +
-        "the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory";
-      assert.ok(up.failures.some((f) => f.includes(refusal)), up.failures.join("\n"));
-      assert.ok(Date.now() - started < 60_000, `ended in ${Date.now() - started} ms`);
-    } finally {
-      gamma.pauseSshd(false);
-    }
-    assert.equal(gamma.stat("/dev/shm/snap.shmtest_foo")?.mode, "755", "gamma left as it was");
-  });
+  for (const sharing of [false, true]) {
+    it(`a host whose sshd hangs: the run stops before any host is changed, whatever the budget${sharing ? ", with connectionSharing too" : ""}`, async () => {
+      // beta is still down (tolerated); gamma's sshd hangs: the provider would wait for it without end.
+      // With connectionSharing, the probe's ssh keeps the relay's report of it in a file: ssh
+      // sends the standard error of the relay of a connection that is to persist to /dev/null.
+      const gamma = fleet.get("gamma").host;
+      gamma.must("mkdir -p /dev/shm/snap.shmtest_foo && chmod 0755 /dev/shm/snap.shmtest_foo");
+      gamma.pauseSshd(true);
+      try {
+        const started = Date.now();
+        const up = await engine.up(program("{batchSize: 1, failureBudget: 5}", {}, `  perDialTimeout: 3\n  connectionSharing: ${sharing}\n`), { continueOnError: true });
+        assert.deepEqual(up.executions, [], "nothing ran on any host");
+        const refusal =
+          "rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (gamma); " +
+          "the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory";
+        assert.ok(up.failures.some((f) => f.includes(refusal)), up.failures.join("\n"));
+        assert.ok(Date.now() - started < 60_000, `ended in ${Date.now() - started} ms`);
+      } finally {
+        gamma.pauseSshd(false);
+      }
+      assert.equal(gamma.stat("/dev/shm/snap.shmtest_foo")?.mode, "755", "gamma left as it was");
+    });
+  }
 });

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, Server, Socket } from "node:net";
@@ -123,6 +123,35 @@ describe("the probe's TCP relay", function () {
     }
   });
 
+  it("writes why it gave up to REPORT as well, for an ssh that sends its standard error to /dev/null, and nothing once the server has spoken", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "snap-shm-relay-report-"));
+    const held: Socket[] = [];
+    const silent = createServer({ allowHalfOpen: true }, (socket) => void held.push(socket));
+    const speaking = echoServer("bye");
+    try {
+      const port = await listen(silent);
+      const report = join(folder, "silent");
+      const run = await relay(["127.0.0.1", String(port), "1", "1", report]);
+      assert.equal(run.status, 255);
+      assert.equal(run.stderr, `tcp-relay: no answer from 127.0.0.1 port ${port} within 1 s\n`);
+      assert.equal(readFileSync(report, "utf8"), run.stderr);
+
+      const closed = await freePort();
+      const refused = await relay(["127.0.0.1", String(closed), "1", "1", join(folder, "refused")]);
+      assert.equal(readFileSync(join(folder, "refused"), "utf8"), refused.stderr);
+      assert.match(refused.stderr, /^tcp-relay: connect to 127\.0\.0\.1 port \d+: /);
+
+      const spoken = await relay(["127.0.0.1", String(await listen(speaking)), "1", "1", join(folder, "spoken")], Buffer.from("hello"));
+      assert.equal(spoken.status, 0, spoken.stderr);
+      assert.equal(existsSync(join(folder, "spoken")), false, "no report of a connection that worked");
+    } finally {
+      for (const socket of held) socket.destroy();
+      await close(silent);
+      await close(speaking);
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it("gives up on a connection that is not taken within TIMEOUT", async () => {
     // A listener that never accepts, its queue full: the kernel drops further SYNs, so connect hangs.
     const listener = spawn("perl", ["-MSocket", "-e", `socket(S, PF_INET, SOCK_STREAM, 0) or die; bind(S, pack_sockaddr_in(0, inet_aton("127.0.0.1"))) or die; listen(S, 0) or die; $| = 1; print((unpack_sockaddr_in(getsockname(S)))[0], "\\n"); sleep 60;`], { stdio: ["ignore", "pipe", "inherit"] });
@@ -147,7 +176,7 @@ describe("the probe's TCP relay", function () {
     for (const args of [["127.0.0.1", "22", "0", "1"], ["127.0.0.1", "22", "5", "0"], ["127.0.0.1", "ssh", "5", "1"], ["127.0.0.1", "22", "5"]]) {
       const run = await relay(args);
       assert.equal(run.status, 255, args.join(" "));
-      assert.equal(run.stderr, "tcp-relay: usage: tcp-relay.pl HOST PORT TIMEOUT ATTEMPTS (whole numbers, TIMEOUT and ATTEMPTS at least 1)\n");
+      assert.equal(run.stderr, "tcp-relay: usage: tcp-relay.pl HOST PORT TIMEOUT ATTEMPTS [REPORT] (whole numbers, TIMEOUT and ATTEMPTS at least 1)\n");
     }
     const check = spawnSync("perl", [TCP_RELAY, "--check"], { encoding: "utf8" });
     assert.equal(check.status, 0, check.stderr);

@@ -4,9 +4,27 @@
  * password helper, and what a failed probe reports.
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { AddressInfo, createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { hostReach, parseHostProbe, probeShellCommand } from "../../src/render/host-probe";
 import { sshArguments } from "../../src/render/ssh-command";
+import { TCP_RELAY } from "../../src/resources/probe-relay";
+
+/** Runs a shell command line without blocking this process (whose servers must go on). */
+function runShell(line: string): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", line], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("close", () => resolve({ stdout, stderr }));
+  });
+}
 
 const RELAY = ["perl", "/opt/snap-shm/src/local/tcp-relay.pl"];
 
@@ -93,6 +111,34 @@ describe("a failed probe", () => {
     assert.equal(report.error, "ssh to 10.0.0.5 failed with exit status 255: tcp-relay: connect to 10.0.0.5 port 22: Connection refused");
     assert.equal(hostReach(report), "unreachable");
     assert.equal(failed("ssh: connect to host 10.0.0.5 port 22: Connection refused\n").error, "ssh to 10.0.0.5 failed with exit status 255: ssh: connect to host 10.0.0.5 port 22: Connection refused");
+  });
+
+  it("through the relay of a connection to persist, still names a silent sshd: ssh sends the relay's standard error to /dev/null, the report file keeps it", async function () {
+    this.timeout(20_000);
+    const folder = mkdtempSync(join(tmpdir(), "snap-shm-probe-report-"));
+    // Accepts and says nothing, as a hung sshd.
+    const held: Socket[] = [];
+    const silent = createServer({ allowHalfOpen: true }, (socket) => void held.push(socket));
+    try {
+      const port = await new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as AddressInfo).port)));
+      const relayReport = join(folder, "relay-1");
+      const target = { host: "127.0.0.1", port, perDialTimeout: 1, dialErrorLimit: 1, relay: ["perl", TCP_RELAY], controlPath: join(folder, "cm") };
+      const probe = async (extra: object) => {
+        const run = await runShell(probeShellCommand({ ...target, ...extra }, [], false));
+        return parseHostProbe(run.stdout, run.stderr);
+      };
+      const reported = await probe({ relayReport });
+      assert.match(reported.error!, /^ssh to 127\.0\.0\.1 failed with exit status 255: tcp-relay: no answer from 127\.0\.0\.1 port \d+ within 1 s$/);
+      assert.equal(hostReach(reported), "silent");
+      assert.equal(existsSync(relayReport), false, "the report is removed once read");
+      // Without the report, ssh's own words say only that the relay went.
+      const unreported = await probe({});
+      assert.equal(hostReach(unreported), "unreachable", unreported.error);
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it("knows a silent sshd by ssh's words or the relay's", () => {
