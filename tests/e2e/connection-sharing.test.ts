@@ -17,6 +17,7 @@ import { SECRET_SIG } from "../support/pulumi-mocks";
 import { ownHomeFolder } from "../support/own-home";
 import { TestFleet } from "../support/test-fleet";
 import { fleetProgram } from "./fleet-program";
+import { leaveDeadSocket } from "../support/dead-socket";
 
 const LOG = "/run/sshd-connections.log";
 
@@ -98,8 +99,7 @@ describe("connection sharing over SSH (engine stand-in)", function () {
     closeSharedConnections();
     const alpha = fleet.get("alpha");
     const socket = join(home(), ".snap-shm", sharedSocketName("127.0.0.1", alpha.connection.port, "root"));
-    const made = spawnSync("python3", ["-c", "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()", socket]);
-    assert.equal(made.status, 0, String(made.stderr));
+    leaveDeadSocket(socket);
     alpha.host.must("chmod 0700 /dev/shm/snap.shmother");
     const up = await engine.up(program(both));
     assert.deepEqual(up.errors, []);

@@ -13,6 +13,7 @@ import { closeSharedConnections } from "../../src/resources/shared-connection";
 import { ownHomeFolder } from "../support/own-home";
 import { makeKeyPair } from "../support/ssh-keys";
 import { TestHost } from "../support/test-host";
+import { leaveDeadSocket } from "../support/dead-socket";
 
 const SCRIPT = join(__dirname, "..", "..", "src", "local", "shared-ssh.sh");
 
@@ -64,9 +65,7 @@ describe("shared-ssh.sh against a real sshd", function () {
 
   it("clears a socket whose connection died unclosed: that run fails, the next opens a new connection", () => {
     const socket = join(home(), ".snap-shm", sharedSocketName("127.0.0.1", port, "root"));
-    // A socket file nothing listens on, as a killed ssh or a reboot leaves it.
-    const made = spawnSync("python3", ["-c", "import socket, sys; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.close()", socket]);
-    assert.equal(made.status, 0, String(made.stderr));
+    leaveDeadSocket(socket);
     const credentials = { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned() };
     const failed = run("echo in", credentials);
     assert.equal(failed.status, 255);
