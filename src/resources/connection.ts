@@ -4,6 +4,7 @@ import { types } from "@pulumi/command";
 import { checkConnection } from "../model/connection";
 import { InputError } from "../model/input-error";
 import { requireObject } from "./arg-types";
+import { sharedSocketPathProblem } from "./shared-connection";
 
 /**
  * How to reach a host: @pulumi/command's `remote.ConnectionArgs` (host, port, user,
@@ -33,6 +34,8 @@ export function checkConnectionSharing(context: string, sharing: unknown, connec
       "connectionSharing does not go through a bastion (connection.proxy): leave connectionSharing off for a host behind one",
     );
   }
+  const problem = sharing ? sharedSocketPathProblem() : undefined;
+  if (problem !== undefined) throw new InputError(`${context}connectionSharing`, sharing, problem);
 }
 
 /** Warns, once per host, that without `hostKey` the provider does not check the host's identity. */

@@ -39,6 +39,27 @@ export function sharedConnectionFolder(): string {
   return folder;
 }
 
+/** The longest path a Unix socket may have, its closing NUL left out: 108 bytes on Linux, 104 on macOS and the BSDs. */
+const SOCKET_PATH_MAX = process.platform === "linux" ? 107 : 103;
+
+/** What ssh adds to a ControlPath while it makes the socket, before renaming it: a dot and 16 random characters. */
+const SSH_SOCKET_SUFFIX = 17;
+
+/**
+ * Why the shared connections' sockets cannot be made on this machine, or undefined: with a
+ * long home folder, their paths would not fit in a Unix socket's address, and ssh would fail
+ * after logging in, on every host.
+ */
+export function sharedSocketPathProblem(): string | undefined {
+  const socket = join(homedir(), FOLDER, sharedSocketName("host", 22, "root"));
+  const longest = Buffer.byteLength(socket) + SSH_SOCKET_SUFFIX;
+  if (longest <= SOCKET_PATH_MAX) return undefined;
+  return (
+    `the shared connections' sockets would be paths such as ${socket}, ${longest} bytes with the ${SSH_SOCKET_SUFFIX} ssh adds while it makes one, ` +
+    `over the ${SOCKET_PATH_MAX} a Unix socket's path may have: run Pulumi with a shorter HOME, or leave connectionSharing off`
+  );
+}
+
 /** The path of a host's shared connection's socket, for ssh's ControlPath. */
 export function sharedControlPath(host: string, port: number | undefined, user: string | undefined): string {
   return join(sharedConnectionFolder(), sharedSocketName(host, port ?? 22, user ?? "root"));

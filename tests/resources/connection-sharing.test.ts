@@ -125,4 +125,23 @@ describe("connectionSharing under mocks", function () {
   for (const [what, build, message, registered] of cases) {
     it(`refuses ${what} before anything of the host registers`, async () => assert.deepEqual(await refusedUnderMocks(build, message), registered));
   }
+
+  it("refuses a home folder too long for the sockets' paths, before anything of the host registers, and takes the longest that fits", async () => {
+    const saved = process.env.HOME;
+    const build = (r: typeof import("../../src/resources")) => new r.SnapShmHost("h", { connection, connectionSharing: true, snaps: [] });
+    try {
+      // /…/.snap-shm/cm-<24 hex digits>, and ssh's 17 while it makes the socket: 107 bytes in all on Linux.
+      process.env.HOME = `/${"h".repeat(52)}`;
+      const socket = join(process.env.HOME, ".snap-shm", sharedSocketName("host", 22, "root"));
+      const message =
+        `SnapShmHost "h" args.connectionSharing: the shared connections' sockets would be paths such as ${socket}, 108 bytes with the 17 ssh adds while it makes one, ` +
+        "over the 107 a Unix socket's path may have: run Pulumi with a shorter HOME, or leave connectionSharing off";
+      assert.deepEqual(await refusedUnderMocks(build, message), []);
+      process.env.HOME = `/${"h".repeat(51)}`;
+      const { registrations } = await runUnderMocks(async () => build(await import("../../src/resources")), { call: () => ({ stdout: EMPTY_PROBE, stderr: "" }) });
+      assert.deepEqual(ofType(registrations, "snap-shm:index:SnapShmHost").length, 1);
+    } finally {
+      process.env.HOME = saved;
+    }
+  });
 });
