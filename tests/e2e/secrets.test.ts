@@ -1,5 +1,6 @@
 /**
- * Keys, passphrases and passwords go in `connection` and nowhere else: not in any other
+ * Keys, passphrases and passwords go in `connection` and nowhere else (with
+ * `connectionSharing`, also in each part's `environment`, a secret too): not in any other
  * input, not in the probe's command, not in any command's output or error, not in a
  * warning, not in the stand-in's state (where secrets are encrypted, as the engine's are).
  */
@@ -34,17 +35,19 @@ describe("secrets stay in the connection (engine stand-in, over SSH)", function 
     await beta?.stop();
   });
 
-  const program = async () => {
+  const programOf = (connectionSharing: boolean) => async () => {
     const r = await import("../../src/resources");
     const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest", apps: ["app"] });
     new r.SnapShmHost("alpha", {
       connection: { host: "127.0.0.1", port: alphaPort, privateKey: pulumi.secret(key.privateKey), privateKeyPassword: pulumi.secret(passphrase), hostKey: alpha.ssh!.hostKey },
       snaps: [snap],
+      connectionSharing,
     });
     return new r.SnapShmHost("beta", {
       connection: { host: "127.0.0.1", port: betaPort, user: "ops", password: pulumi.secret(password), hostKey: beta.ssh!.hostKey, dialErrorLimit: 1 },
       become: true,
       snaps: [snap],
+      connectionSharing,
     });
   };
 
@@ -54,9 +57,11 @@ describe("secrets stay in the connection (engine stand-in, over SSH)", function 
 
   function assertRunClean(run: RunReport, engine: EngineStandIn) {
     for (const registration of run.registrations) {
-      const { connection, ...others } = unsecret(registration.inputs) as Record<string, unknown>;
+      const { connection, environment, ...others } = unsecret(registration.inputs) as Record<string, unknown>;
       assertClean(`${registration.name} inputs`, JSON.stringify(others));
-      if (connection !== undefined) assert.ok(JSON.stringify(registration.inputs.connection).includes("4dabf18193072939515e22adb298388d"), `${registration.name}: the connection is a secret`);
+      for (const [name, value] of Object.entries({ connection, environment })) {
+        if (value !== undefined) assert.ok(JSON.stringify(registration.inputs[name]).includes("4dabf18193072939515e22adb298388d"), `${registration.name}: the ${name} is a secret`);
+      }
     }
     for (const args of run.invokeArgs) assertClean("the probe's arguments", JSON.stringify(unsecret(args)));
     for (const execution of run.executions) assertClean(`${execution.name} ${execution.op}`, execution.command + execution.stdout + execution.stderr);
@@ -65,28 +70,31 @@ describe("secrets stay in the connection (engine stand-in, over SSH)", function 
     assertClean("the state", engine.stateJson());
   }
 
-  it("through up, preview, a failing run and destroy, with a key passphrase and a password", async () => {
-    const engine = new EngineStandIn();
-    const up = await engine.up(program);
-    assert.deepEqual(up.errors, []);
-    assert.deepEqual(up.warnings, [], "both probes ran: the passphrase reached ssh-add, the password the askpass helper");
-    assert.equal(up.executions.length, 8);
-    assertRunClean(up, engine);
-    assert.ok(beta.readFile("/var/lib/snapd/mount/snap.shmtest.fstab"));
+  for (const sharing of [false, true]) {
+    it(`through up, preview, a failing run and destroy, with a key passphrase and a password${sharing ? ", each part over the shared connection" : ""}`, async () => {
+      const program = programOf(sharing);
+      const engine = new EngineStandIn();
+      const up = await engine.up(program);
+      assert.deepEqual(up.errors, []);
+      assert.deepEqual(up.warnings, [], "both probes ran: the passphrase reached ssh-add, the password the askpass helper");
+      assert.equal(up.executions.length, 8);
+      assertRunClean(up, engine);
+      assert.ok(beta.readFile("/var/lib/snapd/mount/snap.shmtest.fstab"));
 
-    beta.must("chmod 0700 /dev/shm/snap.shmtest");
-    const preview = await engine.preview(program);
-    assert.deepEqual(preview.steps.filter((s) => s.step !== "same").map((s) => s.name), ["beta-shmtest-directory-command"]);
-    assertRunClean(preview, engine);
+      beta.must("chmod 0700 /dev/shm/snap.shmtest");
+      const preview = await engine.preview(program);
+      assert.deepEqual(preview.steps.filter((s) => s.step !== "same").map((s) => s.name), ["beta-shmtest-directory-command"]);
+      assertRunClean(preview, engine);
 
-    await beta.killSshd();
-    const failing = await engine.up(program, { continueOnError: true });
-    assert.ok(failing.errors.length > 0);
-    assertRunClean(failing, engine);
-    await beta.startSshd(makeKeyPair().publicKey, betaPort);
+      await beta.killSshd();
+      const failing = await engine.up(program, { continueOnError: true });
+      assert.ok(failing.errors.length > 0);
+      assertRunClean(failing, engine);
+      await beta.startSshd(makeKeyPair().publicKey, betaPort);
 
-    const destroyed = await engine.destroy();
-    assert.deepEqual(destroyed.errors, []);
-    assertRunClean(destroyed, engine);
-  });
+      const destroyed = await engine.destroy();
+      assert.deepEqual(destroyed.errors, []);
+      assertRunClean(destroyed, engine);
+    });
+  }
 });
