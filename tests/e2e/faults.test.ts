@@ -15,7 +15,7 @@ const FOO = { instance: "shmtest_foo", apps: ["app"], hooks: ["configure"] };
 describe("faults over SSH (engine stand-in)", function () {
   this.timeout(300_000);
   let fleet: TestFleet;
-  const program = (hosts: string[]) => fleetProgram(fleet, { snaps: Object.fromEntries(hosts.map((h) => [h, ["shmtest_foo"]])) });
+  const program = (hosts: string[], connectionSharing?: boolean) => fleetProgram(fleet, { snaps: Object.fromEntries(hosts.map((h) => [h, ["shmtest_foo"]])), connectionSharing });
 
   beforeEach(async () => {
     fleet = await TestFleet.start([
@@ -34,8 +34,8 @@ describe("faults over SSH (engine stand-in)", function () {
     return fleetResource;
   };
 
-  async function completesLater(engine: EngineStandIn, hosts: string[]) {
-    const later = await engine.up(program(hosts));
+  async function completesLater(engine: EngineStandIn, hosts: string[], connectionSharing?: boolean) {
+    const later = await engine.up(program(hosts, connectionSharing));
     assert.deepEqual(later.errors, [], "a later up completes");
     for (const name of hosts) {
       const { host } = fleet.get(name);
@@ -45,29 +45,37 @@ describe("faults over SSH (engine stand-in)", function () {
     return later;
   }
 
-  it("sshd killed between two parts of one host: that host stops there, the other completes", async () => {
-    const beta = fleet.get("beta");
-    const engine = new EngineStandIn();
-    const result = await engine.up(program(["alpha", "beta"]), {
-      continueOnError: true,
-      beforeOperation: async ({ name }) => {
-        if (name === "fleet-beta-shmtest_foo-apparmor-command") await beta.host.killSshd();
-      },
+  // The provider's client gives up after its dial attempts; over the shared connection, which
+  // went with the server, the part's ssh tries to connect again and is refused.
+  const killedSshd: Array<[string, boolean, RegExp]> = [
+    ["", false, /^fleet-beta-shmtest_foo-apparmor-command: create failed: after 2 failed attempts: dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/],
+    [", over the shared connection", true, /^fleet-beta-shmtest_foo-apparmor-command: create failed: Process exited with status 255: running "set -- [^\n]*":\nstdout: \nstderr: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused\r\n$/],
+  ];
+  for (const [what, sharing, refused] of killedSshd) {
+    it(`sshd killed between two parts of one host: that host stops there, the other completes${what}`, async () => {
+      const beta = fleet.get("beta");
+      const engine = new EngineStandIn();
+      const result = await engine.up(program(["alpha", "beta"], sharing), {
+        continueOnError: true,
+        beforeOperation: async ({ name }) => {
+          if (name === "fleet-beta-shmtest_foo-apparmor-command") await beta.host.killSshd();
+        },
+      });
+      assert.equal(result.errors.length, 1, result.errors.join("\n"));
+      assert.match(result.errors[0], refused);
+      assert.equal(beta.host.stat("/dev/shm/snap.shmtest_foo")?.mode, "1777", "the part before it was applied");
+      assert.ok(!beta.host.readFile("/var/lib/snapd/apparmor/profiles/snap.shmtest_foo.app")!.includes("snap-shm"), "nothing half-written");
+      assert.equal(beta.host.exists("/var/lib/snapd/mount/snap.shmtest_foo.fstab"), false);
+      assert.ok(fleet.get("alpha").host.readFile("/var/lib/snapd/mount/snap.shmtest_foo.fstab"));
+      await beta.host.startSshd(fleet.key.publicKey, beta.connection.port);
+      const later = await completesLater(engine, ["alpha", "beta"], sharing);
+      assert.deepEqual(later.executions.map((e) => e.name).sort(), [
+        "fleet-beta-shmtest_foo-apparmor-command",
+        "fleet-beta-shmtest_foo-mount-command",
+        "fleet-beta-shmtest_foo-self-heal-command",
+      ]);
     });
-    assert.equal(result.errors.length, 1, result.errors.join("\n"));
-    assert.match(result.errors[0], /^fleet-beta-shmtest_foo-apparmor-command: create failed: after 2 failed attempts: dial tcp 127\.0\.0\.1:\d+: connect: connection refused$/);
-    assert.equal(beta.host.stat("/dev/shm/snap.shmtest_foo")?.mode, "1777", "the part before it was applied");
-    assert.ok(!beta.host.readFile("/var/lib/snapd/apparmor/profiles/snap.shmtest_foo.app")!.includes("snap-shm"), "nothing half-written");
-    assert.equal(beta.host.exists("/var/lib/snapd/mount/snap.shmtest_foo.fstab"), false);
-    assert.ok(fleet.get("alpha").host.readFile("/var/lib/snapd/mount/snap.shmtest_foo.fstab"));
-    await beta.host.startSshd(fleet.key.publicKey, beta.connection.port);
-    const later = await completesLater(engine, ["alpha", "beta"]);
-    assert.deepEqual(later.executions.map((e) => e.name).sort(), [
-      "fleet-beta-shmtest_foo-apparmor-command",
-      "fleet-beta-shmtest_foo-mount-command",
-      "fleet-beta-shmtest_foo-self-heal-command",
-    ]);
-  });
+  }
 
   it("an unreachable host with small dial limits fails fast and alone", async () => {
     // Nothing listens on the port: only the dial limits end the wait.
