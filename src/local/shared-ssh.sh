@@ -3,9 +3,13 @@
 # connection sharing), as a part's `local.Command` runs it with `connectionSharing`, from
 # the command's environment (so a command stored in the state runs anywhere):
 #
-#   set -- HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET REMOTE_COMMAND; eval "$SNAP_SHM_SHARED_SSH"
+#   set -- HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET; eval "$SNAP_SHM_SHARED_SSH" 3<<'SNAP_SHM_OPERATION'
+#   REMOTE_COMMAND
+#   SNAP_SHM_OPERATION
 #
-# Standard input goes to REMOTE_COMMAND (the part's script, for `sh -s`). The drift probe's
+# The remote command comes on descriptor 3, a here-document, word for word as the host
+# receives it (a preview shows it as it shows a remote.Command's); standard input goes to it
+# (the part's script, for `sh -s`). The drift probe's
 # ssh opens the host's connection and keeps it open in the background (ControlMaster,
 # ControlPersist) with its socket in ~/.snap-shm (SOCKET, a name the program derives from
 # the host, port and user, as the probe names it); each operation after it is one session
@@ -27,14 +31,23 @@ fail() {
   exit 255
 }
 
-[ $# -eq 7 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET REMOTE_COMMAND"
+[ $# -eq 6 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET 3<REMOTE_COMMAND"
 host=$1
 port=$2
 user=$3
 per_dial_timeout=$4
 dial_attempts=$5
 socket_name=$6
-remote_command=$7
+# The remote command, read by the shell itself (no process), without the here-document's
+# last newline.
+remote_command=""
+line=""
+newline='
+'
+while IFS= read -r line <&3; do remote_command=$remote_command$line$newline; done
+if [ -n "$line" ]; then remote_command=$remote_command$line; else remote_command=${remote_command%"$newline"}; fi
+exec 3<&-
+[ -n "$remote_command" ] || fail "no remote command on descriptor 3"
 case $socket_name in cm-*) ;; *) fail "invalid socket name \"$socket_name\"" ;; esac
 case ${socket_name#cm-} in '' | *[!0-9a-f]*) fail "invalid socket name \"$socket_name\"" ;; esac
 

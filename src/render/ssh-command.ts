@@ -158,14 +158,23 @@ export function sharedSocketName(host: string, port: number, user: string): stri
 /** The environment variable that carries src/local/shared-ssh.sh to a part's local command. */
 export const SHARED_SSH_VARIABLE = "SNAP_SHM_SHARED_SSH";
 
+/** The end of the here-document that hands a part's operation to src/local/shared-ssh.sh. */
+export const SHARED_OPERATION_END = "SNAP_SHM_OPERATION";
+
 /**
  * The local command line of a part's operation with `connectionSharing`: src/local/shared-ssh.sh,
- * from the command's environment, running `remoteCommand` on the host. The same from run to
- * run for the same settings: no path of a run, no secret.
+ * from the command's environment, running `remoteCommand` on the host. The operation follows
+ * as a here-document on descriptor 3, word for word as the host receives it, so a preview
+ * shows its lines as it shows a `remote.Command`'s. The same from run to run for the same
+ * settings: no path of a run, no secret.
  */
 export function sharedSshCommandLine(target: SharedSshTarget, remoteCommand: string): string {
   const [host, port, user] = [target.host, target.port ?? 22, target.user ?? "root"];
-  const words = [host, String(port), user, String(target.perDialTimeout ?? 15), String(dialAttempts(target.dialErrorLimit)), sharedSocketName(host, port, user), remoteCommand];
+  const words = [host, String(port), user, String(target.perDialTimeout ?? 15), String(dialAttempts(target.dialErrorLimit)), sharedSocketName(host, port, user)];
+  if (remoteCommand.split("\n").includes(SHARED_OPERATION_END)) {
+    throw new Error(`an operation cannot hold the line ${SHARED_OPERATION_END}, which ends its here-document`);
+  }
   // The provider's own shell runs the script: no second shell to start for each operation.
-  return `set -- ${words.map(shellQuote).join(" ")}; eval "$${SHARED_SSH_VARIABLE}"`;
+  // A quoted here-document that fits a pipe is written by the shell itself, without a process.
+  return `set -- ${words.map(shellQuote).join(" ")}; eval "$${SHARED_SSH_VARIABLE}" 3<<'${SHARED_OPERATION_END}'\n${remoteCommand}\n${SHARED_OPERATION_END}`;
 }

@@ -73,7 +73,7 @@ describe("connection sharing over SSH (engine stand-in)", function () {
     const key = fleet.key.privateKey.split("\n")[1];
     for (const r of preview.registrations.filter((r) => r.type === "command:local:Command")) {
       const text = JSON.stringify({ create: r.inputs.create, delete: r.inputs.delete });
-      assert.match(String(r.inputs.create), /^set -- '127\.0\.0\.1' '\d+' '(root|ops)' '15' '2' 'cm-[0-9a-f]{24}' '(sudo -n sh -c : .*\n)?(sudo -n )?sh -s -- /s);
+      assert.match(String(r.inputs.create), /^set -- '127\.0\.0\.1' '\d+' '(root|ops)' '15' '2' 'cm-[0-9a-f]{24}'; eval "\$SNAP_SHM_SHARED_SSH" 3<<'SNAP_SHM_OPERATION'\n(sudo -n sh -c : .*\n)?(sudo -n )?sh -s -- /s);
       assert.ok(!text.includes(key) && !text.includes(home()) && !text.includes("snap-shm-probe-"), `${r.name}: ${text}`);
       // Sent to the engine as a secret, which encrypts it in the state.
       assert.equal((r.inputs.environment as Record<string, unknown>)[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${r.name}: its environment is a secret`);

@@ -1,14 +1,15 @@
 /**
- * src/local/shared-ssh.sh on its own, against a real sshd: the operation's input, output and
- * exit status pass through, both when it opens the connection and when it finds it open; the
+ * src/local/shared-ssh.sh on its own, against a real sshd, run by the command line a part
+ * registers: the operation's input, output and exit status pass through, both when it opens
+ * the connection and when it finds it open; the operation reaches the host word for word; the
  * host key is checked; a key with a passphrase is loaded, a wrong passphrase refused at once;
  * nothing of the credentials is left behind; a socket folder open to others is refused.
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readdirSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { knownHostsLine, sharedSocketName } from "../../src/render/ssh-command";
+import { knownHostsLine, SHARED_SSH_VARIABLE, sharedSocketName, sharedSshCommandLine } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
 import { ownHomeFolder } from "../support/own-home";
 import { makeKeyPair } from "../support/ssh-keys";
@@ -35,14 +36,19 @@ describe("shared-ssh.sh against a real sshd", function () {
   after(async () => host?.stop());
   beforeEach(() => closeSharedConnections());
 
-  function run(remoteCommand: string, environment: Record<string, string>, input = "") {
-    const started = Date.now();
-    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", sharedSocketName("127.0.0.1", port, "root"), remoteCommand], {
+  /** Runs `line` as the command provider runs a local command: `/bin/sh -c`, the script in the environment. */
+  function runLine(line: string, environment: Record<string, string>, input = "") {
+    return spawnSync("/bin/sh", ["-c", line], {
       input,
       encoding: "utf8",
-      env: { PATH: process.env.PATH, HOME: home(), ...environment },
+      env: { PATH: process.env.PATH, HOME: home(), [SHARED_SSH_VARIABLE]: readFileSync(SCRIPT, "utf8"), ...environment },
       timeout: 60_000,
     });
+  }
+
+  function run(remoteCommand: string, environment: Record<string, string>, input = "") {
+    const started = Date.now();
+    const result = runLine(sharedSshCommandLine({ host: "127.0.0.1", port, perDialTimeout: 5, dialErrorLimit: 1 }, remoteCommand), environment, input);
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
   }
   const pinned = () => knownHostsLine("127.0.0.1", port, hostKey);
@@ -93,9 +99,18 @@ describe("shared-ssh.sh against a real sshd", function () {
     assert.deepEqual(leftovers(), []);
   });
 
-  it("refuses a socket name it did not make", () => {
-    const result = spawnSync("sh", [SCRIPT, "127.0.0.1", String(port), "root", "5", "1", "cm-../../x", "true"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: home() } });
-    assert.deepEqual([result.status, result.stderr], [255, 'snap-shm: invalid socket name "cm-../../x"\n']);
+  it("hands the operation to the host word for word: quotes, backslashes, blank and indented lines", () => {
+    const text = "it's \\ here\n\n  indented\n";
+    const operation = `printf '%s' '${text.replaceAll("'", "'\\''")}'`;
+    const result = run(operation, { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned() });
+    assert.deepEqual([result.status, result.stdout, result.stderr], [0, text, ""]);
+  });
+
+  it("refuses a socket name it did not make, and a line with no operation", () => {
+    const named = runLine(`set -- 127.0.0.1 ${port} root 5 1 'cm-../../x'; eval "$${SHARED_SSH_VARIABLE}" 3<<'E'\ntrue\nE`, {});
+    assert.deepEqual([named.status, named.stderr], [255, 'snap-shm: invalid socket name "cm-../../x"\n']);
+    const empty = runLine(`set -- 127.0.0.1 ${port} root 5 1 ${sharedSocketName("127.0.0.1", port, "root")}; eval "$${SHARED_SSH_VARIABLE}" 3</dev/null`, {});
+    assert.deepEqual([empty.status, empty.stderr], [255, "snap-shm: no remote command on descriptor 3\n"]);
   });
 
   it("refuses a socket folder that others may open, and changes nothing", async () => {

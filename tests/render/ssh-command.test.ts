@@ -10,7 +10,7 @@ import { AddressInfo, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hostReach, parseHostProbe, probeShellCommand } from "../../src/render/host-probe";
-import { sshArguments } from "../../src/render/ssh-command";
+import { SHARED_OPERATION_END, sharedSshCommandLine, sshArguments } from "../../src/render/ssh-command";
 import { TCP_RELAY } from "../../src/resources/probe-relay";
 
 /** Runs a shell command line without blocking this process (whose servers must go on). */
@@ -73,6 +73,15 @@ describe("the probe's ssh command line", () => {
     assert.ok(jump.includes("'UserKnownHostsFile=/tmp/a%%%%d/known_hosts'"), jump);
     assert.ok(jump.includes("/opt/50%%%%/tcp-relay.pl"), jump);
     assert.ok(jump.includes("'[%h]:%p'"), "the host and port the outer ssh fills in");
+  });
+});
+
+describe("a part's command line over a shared connection", () => {
+  it("hands the operation over in a here-document, word for word, and refuses one that would end it early", () => {
+    const operation = "sh -s -- 'mount' 'apply' \\\n  'instance=it'\\''s'";
+    const line = sharedSshCommandLine({ host: "10.0.0.5", user: "ops" }, operation);
+    assert.equal(line.split("\n").slice(1).join("\n"), `${operation}\n${SHARED_OPERATION_END}`);
+    assert.throws(() => sharedSshCommandLine({ host: "10.0.0.5" }, `true\n${SHARED_OPERATION_END}\nrm -rf /`), /cannot hold the line SNAP_SHM_OPERATION/);
   });
 });
 

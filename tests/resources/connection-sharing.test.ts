@@ -47,11 +47,15 @@ describe("connectionSharing under mocks", function () {
       const i = unsecret(part.inputs) as Record<string, string>;
       assert.equal(part.deleteBeforeReplace, true);
       assert.deepEqual(i.triggers, ["10.0.0.5", 2222]);
-      // The host, port, user, dial timeout, attempts, socket and the operation, then the script from the environment.
-      assert.match(i.create, /^set -- '10\.0\.0\.5' '2222' 'ops' '15' '3' 'cm-[0-9a-f]{24}' 'sudo -n sh -c : /);
-      assert.ok(i.create.endsWith(`'; eval "$SNAP_SHM_SHARED_SSH"`) && i.delete.endsWith(`'; eval "$SNAP_SHM_SHARED_SSH"`), i.create);
-      assert.match(i.create, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''apply'\\''/);
-      assert.match(i.delete, /sudo -n sh -s -- '\\''(directory|apparmor|mount|self-heal)'\\'' '\\''remove'\\''/);
+      // The host, port, user, dial timeout, attempts and socket, the script from the environment,
+      // and the operation in a here-document, word for word as the host receives it.
+      for (const [line, action] of [[i.create, "apply"], [i.delete, "remove"]]) {
+        const lines = line.split("\n");
+        assert.match(lines[0], /^set -- '10\.0\.0\.5' '2222' 'ops' '15' '3' 'cm-[0-9a-f]{24}'; eval "\$SNAP_SHM_SHARED_SSH" 3<<'SNAP_SHM_OPERATION'$/);
+        assert.equal(lines.at(-1), "SNAP_SHM_OPERATION");
+        assert.match(lines.slice(1, -1).join("\n"), new RegExp(`^sudo -n sh -c : [^\\n]*\\nsudo -n sh -s -- '(directory|apparmor|mount|self-heal)' '${action}' \\\\\\n`));
+        assert.ok(!line.includes("'\\''"), "no quoting of its own");
+      }
       const text = JSON.stringify({ create: i.create, delete: i.delete, stdin: i.stdin, triggers: i.triggers });
       assert.ok(!text.includes("test-only-not-a-real-key") && !text.includes(home()), part.name);
       assert.equal((part.inputs.environment as Record<string, unknown>)[SECRET_SIG], "1b47061264138c4ac30d75fd1eb44270", `${part.name}: the environment is a secret`);
@@ -84,7 +88,7 @@ describe("connectionSharing under mocks", function () {
     const command = String(invokes.find((i) => i.token === "command:local:run")?.inputs.command);
     // The socket the parts look for, named after user, host and port.
     const socket = sharedSocketName("10.0.0.5", 22, "root");
-    assert.ok(String((unsecret(ofType(registrations, LOCAL)[0].inputs) as Record<string, unknown>).create).includes(` '${socket}' `));
+    assert.ok(String((unsecret(ofType(registrations, LOCAL)[0].inputs) as Record<string, unknown>).create).includes(` '${socket}'; eval `));
     assert.ok(command.includes(`'ControlMaster=auto' '-o' 'ControlPath=${join(home(), ".snap-shm", socket)}' '-o' 'ControlPersist=60'`), command);
   });
 

@@ -7,15 +7,15 @@ import { engineUrn, runUnderMocks, unsecret } from "../support/pulumi-mocks";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 
-async function commandsFor(snapdVersion: string) {
+async function commandsFor(snapdVersion: string, connectionSharing = false) {
   const { registrations } = await runUnderMocks(async () => {
     const r = await import("../../src/resources");
     const chromium = new r.SnapSharedMemory("chromium", { instance: "chromium", apps: ["chromium"], snapdVersion });
-    return new r.SnapShmFleet("kiosks", { hosts: [{ name: "kiosk-01", connection: { host: "10.20.0.11", user: "ops", hostKey: HOST_KEY }, become: true, snaps: [chromium] }] });
+    return new r.SnapShmFleet("kiosks", { hosts: [{ name: "kiosk-01", connection: { host: "10.20.0.11", user: "ops", hostKey: HOST_KEY }, become: true, connectionSharing, snaps: [chromium] }] });
   });
   return new Map(
     registrations
-      .filter((r) => r.type === "command:remote:Command")
+      .filter((r) => r.type === (connectionSharing ? "command:local:Command" : "command:remote:Command"))
       .map((command) => [command.name, { urn: engineUrn(registrations, command), create: String((unsecret(command.inputs) as { create: string }).create) }]),
   );
 }
@@ -36,5 +36,15 @@ describe("the reviewer's diff for a rule change", () => {
     const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
     const shown = /<!-- preview-diff -->\n```\n([\s\S]*?)```/.exec(readme)?.[1];
     assert.equal(shown, diff, "README's excerpt is out of date:\n" + diff);
+  });
+
+  it("reads the same over a shared connection: the operation's lines word for word, the rule line that changed and nothing else", async () => {
+    const [older, newer] = [await commandsFor("2.58.3"), await commandsFor("2.61.3")];
+    const [olderShared, newerShared] = [await commandsFor("2.58.3", true), await commandsFor("2.61.3", true)];
+    const name = "kiosks-kiosk-01-chromium-apparmor-command";
+    const body = (diff: string) => diff.split("\n").slice(3).join("\n");
+    const own = previewDiff(newer.get(name)!.urn, "create", older.get(name)!.create, newer.get(name)!.create);
+    const shared = previewDiff(newerShared.get(name)!.urn, "create", olderShared.get(name)!.create, newerShared.get(name)!.create, "command:local:Command");
+    assert.equal(body(shared), body(own));
   });
 });

@@ -1,5 +1,6 @@
 /**
- * The update of one `command:remote:Command` laid out as `pulumi preview --diff` lays out
+ * The update of one command (`command:remote:Command`, or a `command:local:Command` over a
+ * shared connection) laid out as `pulumi preview --diff` lays out
  * a changed multi-line string (pkg/backend/display/object_diff.go, printLineDiff): a line
  * diff, blank lines left out, two lines of context around each change and "..." for the
  * rest. No Pulumi CLI runs on these machines; this renders the same layout from the
@@ -34,8 +35,8 @@ function lineChunks(oldText: string, newText: string): Array<{ op: Op; lines: st
   return chunks;
 }
 
-export function previewDiff(urn: string, property: string, oldText: string, newText: string): string {
-  const out = ["    ~ command:remote:Command: (update)", `        [urn=${urn}]`, `      ~ ${property}: `];
+export function previewDiff(urn: string, property: string, oldText: string, newText: string, type = "command:remote:Command"): string {
+  const out = [`    ~ ${type}: (update)`, `        [urn=${urn}]`, `      ~ ${property}: `];
   const margin = { same: "            ", delete: "          - ", insert: "          + " };
   const chunks = lineChunks(oldText, newText);
   const CONTEXT = 2;
