@@ -9,11 +9,13 @@
 #
 # The remote command comes on descriptor 3, a here-document, word for word as the host
 # receives it (a preview shows it as it shows a remote.Command's); standard input goes to it
-# (the part's script, for `sh -s`). The drift probe's
-# ssh opens the host's connection and keeps it open in the background (ControlMaster,
-# ControlPersist) with its socket in ~/.snap-shm (SOCKET, a name the program derives from
-# the host, port and user, as the probe names it); each operation after it is one session
-# over that connection, about 10 ms where a connection of its own takes 80 to 200 ms.
+# (the part's script, for `sh -s`).
+#
+# The drift probe's ssh opens the host's connection and keeps it open in the background
+# (ControlMaster, ControlPersist) with its socket in ~/.snap-shm (SOCKET, a name the program
+# derives from the host, port and user, as the probe names it); each operation after it is
+# one session over that connection, about 10 ms where a connection of its own takes 80 to
+# 200 ms.
 #
 # Where no connection is open (the probe did not run: drift detection off, a host taken out
 # of the program, a connection closed since), this operation connects itself and keeps its
