@@ -4,7 +4,7 @@
  * password helper, and what a failed probe reports.
  */
 import { strict as assert } from "node:assert";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { AddressInfo, createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -12,19 +12,7 @@ import { join } from "node:path";
 import { hostReach, parseHostProbe, probeShellCommand } from "../../src/render/host-probe";
 import { SHARED_OPERATION_END, sharedSshCommandLine, sshArguments } from "../../src/render/ssh-command";
 import { TCP_RELAY } from "../../src/resources/probe-relay";
-
-/** Runs a shell command line without blocking this process (whose servers must go on). */
-function runShell(line: string): Promise<{ stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", line], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("error", reject);
-    child.on("close", () => resolve({ stdout, stderr }));
-  });
-}
+import { runLocal } from "../support/engine-stand-in";
 
 const RELAY = ["perl", "/opt/snap-shm/src/local/tcp-relay.pl"];
 
@@ -133,7 +121,8 @@ describe("a failed probe", () => {
       const relayReport = join(folder, "relay-1");
       const target = { host: "127.0.0.1", port, perDialTimeout: 1, dialErrorLimit: 1, relay: ["perl", TCP_RELAY], controlPath: join(folder, "cm") };
       const probe = async (extra: object) => {
-        const run = await runShell(probeShellCommand({ ...target, ...extra }, [], false));
+        // Run as the provider runs the probe's command, without blocking this process (whose server must go on).
+        const run = await runLocal(probeShellCommand({ ...target, ...extra }, [], false), "");
         return parseHostProbe(run.stdout, run.stderr);
       };
       const reported = await probe({ relayReport });

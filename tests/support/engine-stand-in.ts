@@ -373,6 +373,6 @@ function spawnCollect(file: string, args: string[], stdin: string, env: NodeJS.P
 }
 
 /** `/bin/sh -c command`, in this process's environment with `environment` added (as the provider's). */
-function runLocal(command: string, stdin: string, environment: Record<string, string> = {}) {
+export function runLocal(command: string, stdin: string, environment: Record<string, string> = {}) {
   return spawnCollect("/bin/sh", ["-c", command], stdin, { ...process.env, ...environment });
 }
