@@ -64,12 +64,15 @@ socket=$control_dir/$socket_name
 # probe opens the connection; only this user can change it since.
 { [ ! -e "$control_dir" ] || { [ -O "$control_dir" ] && [ ! -L "$control_dir" ]; }; } || fail "$control_dir is not a folder of this user's own"
 
-# The usual case: the probe's connection is open (no process spent finding out). A socket
-# whose connection died unclosed (a killed ssh, a reboot) is removed by this ssh, which then
-# connects without the credentials and fails this once; the next run opens a new one.
+# The usual case: the probe's connection is open (no process spent finding out). Only that
+# connection may serve this ssh, which is given none of the credentials: a socket whose
+# connection died unclosed (a killed ssh, a reboot) is removed by it, and where it would then
+# connect on its own, with whatever keys and known hosts this user has, its ProxyCommand
+# refuses and says why. This operation fails once; the next run opens a new connection.
 if [ -S "$socket" ]; then
   unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
-  exec ssh -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=auto -o BatchMode=yes -p "$port" -l "$user" -T -- "$host" "$remote_command"
+  no_connection="sh -c 'echo \"snap-shm: the shared SSH connection to the host had ended without closing its socket (a killed ssh, a reboot): the socket is removed, this operation did not run, and the next run opens a new connection\" >&2'"
+  exec ssh -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=auto -o "ProxyCommand=$no_connection" -o BatchMode=yes -p "$port" -l "$user" -T -- "$host" "$remote_command"
 fi
 
 # None open: this operation opens it, in a folder made and checked as the program does.

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { knownHostsLine, SHARED_SSH_VARIABLE, sharedSocketName, sharedSshCommandLine } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
@@ -69,12 +69,19 @@ describe("shared-ssh.sh against a real sshd", function () {
     assert.deepEqual([second.status, second.stdout, second.stderr], [4, "again\n", ""]);
   });
 
-  it("clears a socket whose connection died unclosed: that run fails, the next opens a new connection", () => {
+  it("clears a socket whose connection died unclosed, and connects no other way: that run fails saying so, the next opens a new connection", () => {
     const socket = join(home(), ".snap-shm", sharedSocketName("127.0.0.1", port, "root"));
+    mkdirSync(join(home(), ".snap-shm"), { recursive: true, mode: 0o700 });
     leaveDeadSocket(socket);
     const credentials = { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned() };
     const failed = run("echo in", credentials);
     assert.equal(failed.status, 255);
+    assert.equal(failed.stdout, "");
+    // ssh's own line after it only says that its ProxyCommand went.
+    assert.match(
+      failed.stderr,
+      /^snap-shm: the shared SSH connection to the host had ended without closing its socket \(a killed ssh, a reboot\): the socket is removed, this operation did not run, and the next run opens a new connection\n/,
+    );
     assert.equal(existsSync(socket), false, "the dead socket is gone");
     const next = run("echo in", credentials);
     assert.deepEqual([next.status, next.stdout], [0, "in\n"]);
