@@ -3,7 +3,7 @@
 # connection sharing), as a part's `local.Command` runs it with `connectionSharing`, from
 # the command's environment (so a command stored in the state runs anywhere):
 #
-#   set -- HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET; eval "$SNAP_SHM_SHARED_SSH" 3<<'SNAP_SHM_OPERATION'
+#   set -- HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET [BASTION PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS]; eval "$SNAP_SHM_SHARED_SSH" 3<<'SNAP_SHM_OPERATION'
 #   REMOTE_COMMAND
 #   SNAP_SHM_OPERATION
 #
@@ -24,8 +24,12 @@
 # SNAP_SHM_PRIVATE_KEY_PASSWORD), SNAP_SHM_PASSWORD (answered by an askpass helper),
 # SNAP_SHM_AGENT_SOCKET (an agent to use), SNAP_SHM_KNOWN_HOST (the known_hosts line that
 # pins the host's key; without it the key is not checked, as @pulumi/command without hostKey).
-# They are read into files of a private folder, taken out of the environment before ssh
-# starts (the connection it leaves behind keeps no copy), and removed when ssh is done.
+# Behind a bastion, the connection goes through an ssh of the bastion's own (its ProxyCommand)
+# with the bastion's credentials, alike: SNAP_SHM_PROXY_PRIVATE_KEY (into the same agent),
+# SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD, SNAP_SHM_PROXY_PASSWORD, SNAP_SHM_PROXY_AGENT_SOCKET,
+# SNAP_SHM_PROXY_KNOWN_HOST. They are read into files of a private folder, taken out of the
+# environment before ssh starts (the connection it leaves behind keeps no copy), and removed
+# when ssh is done.
 set -u
 
 fail() {
@@ -33,13 +37,20 @@ fail() {
   exit 255
 }
 
-[ $# -eq 6 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET 3<REMOTE_COMMAND"
+[ $# -eq 6 ] || [ $# -eq 11 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET [BASTION PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS] 3<REMOTE_COMMAND"
 host=$1
 port=$2
 user=$3
 per_dial_timeout=$4
 dial_attempts=$5
 socket_name=$6
+# The bastion's part, for its ssh's ProxyCommand, which reads it from the environment.
+bastion=""
+if [ $# -eq 11 ]; then
+  shift 6
+  bastion=$1
+  SNAP_SHM_HOP_HOST=$1 SNAP_SHM_HOP_PORT=$2 SNAP_SHM_HOP_USER=$3 SNAP_SHM_HOP_TIMEOUT=$4 SNAP_SHM_HOP_ATTEMPTS=$5
+fi
 # The remote command, read by the shell itself (no process), without the here-document's
 # last newline.
 remote_command=""
@@ -70,7 +81,7 @@ socket=$control_dir/$socket_name
 # connect on its own, with whatever keys and known hosts this user has, its ProxyCommand
 # refuses and says why. This operation fails once; the next run opens a new connection.
 if [ -S "$socket" ]; then
-  unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
+  unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_PROXY_PRIVATE_KEY SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD SNAP_SHM_PROXY_PASSWORD SNAP_SHM_SHARED_SSH
   no_connection="sh -c 'echo \"snap-shm: the shared SSH connection to the host had ended without closing its socket (a killed ssh, a reboot): the socket is removed, this operation did not run, and the next run opens a new connection\" >&2'"
   exec ssh -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=auto -o "ProxyCommand=$no_connection" -o BatchMode=yes -p "$port" -l "$user" -T -- "$host" "$remote_command"
 fi
@@ -97,13 +108,6 @@ trap 'exit 143' TERM
 set -- -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=auto -o ControlPersist=60 \
   -o "ConnectTimeout=$per_dial_timeout" -o "ConnectionAttempts=$dial_attempts" -o ServerAliveInterval=15 -p "$port" -l "$user"
 
-if [ -n "${SNAP_SHM_KNOWN_HOST-}" ]; then
-  printf '%s\n' "$SNAP_SHM_KNOWN_HOST" >"$work/known_hosts" || fail "cannot write $work/known_hosts"
-  set -- "$@" -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$work/known_hosts" -o GlobalKnownHostsFile=/dev/null
-else
-  set -- "$@" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
-fi
-
 # asked_once NAME VALUE: VALUE in a file of the private folder, and $work/ask-NAME, an askpass
 # helper that prints it once and fails when asked again (ssh-add asks again after a wrong
 # passphrase for as long as its helper answers).
@@ -113,17 +117,32 @@ asked_once() {
   chmod 700 "$work/ask-$1" || fail "cannot make $work/ask-$1 executable"
 }
 
-if [ -n "${SNAP_SHM_PRIVATE_KEY-}" ]; then
-  agent_env=$(ssh-agent -s -a "$work/agent") || fail "cannot start ssh-agent"
-  agent_pid=$(printf '%s\n' "$agent_env" | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')
-  if [ -n "${SNAP_SHM_PRIVATE_KEY_PASSWORD-}" ]; then
-    asked_once passphrase "$SNAP_SHM_PRIVATE_KEY_PASSWORD"
-    added=$(printf '%s\n' "$SNAP_SHM_PRIVATE_KEY" | SSH_AUTH_SOCK=$work/agent SSH_ASKPASS=$work/ask-passphrase SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh-add -q - 2>&1) ||
-      fail "ssh-add refused the connection's private key: $added (is privateKeyPassword right?)"
-  else
-    added=$(printf '%s\n' "$SNAP_SHM_PRIVATE_KEY" | SSH_AUTH_SOCK=$work/agent ssh-add -q - 2>&1) ||
-      fail "ssh-add refused the connection's private key: $added"
+# load_key KEY PASSPHRASE WHOSE FIELD: KEY into this run's ssh-agent (started by the first
+# key), its PASSPHRASE answered once; WHOSE and FIELD name them when ssh-add refuses.
+load_key() {
+  if [ -z "$agent_pid" ]; then
+    agent_env=$(ssh-agent -s -a "$work/agent") || fail "cannot start ssh-agent"
+    agent_pid=$(printf '%s\n' "$agent_env" | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')
   fi
+  if [ -n "$2" ]; then
+    asked_once "passphrase-$3" "$2"
+    added=$(printf '%s\n' "$1" | SSH_AUTH_SOCK=$work/agent SSH_ASKPASS=$work/ask-passphrase-$3 SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh-add -q - 2>&1) ||
+      fail "ssh-add refused the $3's private key: $added (is $4 right?)"
+  else
+    added=$(printf '%s\n' "$1" | SSH_AUTH_SOCK=$work/agent ssh-add -q - 2>&1) ||
+      fail "ssh-add refused the $3's private key: $added"
+  fi
+}
+
+if [ -n "${SNAP_SHM_KNOWN_HOST-}" ]; then
+  printf '%s\n' "$SNAP_SHM_KNOWN_HOST" >"$work/known_hosts" || fail "cannot write $work/known_hosts"
+  set -- "$@" -o StrictHostKeyChecking=yes -o "UserKnownHostsFile=$work/known_hosts" -o GlobalKnownHostsFile=/dev/null
+else
+  set -- "$@" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null
+fi
+
+if [ -n "${SNAP_SHM_PRIVATE_KEY-}" ]; then
+  load_key "$SNAP_SHM_PRIVATE_KEY" "${SNAP_SHM_PRIVATE_KEY_PASSWORD-}" connection privateKeyPassword
   set -- "$@" -o "IdentityAgent=$work/agent"
 elif [ -n "${SNAP_SHM_AGENT_SOCKET-}" ]; then
   set -- "$@" -o "IdentityAgent=$SNAP_SHM_AGENT_SOCKET"
@@ -137,6 +156,33 @@ if [ -n "${SNAP_SHM_PASSWORD-}" ]; then
 else
   set -- "$@" -o BatchMode=yes
 fi
-unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_SHARED_SSH
 
-ssh "$@" -T -- "$host" "$remote_command"
+# Through the bastion: its ssh, started by this one's ProxyCommand (under /bin/sh, whatever
+# this user's shell), takes every value from the environment, so no path or name is quoted
+# into a command line; the same choices as for the host above (with neither a key nor an
+# agent given, the agent of SSH_AUTH_SOCK, as ssh's default), with a password of its own.
+if [ -n "$bastion" ]; then
+  SNAP_SHM_HOP_CHECK=no SNAP_SHM_HOP_KNOWN_HOSTS=/dev/null SNAP_SHM_HOP_AGENT=SSH_AUTH_SOCK
+  SNAP_SHM_HOP_BATCH=yes SNAP_SHM_HOP_AUTHS=publickey SNAP_SHM_HOP_ASKPASS=""
+  if [ -n "${SNAP_SHM_PROXY_KNOWN_HOST-}" ]; then
+    printf '%s\n' "$SNAP_SHM_PROXY_KNOWN_HOST" >"$work/bastion_known_hosts" || fail "cannot write $work/bastion_known_hosts"
+    SNAP_SHM_HOP_CHECK=yes SNAP_SHM_HOP_KNOWN_HOSTS=$work/bastion_known_hosts
+  fi
+  if [ -n "${SNAP_SHM_PROXY_PRIVATE_KEY-}" ]; then
+    load_key "$SNAP_SHM_PROXY_PRIVATE_KEY" "${SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD-}" bastion proxy.privateKeyPassword
+    SNAP_SHM_HOP_AGENT=$work/agent
+  elif [ -n "${SNAP_SHM_PROXY_AGENT_SOCKET-}" ]; then
+    SNAP_SHM_HOP_AGENT=$SNAP_SHM_PROXY_AGENT_SOCKET
+  fi
+  if [ -n "${SNAP_SHM_PROXY_PASSWORD-}" ]; then
+    asked_once bastion-password "$SNAP_SHM_PROXY_PASSWORD"
+    SNAP_SHM_HOP_BATCH=no SNAP_SHM_HOP_AUTHS=password,keyboard-interactive,publickey SNAP_SHM_HOP_ASKPASS=$work/ask-bastion-password
+  fi
+  export SNAP_SHM_HOP_HOST SNAP_SHM_HOP_PORT SNAP_SHM_HOP_USER SNAP_SHM_HOP_TIMEOUT SNAP_SHM_HOP_ATTEMPTS SNAP_SHM_HOP_CHECK \
+    SNAP_SHM_HOP_KNOWN_HOSTS SNAP_SHM_HOP_AGENT SNAP_SHM_HOP_BATCH SNAP_SHM_HOP_AUTHS SNAP_SHM_HOP_ASKPASS
+  # shellcheck disable=SC2016 # expanded by the ProxyCommand's shell, not this one
+  set -- "$@" -o 'ProxyCommand=env SSH_ASKPASS="$SNAP_SHM_HOP_ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh -F /dev/null -o LogLevel=ERROR -o "ConnectTimeout=$SNAP_SHM_HOP_TIMEOUT" -o "ConnectionAttempts=$SNAP_SHM_HOP_ATTEMPTS" -o ServerAliveInterval=15 -p "$SNAP_SHM_HOP_PORT" -l "$SNAP_SHM_HOP_USER" -o "StrictHostKeyChecking=$SNAP_SHM_HOP_CHECK" -o "UserKnownHostsFile=$SNAP_SHM_HOP_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null -o "IdentityAgent=$SNAP_SHM_HOP_AGENT" -o "BatchMode=$SNAP_SHM_HOP_BATCH" -o "PreferredAuthentications=$SNAP_SHM_HOP_AUTHS" -o NumberOfPasswordPrompts=1 -W "[%h]:%p" -- "$SNAP_SHM_HOP_HOST"'
+fi
+unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_PROXY_PRIVATE_KEY SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD SNAP_SHM_PROXY_PASSWORD SNAP_SHM_SHARED_SSH
+
+SHELL=/bin/sh ssh "$@" -T -- "$host" "$remote_command"

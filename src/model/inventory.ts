@@ -402,9 +402,6 @@ function resolveHosts(data: Json, locate: (path: (string | number)[]) => { line:
       ...optional("proxy", proxyConnection(setting("proxy") as Json | undefined)),
     };
     const connectionSharing = (setting("connectionSharing") as boolean | undefined) ?? false;
-    if (connectionSharing && connection.proxy !== undefined) {
-      fail(entry.path, `host "${entry.name}": connectionSharing does not go through a bastion (proxy): leave connectionSharing off for a host behind one`);
-    }
     const snaps: InventorySnap[] = [];
     const ownList = [...entry.path, "snaps"];
     const sources: Array<[(string | number)[], unknown]> = [

@@ -128,9 +128,10 @@ function failedProbe(reason: string, status = '"$?"'): string {
  */
 export function probeShellCommand(target: SshTarget, instances: HostArguments[], become: boolean): string {
   const ssh = [...askpassEnvironment(target).map(shellQuote), sshCommandLine(target, hostProbeCommandLine(instances, become))].join(" ");
-  const failed = failedProbe(`ssh to ${target.host} failed with exit status STATUS`, target.relayReport ? '"$status"' : undefined);
-  if (!target.relayReport) return `${ssh} || ${failed}`;
-  const report = shellQuote(target.relayReport);
+  const reportFile = target.relayReport ?? target.proxy?.relayReport;
+  const failed = failedProbe(`ssh to ${target.host} failed with exit status STATUS`, reportFile ? '"$status"' : undefined);
+  if (!reportFile) return `${ssh} || ${failed}`;
+  const report = shellQuote(reportFile);
   return `${ssh} || { status=$?; cat -- ${report} >&2 2>/dev/null; rm -f -- ${report}; ${failed}; }`;
 }
 

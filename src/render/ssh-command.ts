@@ -132,8 +132,8 @@ export function sshCommandLine(target: SshTarget, remoteCommand: string): string
   return ["ssh", ...sshArguments(target, remoteCommand)].map(shellQuote).join(" ");
 }
 
-/** What a part's operation needs to reach its host over the host's shared connection. */
-export interface SharedSshTarget {
+/** One hop of a part's operation over the host's shared connection: the host or its bastion. */
+export interface SharedSshHop {
   host: string;
   /** Default 22. */
   port?: number;
@@ -145,14 +145,22 @@ export interface SharedSshTarget {
   dialErrorLimit?: number;
 }
 
+/** What a part's operation needs to reach its host over the host's shared connection. */
+export interface SharedSshTarget extends SharedSshHop {
+  /** The bastion the connection goes through. */
+  proxy?: SharedSshHop;
+}
+
 /**
  * The name of a host's shared connection's socket in the sockets' folder: a hash of the
- * user, host and port (a host name can be too long for a socket's path), the same for the
- * probe that opens the connection and the parts that use it. Given to the parts' script,
- * which can then look for the socket without starting a process.
+ * user, host and port, and of the bastion's when there is one (a host name can be too long
+ * for a socket's path; one private address can be two hosts behind two bastions), the same
+ * for the probe that opens the connection and the parts that use it. Given to the parts'
+ * script, which can then look for the socket without starting a process.
  */
-export function sharedSocketName(host: string, port: number, user: string): string {
-  return `cm-${createHash("sha256").update(`${user}@${host}:${port}`).digest("hex").slice(0, 24)}`;
+export function sharedSocketName(host: string, port: number, user: string, bastion?: SharedSshHop): string {
+  const via = bastion ? ` via ${bastion.user ?? "root"}@${bastion.host}:${bastion.port ?? 22}` : "";
+  return `cm-${createHash("sha256").update(`${user}@${host}:${port}${via}`).digest("hex").slice(0, 24)}`;
 }
 
 /** The environment variable that carries src/local/shared-ssh.sh to a part's local command. */
@@ -170,7 +178,8 @@ export const SHARED_OPERATION_END = "SNAP_SHM_OPERATION";
  */
 export function sharedSshCommandLine(target: SharedSshTarget, remoteCommand: string): string {
   const [host, port, user] = [target.host, target.port ?? 22, target.user ?? "root"];
-  const words = [host, String(port), user, String(target.perDialTimeout ?? 15), String(dialAttempts(target.dialErrorLimit)), sharedSocketName(host, port, user)];
+  const hop = (h: SharedSshHop) => [h.host, String(h.port ?? 22), h.user ?? "root", String(h.perDialTimeout ?? 15), String(dialAttempts(h.dialErrorLimit))];
+  const words = [...hop(target), sharedSocketName(host, port, user, target.proxy), ...(target.proxy ? hop(target.proxy) : [])];
   if (remoteCommand.split("\n").includes(SHARED_OPERATION_END)) {
     throw new Error(`an operation cannot hold the line ${SHARED_OPERATION_END}, which ends its here-document`);
   }

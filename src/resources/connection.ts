@@ -21,19 +21,13 @@ export function checkHostConnection(connection: HostConnectionArgs, field: strin
 }
 
 /**
- * Checks `connectionSharing` (at `context` + "connectionSharing") against the connection: the
- * shared connection is OpenSSH's, opened by the host's probe, and does not go through a bastion.
+ * Checks `connectionSharing` (at `context` + "connectionSharing"): a boolean, and, when on,
+ * socket paths that fit on this machine (the shared connection is OpenSSH's, opened by the
+ * host's probe, its socket in the home folder).
  */
-export function checkConnectionSharing(context: string, sharing: unknown, connection: HostConnectionArgs): void {
+export function checkConnectionSharing(context: string, sharing: unknown): void {
   if (sharing === undefined || sharing === null) return;
   if (typeof sharing !== "boolean") throw new InputError(`${context}connectionSharing`, sharing, "connectionSharing must be true or false");
-  if (sharing && connection.proxy !== undefined && connection.proxy !== null) {
-    throw new InputError(
-      `${context}connection.proxy`,
-      "(a bastion)",
-      "connectionSharing does not go through a bastion (connection.proxy): leave connectionSharing off for a host behind one",
-    );
-  }
   const problem = sharing ? sharedSocketPathProblem() : undefined;
   if (problem !== undefined) throw new InputError(`${context}connectionSharing`, sharing, problem);
 }

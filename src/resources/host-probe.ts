@@ -4,6 +4,7 @@
  * same connection settings as the parts. It never fails the program: an unreachable host
  * comes back as a result that says so.
  */
+import { basename } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
 import { HostArguments, hostScript } from "../render/host-command";
@@ -48,8 +49,10 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   try {
     target = await probeTarget(connection);
     if (connectionSharing) {
-      target.controlPath = sharedControlPath(target.host, target.port, target.user);
-      if (target.relay && !target.proxy) target.relayReport = relayReportFile(target.host, target.port, target.user);
+      target.controlPath = sharedControlPath(target.host, target.port, target.user, target.proxy);
+      // The relay is the host's, or its bastion's: the one whose report (see relayReport) would be lost.
+      const relayed = target.proxy ?? target;
+      if (relayed.relay) relayed.relayReport = relayReportFile(basename(target.controlPath));
     }
   } catch (error) {
     return probeNotRun((error as Error).message);

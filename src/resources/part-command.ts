@@ -10,7 +10,7 @@ import { requireArgs, requireInstanceNames } from "./arg-types";
 import { checkConnectionSharing, checkHostConnection, HostConnectionArgs, hostIdentity } from "./connection";
 import { combine } from "./combine";
 import { OperationResult, parseOperationResult } from "../render/operation-result";
-import { sharedSshCommandLine } from "../render/ssh-command";
+import { SharedSshHop, sharedSshCommandLine } from "../render/ssh-command";
 import { sharedSshEnvironment } from "./shared-connection";
 
 /** What every part needs: which instance, on which host, as whom. */
@@ -52,7 +52,7 @@ export function checkPartArgs(context: string, args: PrivateShmPartArgs & Desire
     return withProfiles ? desiredState(args.instance, args) : desiredState(args.instance);
   });
   inContext(context, () => checkHostConnection(args.connection, "connection"));
-  checkConnectionSharing(context, args.connectionSharing, args.connection);
+  checkConnectionSharing(context, args.connectionSharing);
   checkIfPlain(args.operationMode, (mode) => checkedOperationMode(`${context}operationMode`, mode));
   return state;
 }
@@ -131,8 +131,29 @@ export function partCommand(name: string, args: PartCommandArgs, opts: pulumi.Cu
 /** What turns a remote command line into the local one that runs it over the host's shared connection. */
 function overSharedConnection(connection: HostConnectionArgs): pulumi.Input<(line: string) => string> {
   return combine(
-    [connection.host, connection.port, connection.user, connection.perDialTimeout, connection.dialErrorLimit],
-    (host: string, port: number | undefined, user: string | undefined, perDialTimeout: number | undefined, dialErrorLimit: number | undefined) => (line: string) =>
-      sharedSshCommandLine({ host, port, user, perDialTimeout, dialErrorLimit }, line),
+    [connection.host, connection.port, connection.user, connection.perDialTimeout, connection.dialErrorLimit, bastionHop(connection.proxy)],
+    (host: string, port: number | undefined, user: string | undefined, perDialTimeout: number | undefined, dialErrorLimit: number | undefined, proxy: SharedSshHop | undefined) =>
+      (line: string) =>
+        sharedSshCommandLine({ host, port, user, perDialTimeout, dialErrorLimit, proxy }, line),
   );
+}
+
+/**
+ * A bastion's address, user and dial limits, for the command line. They are no secret: a
+ * bastion given whole as an Output, secret for its key, gives them unsecret, as the probe's
+ * command line does.
+ */
+function bastionHop(proxy: HostConnectionArgs["proxy"]): pulumi.Input<SharedSshHop | undefined> {
+  if (proxy === undefined || proxy === null) return undefined;
+  const hop = (host: string, port: number | undefined, user: string | undefined, perDialTimeout: number | undefined, dialErrorLimit: number | undefined): SharedSshHop => ({
+    host,
+    port,
+    user,
+    perDialTimeout,
+    dialErrorLimit,
+  });
+  if (pulumi.Output.isInstance(proxy) || proxy instanceof Promise) {
+    return pulumi.unsecret(pulumi.output(proxy).apply((p) => hop(p.host, p.port, p.user, p.perDialTimeout, p.dialErrorLimit)));
+  }
+  return combine([proxy.host, proxy.port, proxy.user, proxy.perDialTimeout, proxy.dialErrorLimit], hop);
 }

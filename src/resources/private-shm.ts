@@ -106,7 +106,7 @@ export class PrivateShm extends pulumi.ComponentResource {
     requireArgs(context, args);
     requireInstanceOf(`${context}snap`, args.snap, SnapSharedMemory, "a SnapSharedMemory");
     inContext(context, () => checkHostConnection(args.connection, "connection"));
-    checkConnectionSharing(context, args.connectionSharing, args.connection);
+    checkConnectionSharing(context, args.connectionSharing);
     checkRequestedMode(`${context}mode`, args.mode);
     super(PrivateShm.TYPE, name, {}, opts);
     const { snap, connection } = args;

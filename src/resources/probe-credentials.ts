@@ -193,10 +193,10 @@ export function knownHostsFile(line: string): string {
 }
 
 /**
- * Where the probe's relay reports why it could not reach a host (see
- * `SshTarget.relayReport`), in this process's folder: one file per host, port and user, so
- * that probes side by side keep apart.
+ * Where the probe's relay reports why it could not reach a host or its bastion (see
+ * `SshTarget.relayReport`), in this process's folder: one file per shared connection (its
+ * socket's name), so that probes side by side keep apart.
  */
-export function relayReportFile(host: string, port: number | undefined, user: string | undefined): string {
-  return join(ownFolder(), `relay-${digest(host, String(port ?? 22), user ?? "root").slice(0, 16)}`);
+export function relayReportFile(connectionName: string): string {
+  return join(ownFolder(), `relay-${digest(connectionName).slice(0, 16)}`);
 }

@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { scriptAsSent } from "../render/host-command";
-import { knownHostsLine, SHARED_SSH_VARIABLE, sharedSocketName } from "../render/ssh-command";
+import { knownHostsLine, SHARED_SSH_VARIABLE, SharedSshHop, sharedSocketName } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 
 /** The script, shipped with the package. */
@@ -60,9 +60,9 @@ export function sharedSocketPathProblem(): string | undefined {
   );
 }
 
-/** The path of a host's shared connection's socket, for ssh's ControlPath. */
-export function sharedControlPath(host: string, port: number | undefined, user: string | undefined): string {
-  return join(sharedConnectionFolder(), sharedSocketName(host, port ?? 22, user ?? "root"));
+/** The path of a host's shared connection's socket (through `bastion`, if given), for ssh's ControlPath. */
+export function sharedControlPath(host: string, port: number | undefined, user: string | undefined, bastion?: SharedSshHop): string {
+  return join(sharedConnectionFolder(), sharedSocketName(host, port ?? 22, user ?? "root", bastion));
 }
 
 /**
@@ -70,7 +70,7 @@ export function sharedControlPath(host: string, port: number | undefined, user: 
  * script itself, which the command line runs from it (so a command stored in the state runs
  * on any machine, with the script it was written with: a host's removal from a fresh CI
  * runner, after an upgrade), the credentials it needs where no shared connection is open,
- * and the host key's line.
+ * and the host key's line; the bastion's too, for a host behind one.
  */
 export function sharedSshEnvironment(connection: HostConnectionArgs): pulumi.Output<Record<string, string>> {
   // Every part of a host is given the same connection: one environment serves them all.
@@ -93,6 +93,12 @@ function environmentOf(connection: HostConnectionArgs): pulumi.Output<Record<str
       SNAP_SHM_PASSWORD: c.password,
       SNAP_SHM_AGENT_SOCKET: c.agentSocketPath,
       SNAP_SHM_KNOWN_HOST: c.hostKey ? knownHostsLine(c.host, c.port, c.hostKey) : undefined,
+      // The bastion's, for a connection that goes through one.
+      SNAP_SHM_PROXY_PRIVATE_KEY: c.proxy?.privateKey,
+      SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD: c.proxy?.privateKeyPassword,
+      SNAP_SHM_PROXY_PASSWORD: c.proxy?.password,
+      SNAP_SHM_PROXY_AGENT_SOCKET: c.proxy?.agentSocketPath,
+      SNAP_SHM_PROXY_KNOWN_HOST: c.proxy?.hostKey ? knownHostsLine(c.proxy.host, c.proxy.port, c.proxy.hostKey) : undefined,
     };
     return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[1] !== ""));
   });

@@ -50,8 +50,8 @@ export interface SnapShmHostArgs {
    * use, and each part is a `local.Command` whose ssh runs its operation as one more session
    * over it, where by default each part is a `remote.Command` with a connection of its own.
    * A part that finds no connection open (drift detection off, a host taken out of the
-   * program) opens it itself, with the credentials it gets in its environment (a secret).
-   * Not through a bastion (`connection.proxy`).
+   * program) opens it itself, with the credentials it gets in its environment (a secret),
+   * through the bastion (`connection.proxy`) with the bastion's, for a host behind one.
    *
    * Switching it for a host already applied changes the type of its parts' commands: the
    * engine applies the new commands and then deletes the old ones, whose removals leave the
@@ -69,7 +69,7 @@ export type HostSummary = Record<string, PrivateShmSummary>;
 export function checkHostArgs(context: string, args: SnapShmHostArgs): HostSnapArgs[] {
   requireArgs(context, args);
   inContext(context, () => checkHostConnection(args.connection, "connection"));
-  checkConnectionSharing(context, args.connectionSharing, args.connection);
+  checkConnectionSharing(context, args.connectionSharing);
   requireArray(`${context}snaps`, args.snaps, "SnapSharedMemory or { snap, purge, mode, selfHeal }");
   const snaps = args.snaps.map((entry, i): HostSnapArgs => {
     if (entry instanceof SnapSharedMemory) return { snap: entry };

@@ -11,11 +11,8 @@ export interface FleetProgramOptions {
   /** Per snap instance, delete its private directory with its segments on removal. */
   purge?: Record<string, boolean>;
   driftDetection?: boolean;
-  /**
-   * Every part over the host's one shared SSH connection: on every host, or on every host
-   * that is not behind a bastion (which the shared connection does not go through).
-   */
-  connectionSharing?: boolean | "without a bastion";
+  /** Every part over the host's one shared SSH connection, on every host. */
+  connectionSharing?: boolean;
   /** Per host name, a password to log in with instead of the key. */
   passwords?: Record<string, string>;
   /** Per snap instance, the mode asked for (omitted: auto). */
@@ -51,7 +48,7 @@ export function fleetProgram(fleet: TestFleet, options: FleetProgramOptions): ()
           },
           become: h.become,
           driftDetection: options.driftDetection,
-          connectionSharing: options.connectionSharing === "without a bastion" ? !h.connection.proxy : options.connectionSharing,
+          connectionSharing: options.connectionSharing,
           snaps: options.snaps[h.name].map((instance) => ({ snap: configs[instance], purge: options.purge?.[instance], mode: options.modes?.[instance] })),
         })),
     });

@@ -2,7 +2,8 @@
  * Keys, passphrases and passwords go in `connection` and nowhere else (with
  * `connectionSharing`, also in each part's `environment`, a secret too): not in any other
  * input, not in the probe's command, not in any command's output or error, not in a
- * warning, not in the stand-in's state (where secrets are encrypted, as the engine's are).
+ * warning, not in the stand-in's state (where secrets are encrypted, as the engine's are); a
+ * bastion's as well as a host's.
  */
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,20 +20,25 @@ describe("secrets stay in the connection (engine stand-in, over SSH)", function 
   const secrets = [passphrase, password, ...key.privateKey.split("\n").filter((l) => l.length > 20 && !l.startsWith("-----"))];
   let alpha: TestHost;
   let beta: TestHost;
+  let gamma: TestHost;
   let alphaPort: number;
   let betaPort: number;
+  let gammaPort: number;
 
   before(async () => {
     alpha = await TestHost.start();
     beta = await TestHost.start();
-    for (const host of [alpha, beta]) host.addSnap({ instance: "shmtest", apps: ["app"] });
+    gamma = await TestHost.start();
+    for (const host of [alpha, beta, gamma]) host.addSnap({ instance: "shmtest", apps: ["app"] });
     alphaPort = (await alpha.startSshd(key.publicKey)).port;
     betaPort = (await beta.startSshd(makeKeyPair().publicKey)).port;
     beta.addUser("ops", makeKeyPair().publicKey, "nopasswd", password);
+    gammaPort = (await gamma.startSshd(key.publicKey)).port;
   });
   after(async () => {
     await alpha?.stop();
     await beta?.stop();
+    await gamma?.stop();
   });
 
   const programOf = (connectionSharing: boolean) => async () => {
@@ -43,9 +49,19 @@ describe("secrets stay in the connection (engine stand-in, over SSH)", function 
       snaps: [snap],
       connectionSharing,
     });
-    return new r.SnapShmHost("beta", {
-      connection: { host: "127.0.0.1", port: betaPort, user: "ops", password: pulumi.secret(password), hostKey: beta.ssh!.hostKey, dialErrorLimit: 1 },
-      become: true,
+    const betaConnection = { host: "127.0.0.1", port: betaPort, user: "ops", password: pulumi.secret(password), hostKey: beta.ssh!.hostKey, dialErrorLimit: 1 };
+    new r.SnapShmHost("beta", { connection: betaConnection, become: true, snaps: [snap], connectionSharing });
+    // Behind beta as its bastion, which takes beta's password: the bastion's credentials too.
+    return new r.SnapShmHost("gamma", {
+      connection: {
+        host: "127.0.0.1",
+        port: gammaPort,
+        privateKey: pulumi.secret(key.privateKey),
+        privateKeyPassword: pulumi.secret(passphrase),
+        hostKey: gamma.ssh!.hostKey,
+        dialErrorLimit: 1,
+        proxy: betaConnection,
+      },
       snaps: [snap],
       connectionSharing,
     });
@@ -76,8 +92,8 @@ describe("secrets stay in the connection (engine stand-in, over SSH)", function 
       const engine = new EngineStandIn();
       const up = await engine.up(program);
       assert.deepEqual(up.errors, []);
-      assert.deepEqual(up.warnings, [], "both probes ran: the passphrase reached ssh-add, the password the askpass helper");
-      assert.equal(up.executions.length, 8);
+      assert.deepEqual(up.warnings, [], "every probe ran: the passphrase reached ssh-add, the password the askpass helper");
+      assert.equal(up.executions.length, 12);
       assertRunClean(up, engine);
       assert.ok(beta.readFile("/var/lib/snapd/mount/snap.shmtest.fstab"));
 

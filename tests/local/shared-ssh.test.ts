@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { knownHostsLine, SHARED_SSH_VARIABLE, sharedSocketName, sharedSshCommandLine } from "../../src/render/ssh-command";
+import { knownHostsLine, SHARED_SSH_VARIABLE, SharedSshHop, sharedSocketName, sharedSshCommandLine } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
 import { ownHomeFolder } from "../support/own-home";
 import { makeKeyPair } from "../support/ssh-keys";
@@ -46,9 +46,9 @@ describe("shared-ssh.sh against a real sshd", function () {
     });
   }
 
-  function run(remoteCommand: string, environment: Record<string, string>, input = "") {
+  function run(remoteCommand: string, environment: Record<string, string>, input = "", proxy?: SharedSshHop) {
     const started = Date.now();
-    const result = runLine(sharedSshCommandLine({ host: "127.0.0.1", port, perDialTimeout: 5, dialErrorLimit: 1 }, remoteCommand), environment, input);
+    const result = runLine(sharedSshCommandLine({ host: "127.0.0.1", port, perDialTimeout: 5, dialErrorLimit: 1, proxy }, remoteCommand), environment, input);
     return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
   }
   const pinned = () => knownHostsLine("127.0.0.1", port, hostKey);
@@ -85,6 +85,65 @@ describe("shared-ssh.sh against a real sshd", function () {
     assert.equal(existsSync(socket), false, "the dead socket is gone");
     const next = run("echo in", credentials);
     assert.deepEqual([next.status, next.stdout], [0, "in\n"]);
+  });
+
+  describe("through a bastion", () => {
+    let bastion: TestHost;
+    let jump: { port: number; hostKey: string };
+    const hop = () => ({ host: "127.0.0.1", port: jump.port, user: "hop", perDialTimeout: 5, dialErrorLimit: 1 });
+    const pinnedBastion = () => knownHostsLine("127.0.0.1", jump.port, jump.hostKey);
+
+    before(async () => {
+      bastion = await TestHost.start();
+      jump = await bastion.startSshd(makeKeyPair().publicKey);
+      // The bastion's own key, locked with a passphrase, and a password.
+      bastion.addUser("hop", locked.publicKey, "none", "bastion-password-1");
+    });
+    after(async () => bastion?.stop());
+
+    it("opens the connection through the bastion with the bastion's own password, pinned key and dial limits, and leaves it open for the next", () => {
+      const first = run(
+        "cat; exit 3",
+        { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned(), SNAP_SHM_PROXY_PASSWORD: "bastion-password-1", SNAP_SHM_PROXY_KNOWN_HOST: pinnedBastion() },
+        "the part's script\n",
+        hop(),
+      );
+      assert.deepEqual([first.status, first.stdout, first.stderr], [3, "the part's script\n", ""]);
+      assert.deepEqual(leftovers(), [], "its private folder is gone");
+      const socket = join(home(), ".snap-shm", sharedSocketName("127.0.0.1", port, "root", hop()));
+      assert.ok(existsSync(socket), "the connection is open, its socket named after the bastion too");
+      assert.ok(!existsSync(join(home(), ".snap-shm", sharedSocketName("127.0.0.1", port, "root"))), "not as the host's direct connection");
+      const second = run("cat; exit 4", {}, "again\n", hop());
+      assert.deepEqual([second.status, second.stdout, second.stderr], [4, "again\n", ""]);
+    });
+
+    it("loads the bastion's key with its passphrase into the same agent as the host's", () => {
+      const result = run(
+        "echo in",
+        {
+          SNAP_SHM_PRIVATE_KEY: key.privateKey,
+          SNAP_SHM_KNOWN_HOST: pinned(),
+          SNAP_SHM_PROXY_PRIVATE_KEY: locked.privateKey,
+          SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD: "a passphrase",
+          SNAP_SHM_PROXY_KNOWN_HOST: pinnedBastion(),
+        },
+        "",
+        hop(),
+      );
+      assert.deepEqual([result.status, result.stdout], [0, "in\n"], result.stderr);
+      assert.deepEqual(leftovers(), []);
+    });
+
+    it("refuses a bastion whose key is not the pinned one, and a wrong passphrase of the bastion's key, naming it", () => {
+      const other = makeKeyPair().publicKey.split(" ").slice(0, 2).join(" ");
+      const credentials = { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned(), SNAP_SHM_PROXY_PASSWORD: "bastion-password-1" };
+      const wrongKey = run("echo in", { ...credentials, SNAP_SHM_PROXY_KNOWN_HOST: knownHostsLine("127.0.0.1", jump.port, other) }, "", hop());
+      assert.deepEqual([wrongKey.status, wrongKey.stdout], [255, ""]);
+      const wrongPassphrase = run("echo in", { ...credentials, SNAP_SHM_PROXY_PRIVATE_KEY: locked.privateKey, SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD: "not it" }, "", hop());
+      assert.equal(wrongPassphrase.status, 255);
+      assert.match(wrongPassphrase.stderr, /^snap-shm: ssh-add refused the bastion's private key: .*\(is proxy\.privateKeyPassword right\?\)$/m);
+      assert.deepEqual(leftovers(), []);
+    });
   });
 
   it("refuses a host whose key is not the pinned one", async () => {

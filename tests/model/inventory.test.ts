@@ -71,10 +71,9 @@ describe("the fleet inventory", () => {
     assert.equal(readInventory("hosts:\n  h1: {address: a}\n", "inventory.yaml").hosts[0].connectionSharing, false);
   });
 
-  it("refuses connectionSharing for a host behind a proxy, at the host", () => {
-    assert.deepEqual(problems("defaults: {connectionSharing: true}\nhosts:\n  h1: {address: a}\n  h2:\n    address: b\n    proxy: {address: jump}\n"), [
-      'inventory.yaml:5:5: hosts.h2: host "h2": connectionSharing does not go through a bastion (proxy): leave connectionSharing off for a host behind one',
-    ]);
+  it("takes connectionSharing for a host behind a proxy too, and refuses a value that is not a boolean", () => {
+    const inventory = readInventory("defaults: {connectionSharing: true}\nhosts:\n  h1: {address: a}\n  h2:\n    address: b\n    proxy: {address: jump}\n", "inventory.yaml");
+    assert.deepEqual(inventory.hosts.map((h) => [h.name, h.connectionSharing, h.connection.proxy?.address]), [["h1", true, undefined], ["h2", true, "jump"]]);
     assert.deepEqual(problems("hosts:\n  h1: {address: a, connectionSharing: yes}\n"), ['inventory.yaml:2:39: hosts.h1.connectionSharing: must be a boolean (true or false), not "yes"']);
   });
 

@@ -110,34 +110,39 @@ describe("a failed probe", () => {
     assert.equal(failed("ssh: connect to host 10.0.0.5 port 22: Connection refused\n").error, "ssh to 10.0.0.5 failed with exit status 255: ssh: connect to host 10.0.0.5 port 22: Connection refused");
   });
 
-  it("through the relay of a connection to persist, still names a silent sshd: ssh sends the relay's standard error to /dev/null, the report file keeps it", async function () {
-    this.timeout(20_000);
-    const folder = mkdtempSync(join(tmpdir(), "snap-shm-probe-report-"));
-    // Accepts and says nothing, as a hung sshd.
-    const held: Socket[] = [];
-    const silent = createServer({ allowHalfOpen: true }, (socket) => void held.push(socket));
-    try {
-      const port = await new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as AddressInfo).port)));
-      const relayReport = join(folder, "relay-1");
-      const target = { host: "127.0.0.1", port, perDialTimeout: 1, dialErrorLimit: 1, relay: ["perl", TCP_RELAY], controlPath: join(folder, "cm") };
-      const probe = async (extra: object) => {
-        // Run as the provider runs the probe's command, without blocking this process (whose server must go on).
-        const run = await runLocal(probeShellCommand({ ...target, ...extra }, [], false), "");
-        return parseHostProbe(run.stdout, run.stderr);
-      };
-      const reported = await probe({ relayReport });
-      assert.match(reported.error!, /^ssh to 127\.0\.0\.1 failed with exit status 255: tcp-relay: no answer from 127\.0\.0\.1 port \d+ within 1 s$/);
-      assert.equal(hostReach(reported), "silent");
-      assert.equal(existsSync(relayReport), false, "the report is removed once read");
-      // Without the report, ssh's own words say only that the relay went.
-      const unreported = await probe({});
-      assert.equal(hostReach(unreported), "unreachable", unreported.error);
-    } finally {
-      for (const socket of held) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-      rmSync(folder, { recursive: true, force: true });
-    }
-  });
+  for (const silentOne of ["the host", "its bastion"]) {
+    it(`through the relay of a connection to persist, still names a silent sshd (${silentOne}): ssh sends the relay's standard error to /dev/null, the report file keeps it`, async function () {
+      this.timeout(20_000);
+      const folder = mkdtempSync(join(tmpdir(), "snap-shm-probe-report-"));
+      // Accepts and says nothing, as a hung sshd.
+      const held: Socket[] = [];
+      const silent = createServer({ allowHalfOpen: true }, (socket) => void held.push(socket));
+      try {
+        const port = await new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as AddressInfo).port)));
+        const relayReport = join(folder, "relay-1");
+        const silentHop = { host: "127.0.0.1", port, perDialTimeout: 1, dialErrorLimit: 1, relay: ["perl", TCP_RELAY] };
+        const probe = async (extra: object) => {
+          // The bastion's own relay; the host behind it reached with -W, never at all here.
+          const target = silentOne === "the host" ? { ...silentHop, ...extra } : { host: "10.0.0.5", proxy: { ...silentHop, ...extra } };
+          // Run as the provider runs the probe's command, without blocking this process (whose server must go on).
+          const run = await runLocal(probeShellCommand({ ...target, controlPath: join(folder, "cm") }, [], false), "");
+          return parseHostProbe(run.stdout, run.stderr);
+        };
+        const reported = await probe({ relayReport });
+        const host = silentOne === "the host" ? "127\\.0\\.0\\.1" : "10\\.0\\.0\\.5";
+        assert.match(reported.error!, new RegExp(`^ssh to ${host} failed with exit status 255: tcp-relay: no answer from 127\\.0\\.0\\.1 port \\d+ within 1 s$`));
+        assert.equal(hostReach(reported), "silent");
+        assert.equal(existsSync(relayReport), false, "the report is removed once read");
+        // Without the report, ssh's own words say only that the relay went.
+        const unreported = await probe({});
+        assert.equal(hostReach(unreported), "unreachable", unreported.error);
+      } finally {
+        for (const socket of held) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+        rmSync(folder, { recursive: true, force: true });
+      }
+    });
+  }
 
   it("knows a silent sshd by ssh's words or the relay's", () => {
     assert.equal(hostReach(failed("Connection timed out during banner exchange\n")), "silent");
