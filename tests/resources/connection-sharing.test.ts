@@ -15,7 +15,6 @@ const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtest-o
 const PASSWORD = "correct horse battery staple";
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl";
 const LOCAL = "command:local:Command";
-const SNAP = "snap-shm:index:SnapSharedMemory";
 const untyped = (value: unknown) => value as never;
 const SCRIPT = scriptAsSent(readFileSync(join(__dirname, "..", "..", "src", "local", "shared-ssh.sh"), "utf8"));
 
