@@ -4,6 +4,7 @@ import { types } from "@pulumi/command";
 import { checkConnection } from "../model/connection";
 import { InputError } from "../model/input-error";
 import { requireObject } from "./arg-types";
+import { operatorMachineProblem } from "./operator-machine";
 import { sharedSocketPathProblem } from "./shared-connection";
 
 /**
@@ -22,13 +23,13 @@ export function checkHostConnection(connection: HostConnectionArgs, field: strin
 
 /**
  * Checks `connectionSharing` (at `context` + "connectionSharing"): a boolean, and, when on,
- * socket paths that fit on this machine (the shared connection is OpenSSH's, opened by the
- * host's probe, its socket in the home folder).
+ * a machine that can run it, with socket paths that fit (the shared connection is OpenSSH's,
+ * opened by the host's probe, its socket in the home folder).
  */
 export function checkConnectionSharing(context: string, sharing: unknown): void {
   if (sharing === undefined || sharing === null) return;
   if (typeof sharing !== "boolean") throw new InputError(`${context}connectionSharing`, sharing, "connectionSharing must be true or false");
-  const problem = sharing ? sharedSocketPathProblem() : undefined;
+  const problem = sharing ? (operatorMachineProblem("connectionSharing") ?? sharedSocketPathProblem()) : undefined;
   if (problem !== undefined) throw new InputError(`${context}connectionSharing`, sharing, problem);
 }
 

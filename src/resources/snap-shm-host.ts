@@ -1,6 +1,6 @@
 /** Every snap that should have a private /dev/shm on one host. */
 import * as pulumi from "@pulumi/pulumi";
-import { inContext, InputError } from "../model/input-error";
+import { failIf, inContext, InputError } from "../model/input-error";
 import { checkConnectionSharing, checkHostConnection, HostConnectionArgs, warnWithoutHostKey } from "./connection";
 import { checkRequestedMode, RequestedMode } from "../model/operation-mode";
 import { requireArgs, requireArray, requireInstanceOf, requireObject } from "./arg-types";
@@ -8,6 +8,7 @@ import { probeArguments } from "../render/part-arguments";
 import { HostReach } from "../model/rollout";
 import { hostReach } from "../render/host-probe";
 import { probeHost } from "./host-probe";
+import { operatorMachineProblem } from "./operator-machine";
 import { PrivateShm, PrivateShmSummary } from "./private-shm";
 import { GatedHostArgs, ROLLOUT_GATE } from "./rollout-gate";
 import { SnapSharedMemory } from "./snap-shared-memory";
@@ -78,6 +79,7 @@ export function checkHostArgs(context: string, args: SnapShmHostArgs): HostSnapA
     checkRequestedMode(`${context}snaps[${i}].mode`, entry.mode);
     return entry;
   });
+  if (args.driftDetection !== false && snaps.length > 0) failIf(`${context}driftDetection`, args.driftDetection ?? true, operatorMachineProblem("driftDetection"));
   const seen = new Set<string>();
   snaps.forEach(({ snap }, i) => {
     if (seen.has(snap.instance)) {
