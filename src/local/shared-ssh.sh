@@ -37,6 +37,11 @@ fail() {
   exit 255
 }
 
+# forget_credentials: the secrets (and this script) out of the environment, before ssh starts.
+forget_credentials() {
+  unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_PROXY_PRIVATE_KEY SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD SNAP_SHM_PROXY_PASSWORD SNAP_SHM_SHARED_SSH
+}
+
 [ $# -eq 6 ] || [ $# -eq 11 ] || fail "usage: shared-ssh.sh HOST PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS SOCKET [BASTION PORT USER PER_DIAL_TIMEOUT DIAL_ATTEMPTS] 3<REMOTE_COMMAND"
 host=$1
 port=$2
@@ -81,7 +86,7 @@ socket=$control_dir/$socket_name
 # connect on its own, with whatever keys and known hosts this user has, its ProxyCommand
 # refuses and says why. This operation fails once; the next run opens a new connection.
 if [ -S "$socket" ]; then
-  unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_PROXY_PRIVATE_KEY SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD SNAP_SHM_PROXY_PASSWORD SNAP_SHM_SHARED_SSH
+  forget_credentials
   no_connection="sh -c 'echo \"snap-shm: the shared SSH connection to the host had ended without closing its socket (a killed ssh, a reboot): the socket is removed, this operation did not run, and the next run opens a new connection\" >&2'"
   exec ssh -F /dev/null -o LogLevel=ERROR -o "ControlPath=$socket" -o ControlMaster=auto -o "ProxyCommand=$no_connection" -o BatchMode=yes -p "$port" -l "$user" -T -- "$host" "$remote_command"
 fi
@@ -183,6 +188,6 @@ if [ -n "$bastion" ]; then
   # shellcheck disable=SC2016 # expanded by the ProxyCommand's shell, not this one
   set -- "$@" -o 'ProxyCommand=env SSH_ASKPASS="$SNAP_SHM_HOP_ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh -F /dev/null -o LogLevel=ERROR -o "ConnectTimeout=$SNAP_SHM_HOP_TIMEOUT" -o "ConnectionAttempts=$SNAP_SHM_HOP_ATTEMPTS" -o ServerAliveInterval=15 -p "$SNAP_SHM_HOP_PORT" -l "$SNAP_SHM_HOP_USER" -o "StrictHostKeyChecking=$SNAP_SHM_HOP_CHECK" -o "UserKnownHostsFile=$SNAP_SHM_HOP_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null -o "IdentityAgent=$SNAP_SHM_HOP_AGENT" -o "BatchMode=$SNAP_SHM_HOP_BATCH" -o "PreferredAuthentications=$SNAP_SHM_HOP_AUTHS" -o NumberOfPasswordPrompts=1 -W "[%h]:%p" -- "$SNAP_SHM_HOP_HOST"'
 fi
-unset SNAP_SHM_PRIVATE_KEY SNAP_SHM_PRIVATE_KEY_PASSWORD SNAP_SHM_PASSWORD SNAP_SHM_PROXY_PRIVATE_KEY SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD SNAP_SHM_PROXY_PASSWORD SNAP_SHM_SHARED_SSH
+forget_credentials
 
 SHELL=/bin/sh ssh "$@" -T -- "$host" "$remote_command"
