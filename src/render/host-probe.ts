@@ -124,10 +124,13 @@ function failedProbe(reason: string, status = '"$?"'): string {
 /**
  * The local shell command probing every instance on the host: the target's askpass helper
  * (a path, never a secret) in ssh's environment, and a failed result line when ssh fails,
- * after the relay's report of why (see `SshTarget.relayReport`) where it has one.
+ * after the relay's report of why (see `SshTarget.relayReport`) where it has one. The host's
+ * script (`hostScript("host")`) goes to ssh's standard input: read from `scriptFile` where
+ * given, else the caller pipes it.
  */
-export function probeShellCommand(target: SshTarget, instances: HostArguments[], become: boolean): string {
-  const ssh = [...askpassEnvironment(target).map(shellQuote), sshCommandLine(target, hostProbeCommandLine(instances, become))].join(" ");
+export function probeShellCommand(target: SshTarget, instances: HostArguments[], become: boolean, scriptFile?: string): string {
+  const run = [...askpassEnvironment(target).map(shellQuote), sshCommandLine(target, hostProbeCommandLine(instances, become))].join(" ");
+  const ssh = scriptFile === undefined ? run : `${run} < ${shellQuote(scriptFile)}`;
   const reportFile = target.relayReport ?? target.proxy?.relayReport;
   const failed = failedProbe(`ssh to ${target.host} failed with exit status STATUS`, reportFile ? '"$status"' : undefined);
   if (!reportFile) return `${ssh} || ${failed}`;

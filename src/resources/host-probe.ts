@@ -11,7 +11,7 @@ import { HostArguments, hostScript } from "../render/host-command";
 import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from "../render/host-probe";
 import { SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
-import { relayReportFile } from "./probe-credentials";
+import { probeScriptFile, relayReportFile } from "./probe-credentials";
 import { probeTarget } from "./probe-target";
 import { sharedControlPath } from "./shared-connection";
 
@@ -46,8 +46,10 @@ export interface PlainConnection {
 /** The local command that probes the host: ssh, or a result line saying why it could not. */
 export async function probeCommand(connection: PlainConnection, instances: HostArguments[], become: boolean, connectionSharing = false): Promise<string> {
   let target: SshTarget;
+  let script: string;
   try {
     target = await probeTarget(connection);
+    script = probeScriptFile(hostScript("host"));
     if (connectionSharing) {
       target.controlPath = sharedControlPath(target.host, target.port, target.user, target.proxy);
       // The relay is the host's, or its bastion's: the one whose report (see relayReport) would be lost.
@@ -57,12 +59,15 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   } catch (error) {
     return probeNotRun((error as Error).message);
   }
-  return probeShellCommand(target, instances, become);
+  return probeShellCommand(target, instances, become, script);
 }
 
 /**
  * Runs the probe on every preview and update; the key reaches ssh through an agent only.
- * With `connectionSharing`, the probe's connection stays open for the host's parts.
+ * With `connectionSharing`, the probe's connection stays open for the host's parts. The
+ * host's script (69 KB, the same for every host) is read by the command from a file of this
+ * process, not given as the invoke's `stdin`: each invoke's request would carry it to the
+ * engine and back, once per host and run.
  */
 export function probeHost(
   connection: HostConnectionArgs,
@@ -76,6 +81,6 @@ export function probeHost(
     .apply((plain) => probeCommand(plain as PlainConnection, instances, become, connectionSharing));
   // The command names an agent socket and helper paths, never a secret; it is not marked secret
   // so a preview can show it, but the connection it came from was, hence unsecret.
-  const run = local.runOutput({ command: pulumi.unsecret(command), stdin: hostScript("host"), logging: "none" }, opts);
+  const run = local.runOutput({ command: pulumi.unsecret(command), logging: "none" }, opts);
   return run.apply((result) => parseHostProbe(result.stdout, result.stderr));
 }

@@ -3,6 +3,8 @@
  * input, output, log and state: a private key goes into an ssh-agent this program starts
  * (memory only), a password into a 0600 file read by an askpass helper, in a 0700 folder of
  * this process. Both go when the program exits, or is ended by SIGINT, SIGTERM or SIGHUP.
+ * The folder also holds the probe's files that are no secret: pinned host keys, the relay's
+ * reports and the host's script.
  */
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
@@ -189,6 +191,16 @@ export async function stopProbeCredentials(): Promise<void> {
 export function knownHostsFile(line: string): string {
   const file = join(ownFolder(), `known_hosts-${digest(line).slice(0, 16)}`);
   if (!existsSync(file)) writeFileSync(file, `${line}\n`, { mode: 0o600 });
+  return file;
+}
+
+/**
+ * The drift probe's script in a file of this process's folder (not a secret), written once:
+ * each probe's ssh reads it as its standard input.
+ */
+export function probeScriptFile(script: string): string {
+  const file = join(ownFolder(), `host-script-${digest(script).slice(0, 16)}.sh`);
+  if (!existsSync(file)) writeFileSync(file, script, { mode: 0o600 });
   return file;
 }
 
