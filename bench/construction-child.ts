@@ -7,7 +7,8 @@
  * - snap-shm: a `SnapShmFleet` as a user writes it (drift detection on, the default), the
  *   probe invoke answered with a host in sync.
  * - calibrate: the same for one host, printing the commands it registered (name, sizes of
- *   create, delete and stdin): the shape the baseline copies.
+ *   create, delete and stdin): the shape the baseline copies; and what the engine would
+ *   store for the host (every resource's inputs and outputs as JSON).
  * - baseline: hand-written: one `ComponentResource` per host and, per host, the same number
  *   of plain `remote.Command`s as snap-shm registers, whose create, delete and stdin strings
  *   have the same sizes (one new create and delete string per command; one stdin string per
@@ -35,7 +36,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { IMPLS, type CommandShape, type Impl, type Measurement } from "./construction";
+import { IMPLS, type CommandShape, type Impl, type Measurement, type StoredBytes } from "./construction";
 import { BENCH_SNAPS } from "./fleet-spec";
 import { makeKeyPair } from "../tests/support/ssh-keys";
 
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
   const probeOutput = inSyncProbe();
   const counts = { components: 0, commands: 0, invokes: 0, commandChars: 0 };
   const shape: CommandShape[] = [];
+  const stored: StoredBytes = { total: 0, scripts: 0, componentOutputs: 0 };
   await pulumi.runtime.setMocks(
     {
       newResource: async (args) => {
@@ -117,11 +119,16 @@ async function main(): Promise<void> {
           const inputs = args.inputs as { create?: string; delete?: string; stdin?: string };
           counts.commandChars += (inputs.create?.length ?? 0) + (inputs.delete?.length ?? 0) + (inputs.stdin?.length ?? 0);
           const { instance, part, suffix } = partOf(args.name);
+          const state = { ...args.inputs, stdout: resultLine(part, instance), stderr: "" };
           if (mode === "calibrate") {
             shape.push({ suffix, instance, part, create: inputs.create?.length ?? 0, delete: inputs.delete?.length ?? 0, stdin: inputs.stdin?.length ?? 0 });
+            // A command's outputs repeat its inputs: the engine stores its script twice.
+            stored.total += JSON.stringify(args.inputs).length + JSON.stringify(state).length;
+            stored.scripts += 2 * (inputs.stdin?.length ?? 0);
           }
-          return { id: `${args.name}-id`, state: { ...args.inputs, stdout: resultLine(part, instance), stderr: "" } };
+          return { id: `${args.name}-id`, state };
         }
+        if (mode === "calibrate") stored.total += JSON.stringify(args.inputs).length;
         counts.components++;
         return { id: "", state: args.inputs };
       },
@@ -138,7 +145,18 @@ async function main(): Promise<void> {
   const monitor = pulumi.runtime.getMonitor() as unknown as {
     registerResource: (req: unknown, cb: (err: unknown, res: unknown) => void) => void;
     invoke: (req: unknown, cb: (err: unknown, res: unknown) => void) => void;
+    registerResourceOutputs: (req: { getOutputs(): { toJavaScript(): unknown } | undefined }, cb: (err: unknown, res: unknown) => void) => void;
   };
+  if (mode === "calibrate") {
+    // Components' outputs (the summaries) are stored too.
+    const register = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req, cb) => {
+      const size = JSON.stringify(req.getOutputs()?.toJavaScript() ?? {}).length;
+      stored.total += size;
+      stored.componentOutputs += size;
+      register(req, cb);
+    };
+  }
   let pending = 0;
   let started = 0;
   for (const method of ["registerResource", "invoke"] as const) {
@@ -208,7 +226,7 @@ async function main(): Promise<void> {
     perHostSnap: (counts.components + counts.commands) / (hosts * BENCH_SNAPS.length),
     commandChars: counts.commandChars,
     ...(process.env.BENCH_COUNT_PROMISES === "1" ? { promisesPerHost: promises / hosts } : {}),
-    ...(mode === "calibrate" ? { shape } : {}),
+    ...(mode === "calibrate" ? { shape, stored } : {}),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   await stop();

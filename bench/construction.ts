@@ -46,6 +46,20 @@ export interface Measurement {
   promisesPerHost?: number;
   /** calibrate only: the commands registered for the one host. */
   shape?: CommandShape[];
+  /** calibrate only: what the engine would store for the one host. */
+  stored?: StoredBytes;
+}
+
+/**
+ * What the engine would store in the state for one host: every resource's inputs and outputs
+ * as JSON (URNs, dependencies and the like not counted), in characters.
+ */
+export interface StoredBytes {
+  total: number;
+  /** The host scripts: each command's stdin, an input and again an output. */
+  scripts: number;
+  /** The components' registered outputs (the summaries). */
+  componentOutputs: number;
 }
 
 export interface ConstructionSide {
@@ -114,6 +128,8 @@ export interface ConstructionResult {
   nodeFlags: string[];
   /** The commands snap-shm registers per host (and the baseline copies), with their sizes. */
   commandsPerHost: CommandShape[];
+  /** What the engine would store for one host of snap-shm's. */
+  storedPerHost?: StoredBytes;
 }
 
 const PART_ORDER = ["directory", "apparmor", "mount"];
@@ -210,7 +226,8 @@ export async function constructionSection(options: {
   const rows: ConstructionRow[] = [];
   // The baseline's shape: what snap-shm registers for one host, in each snap's order.
   const rank = (part: string) => (PART_ORDER.includes(part) ? PART_ORDER.indexOf(part) : PART_ORDER.length);
-  const commandsPerHost = ((await runChild("calibrate", 1, flags)).shape ?? []).sort(
+  const calibration = await runChild("calibrate", 1, flags);
+  const commandsPerHost = (calibration.shape ?? []).sort(
     (a, b) => a.instance.localeCompare(b.instance) || rank(a.part) - rank(b.part) || a.part.localeCompare(b.part),
   );
   const shapeDir = mkdtempSync(join(tmpdir(), "snap-shm-bench-shape-"));
@@ -271,7 +288,7 @@ export async function constructionSection(options: {
   } finally {
     rmSync(shapeDir, { recursive: true, force: true });
   }
-  return { rows, ...(breakdown ? { breakdown } : {}), nodeFlags: flags, commandsPerHost };
+  return { rows, ...(breakdown ? { breakdown } : {}), nodeFlags: flags, commandsPerHost, ...(calibration.stored ? { storedPerHost: calibration.stored } : {}) };
 }
 
 /**

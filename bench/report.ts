@@ -2,7 +2,7 @@
  * The benchmark's results: their shape, the goals they are held to, and the Markdown that
  * shows them. Pure (no I/O), so tests/bench can check it.
  */
-import { TREE_MAX_HOSTS, type ConstructionBreakdown, type ConstructionResult, type ConstructionRow, type ConstructionSide } from "./construction";
+import { TREE_MAX_HOSTS, type ConstructionBreakdown, type ConstructionResult, type ConstructionRow, type ConstructionSide, type StoredBytes } from "./construction";
 import type { AnsibleTool, ConvergeResult, ConvergeRow, Phase, RunShape, SnapShmTool, SshFloor, Tool } from "./converge";
 import type { FleetScaleResult } from "./fleet-scale";
 import type { HostCostResult } from "./host-cost";
@@ -205,6 +205,16 @@ const mb = (value: number) => (Number.isFinite(value) ? `${fmt(value, 0)} MB` : 
 const x = (value: number, digits = 2) => (Number.isFinite(value) ? `${fmt(value, digits)}×` : "n/a");
 
 /** Where construction time and memory go: each step's ratios, and what the step adds to them. */
+/** What the engine would store per host, and how much of it is the host scripts. */
+function storedSentence(stored: StoredBytes): string {
+  const kb = (chars: number) => `${fmt(chars / 1024, 0)} KB`;
+  return (
+    `The state for one host × 2 snaps (every resource's inputs and outputs as JSON, as the engine stores them; URNs and dependencies not counted): ${kb(stored.total)}, ` +
+    `of which ${kb(stored.scripts)} (${fmt((100 * stored.scripts) / stored.total, 0)}%) is the host scripts, each command's stdin, stored as an input and again as an output, ` +
+    `and ${kb(stored.componentOutputs)} the components' summaries. The baseline's commands store as much (their strings have the same sizes).`
+  );
+}
+
 function breakdownSection(breakdown: ConstructionBreakdown): string[] {
   const runs = [...new Set(breakdown.steps.map((step) => step.side.runs.length))].join(" / ");
   const step = (value: number, before: number | undefined) => (before === undefined ? "–" : Number.isFinite(value - before) ? `${value - before >= 0 ? "+" : "−"}${x(Math.abs(value - before))}` : "n/a");
@@ -281,6 +291,7 @@ export function renderMarkdown(results: BenchResults): string {
         ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
       ),
     );
+    if (c.storedPerHost) out.push("", storedSentence(c.storedPerHost));
     if (c.breakdown) out.push("", ...breakdownSection(c.breakdown));
   }
 
