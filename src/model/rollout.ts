@@ -33,7 +33,8 @@ export function batchesOf(count: number, rollout: Rollout): number[] {
  * What the drift probe found of a host before the run: `reached`; `unreachable` (SSH failed,
  * or sudo refused); `silent` (its sshd accepted the connection and never answered, which the
  * command provider's SSH client, bounding only the TCP connect, would wait for without
- * limit); or `unprobed` (drift detection off).
+ * limit, and a shared connection's OpenSSH until its connect timeout); or `unprobed` (drift
+ * detection off).
  */
 export type HostReach = "reached" | "unreachable" | "silent" | "unprobed";
 
@@ -49,18 +50,25 @@ export interface RolloutPlan {
 }
 
 /**
- * Which hosts each batch waits for, given what the probe found of each host and which hosts
- * have operations at all (`operates`; a host with no snaps has none to wait for). Unreachable
- * hosts are left out of the order; more of them than the budget, or any silent host (whose
- * operations would hold the run without end), is an error that names them, before any host
- * is changed.
+ * Which hosts each batch waits for, given what the probe found of each host, which hosts
+ * have operations at all (`operates`; a host with no snaps has none to wait for) and which
+ * run them over a shared connection (`shares`). Unreachable hosts are left out of the order;
+ * more of them than the budget, or any silent host (whose operations would hold the run
+ * without end, or each wait for its connect timeout), is an error that names them, before
+ * any host is changed.
  */
-export function planRollout(names: string[], reach: HostReach[], rollout: Rollout, operates: boolean[] = names.map(() => true)): RolloutPlan {
-  const silent = names.filter((_, i) => reach[i] === "silent");
+export function planRollout(
+  names: string[],
+  reach: HostReach[],
+  rollout: Rollout,
+  operates: boolean[] = names.map(() => true),
+  shares: boolean[] = names.map(() => false),
+): RolloutPlan {
+  const silent = names.flatMap((name, i) => (reach[i] === "silent" ? [{ name, shares: shares[i] }] : []));
   if (silent.length > 0) {
     throw new Error(
-      `rollout stopped before any host was changed: ${silent.length} host(s) accepted the SSH connection and never answered (${silent.join(", ")}); ` +
-        "the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory",
+      `rollout stopped before any host was changed: ${silent.length} host(s) accepted the SSH connection and never answered (${silent.map((host) => host.name).join(", ")}); ` +
+        `${silentHostsWait(silent.map((host) => host.shares))}: restart their sshd, or take them out of the inventory`,
     );
   }
   const unreachable = names.filter((_, i) => reach[i] === "unreachable");
@@ -84,4 +92,22 @@ export function planRollout(names: string[], reach: HostReach[], rollout: Rollou
     if (waitable[batch].length > 0) previous = waitable[batch];
   }
   return { waitsFor, unreachable };
+}
+
+/**
+ * What the operations of one silent host would do, by how they connect: the command
+ * provider's SSH client bounds only the TCP connect; a shared connection's OpenSSH also
+ * bounds the banner exchange, by the connect timeout.
+ */
+export function silentHostWait(connectionSharing: boolean): string {
+  return connectionSharing
+    ? "each of its parts' OpenSSH would wait for it until its connection timed out (connection.perDialTimeout), then fail"
+    : "the command provider's SSH client would wait for it without limit and hold the run";
+}
+
+/** `silentHostWait` for several silent hosts, each sharing its connection or not. */
+function silentHostsWait(shares: boolean[]): string {
+  if (shares.every((sharing) => sharing)) return "each of their parts' OpenSSH would wait for them until its connection timed out (connection.perDialTimeout), then fail";
+  const which = shares.some((sharing) => sharing) ? "those without connectionSharing" : "them";
+  return `the command provider's SSH client would wait for ${which} without limit and hold the run`;
 }

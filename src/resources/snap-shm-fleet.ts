@@ -92,6 +92,7 @@ export class SnapShmFleet extends pulumi.ComponentResource {
         reach,
         rollout,
         args.hosts.map((host) => host.snaps.length > 0),
+        args.hosts.map((host) => host.connectionSharing === true),
       );
       if (planned.unreachable.length > 0) {
         void pulumi.log.warn(`rollout: left out of the batch order, unreachable before the run: ${planned.unreachable.join(", ")}`, this);

@@ -5,7 +5,7 @@ import { checkConnectionSharing, checkHostConnection, HostConnectionArgs, warnWi
 import { checkRequestedMode, RequestedMode } from "../model/operation-mode";
 import { requireArgs, requireArray, requireInstanceOf, requireObject } from "./arg-types";
 import { probeArguments } from "../render/part-arguments";
-import { HostReach } from "../model/rollout";
+import { HostReach, silentHostWait } from "../model/rollout";
 import { hostReach } from "../render/host-probe";
 import { probeHost } from "./host-probe";
 import { operatorMachineProblem } from "./operator-machine";
@@ -132,11 +132,12 @@ export class SnapShmHost extends pulumi.ComponentResource {
     });
     this.reach = reported ? reported.apply(hostReach) : pulumi.output<HostReach>("unprobed");
     // The provider's SSH client bounds only the TCP connect: the operations of a host whose
-    // sshd never answers would wait for it without end, so they never register. (A reach
-    // still unknown in a preview, with an address not known yet, waits for nothing.)
+    // sshd never answers would wait for it without end (over a shared connection, each for
+    // its connect timeout), so they never register. (A reach still unknown in a preview,
+    // with an address not known yet, waits for nothing.)
     const answered = reported
       ? this.reach.apply((reach): pulumi.Resource[] => {
-          if (reach === "silent") throw new Error(silentHostError(name));
+          if (reach === "silent") throw new Error(silentHostError(name, args.connectionSharing === true));
           return [];
         })
       : undefined;
@@ -158,10 +159,10 @@ export class SnapShmHost extends pulumi.ComponentResource {
 }
 
 /** Why a silent host's parts are not applied. */
-function silentHostError(host: string): string {
+function silentHostError(host: string, connectionSharing: boolean): string {
   return (
     `host ${host}: its sshd accepted the SSH connection and never answered (the drift probe timed out in the banner exchange), so none of its parts is applied: ` +
-    "the command provider's SSH client would wait for it without limit and hold the run; restart its sshd, or take the host out of the program"
+    `${silentHostWait(connectionSharing)}; restart its sshd, or take the host out of the program`
   );
 }
 

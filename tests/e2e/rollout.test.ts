@@ -86,7 +86,8 @@ describe("the root program's rollout over SSH (engine stand-in)", function () {
 
   for (const sharing of [false, true]) {
     it(`a host whose sshd hangs: the run stops before any host is changed, whatever the budget${sharing ? ", with connectionSharing too" : ""}`, async () => {
-      // beta is still down (tolerated); gamma's sshd hangs: the provider would wait for it without end.
+      // beta is still down (tolerated); gamma's sshd hangs: the provider would wait for it without
+      // end, and a shared connection's OpenSSH until its connect timeout; the refusal says which.
       // With connectionSharing, the probe's ssh keeps the relay's report of it in a file: ssh
       // sends the standard error of the relay of a connection that is to persist to /dev/null.
       const gamma = fleet.get("gamma").host;
@@ -96,9 +97,10 @@ describe("the root program's rollout over SSH (engine stand-in)", function () {
         const started = Date.now();
         const up = await engine.up(program("{batchSize: 1, failureBudget: 5}", {}, `  perDialTimeout: 3\n  connectionSharing: ${sharing}\n`), { continueOnError: true });
         assert.deepEqual(up.executions, [], "nothing ran on any host");
-        const refusal =
-          "rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (gamma); " +
-          "the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory";
+        const wait = sharing
+          ? "each of their parts' OpenSSH would wait for them until its connection timed out (connection.perDialTimeout), then fail"
+          : "the command provider's SSH client would wait for them without limit and hold the run";
+        const refusal = `rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (gamma); ${wait}: restart their sshd, or take them out of the inventory`;
         assert.ok(up.failures.some((f) => f.includes(refusal)), up.failures.join("\n"));
         assert.ok(Date.now() - started < 60_000, `ended in ${Date.now() - started} ms`);
       } finally {

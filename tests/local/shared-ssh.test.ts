@@ -8,6 +8,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { knownHostsLine, SHARED_SSH_VARIABLE, SharedSshHop, sharedSocketName, sharedSshCommandLine } from "../../src/render/ssh-command";
 import { closeSharedConnections } from "../../src/resources/shared-connection";
@@ -170,6 +171,23 @@ describe("shared-ssh.sh against a real sshd", function () {
     const operation = `printf '%s' '${text.replaceAll("'", "'\\''")}'`;
     const result = run(operation, { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned() });
     assert.deepEqual([result.status, result.stdout, result.stderr], [0, text, ""]);
+  });
+
+  it("gives up on a host that accepts and never answers after one connect timeout (perDialTimeout), where the provider's client would wait without end", async () => {
+    // The kernel takes the connection for the listening socket; nothing ever answers it.
+    const silent = createServer(() => undefined);
+    const silentPort = await new Promise<number>((resolve) => silent.listen(0, "127.0.0.1", () => resolve((silent.address() as AddressInfo).port)));
+    try {
+      const started = Date.now();
+      const line = sharedSshCommandLine({ host: "127.0.0.1", port: silentPort, perDialTimeout: 2, dialErrorLimit: 3 }, "true");
+      const result = runLine(line, { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: knownHostsLine("127.0.0.1", silentPort, hostKey) });
+      const ms = Date.now() - started;
+      assert.equal(result.status, 255, result.stderr);
+      assert.match(result.stderr, /Connection timed out during banner exchange/);
+      assert.ok(ms >= 2_000 && ms < 6_000, `gave up after ${ms} ms: one attempt's timeout, not three`);
+    } finally {
+      silent.close();
+    }
   });
 
   it("refuses a socket name it did not make, and a line with no operation", () => {

@@ -41,6 +41,22 @@ describe("rollout", () => {
     });
   });
 
+  it("says what a silent host's operations would do by how they connect: without limit through the provider, until the connect timeout over a shared connection", () => {
+    const refusal = (shares: boolean[]) => {
+      try {
+        planRollout(["a", "b", "c"], ["silent", "reached", "silent"], {}, undefined, shares);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      assert.fail("a silent host is refused");
+    };
+    const head = "rollout stopped before any host was changed: 2 host(s) accepted the SSH connection and never answered (a, c); ";
+    const tail = ": restart their sshd, or take them out of the inventory";
+    assert.equal(refusal([true, false, true]), `${head}each of their parts' OpenSSH would wait for them until its connection timed out (connection.perDialTimeout), then fail${tail}`);
+    assert.equal(refusal([false, true, true]), `${head}the command provider's SSH client would wait for those without connectionSharing without limit and hold the run${tail}`);
+    assert.equal(refusal([false, true, false]), `${head}the command provider's SSH client would wait for them without limit and hold the run${tail}`);
+  });
+
   it("refuses a batch size or budget that is not a whole number in range, naming the field and value", () => {
     assert.throws(() => checkRollout({ batchSize: 0 }, "rollout"), { message: "rollout.batchSize: batch size 0 must be a whole number, at least 1" });
     assert.throws(() => checkRollout({ batchSize: 1.5 }, "rollout"), /rollout\.batchSize: batch size 1\.5/);

@@ -342,32 +342,42 @@ describe("drift-aware hosts under mocks", function () {
     assert.deepEqual(warnings, ["host h: the drift probe failed (ssh to 10.0.0.9 failed with exit status 255); its parts will be applied again"]);
   });
 
-  it("registers none of the parts of a host whose sshd accepts and never answers, and says why", async () => {
+  it("registers none of the parts of a host whose sshd accepts and never answers, and says why, by how its parts connect", async () => {
     const silent = hostLine(false, "ssh to 10.0.0.9 failed with exit status 255: Connection timed out during banner exchange");
-    for (const fleet of [false, true]) {
-      const run = await runUnderMocks(
-        async () => {
-          const r = await resources();
-          const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
-          const connection = (host: string) => ({ host, hostKey: HOST_KEY });
-          if (!fleet) return new r.SnapShmHost("h", { connection: connection("10.0.0.9"), snaps: [snap] });
-          return new r.SnapShmFleet("f", {
-            hosts: [
-              { name: "a", connection: connection("10.0.0.8"), snaps: [snap] },
-              { name: "h", connection: connection("10.0.0.9"), snaps: [snap] },
-            ],
-          });
-        },
-        { tolerateFailures: true, call: (args) => ({ ...args.inputs, stdout: String(args.inputs.command).includes("10.0.0.9") ? silent : hostLine(true), stderr: "" }) },
-      );
-      const label = fleet ? "in a fleet, no host" : "alone";
-      assert.deepEqual(ofType(run.registrations, "snap-shm:index:PrivateShm"), [], `${label}: no snap component registers`);
-      assert.deepEqual(ofType(run.registrations, COMMAND), [], `${label}: no operation registers`);
-      const expected = fleet
-        ? "rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (h); the command provider's SSH client would wait for them without limit and hold the run: restart their sshd, or take them out of the inventory"
-        : "host h: its sshd accepted the SSH connection and never answered (the drift probe timed out in the banner exchange), so none of its parts is applied: the command provider's SSH client would wait for it without limit and hold the run; restart its sshd, or take the host out of the program";
-      assert.ok(run.failures.some((f) => f.includes(expected)), `${label}: ${run.failures.join("\n")}`);
-      assert.deepEqual(run.warnings, [], `${label}: an error, not a warning`);
+    for (const connectionSharing of [false, true]) {
+      for (const fleet of [false, true]) {
+        const run = await runUnderMocks(
+          async () => {
+            const r = await resources();
+            const snap = new r.SnapSharedMemory("shmtest", { instance: "shmtest" });
+            const connection = (host: string) => ({ host, hostKey: HOST_KEY });
+            if (!fleet) return new r.SnapShmHost("h", { connection: connection("10.0.0.9"), snaps: [snap], connectionSharing });
+            return new r.SnapShmFleet("f", {
+              hosts: [
+                { name: "a", connection: connection("10.0.0.8"), snaps: [snap] },
+                { name: "h", connection: connection("10.0.0.9"), snaps: [snap], connectionSharing },
+              ],
+            });
+          },
+          { tolerateFailures: true, call: (args) => ({ ...args.inputs, stdout: String(args.inputs.command).includes("10.0.0.9") ? silent : hostLine(true), stderr: "" }) },
+        );
+        const label = `${fleet ? "in a fleet, no host" : "alone"}${connectionSharing ? ", sharing its connection" : ""}`;
+        assert.deepEqual(ofType(run.registrations, "snap-shm:index:PrivateShm"), [], `${label}: no snap component registers`);
+        assert.deepEqual(ofType(run.registrations, COMMAND), [], `${label}: no operation registers`);
+        assert.deepEqual(ofType(run.registrations, "command:local:Command"), [], `${label}: no shared operation registers`);
+        const wait = connectionSharing
+          ? fleet
+            ? "each of their parts' OpenSSH would wait for them until its connection timed out (connection.perDialTimeout), then fail"
+            : "each of its parts' OpenSSH would wait for it until its connection timed out (connection.perDialTimeout), then fail"
+          : fleet
+            ? "the command provider's SSH client would wait for them without limit and hold the run"
+            : "the command provider's SSH client would wait for it without limit and hold the run";
+        const expected = fleet
+          ? `rollout stopped before any host was changed: 1 host(s) accepted the SSH connection and never answered (h); ${wait}: restart their sshd, or take them out of the inventory`
+          : `host h: its sshd accepted the SSH connection and never answered (the drift probe timed out in the banner exchange), so none of its parts is applied: ${wait}; restart its sshd, or take the host out of the program`;
+        assert.ok(run.failures.some((f) => f.includes(expected)), `${label}: ${run.failures.join("\n")}`);
+        assert.deepEqual(run.warnings, [], `${label}: an error, not a warning`);
+      }
     }
   });
 
