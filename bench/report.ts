@@ -204,7 +204,6 @@ const floorFigures = (floor: SshFloor) =>
 const mb = (value: number) => (Number.isFinite(value) ? `${fmt(value, 0)} MB` : "n/a");
 const x = (value: number, digits = 2) => (Number.isFinite(value) ? `${fmt(value, digits)}×` : "n/a");
 
-/** Where construction time and memory go: each step's ratios, and what the step adds to them. */
 /** What the engine would store per host, and how much of it is the host scripts. */
 function storedSentence(stored: StoredBytes): string {
   const kb = (chars: number) => `${fmt(chars / 1024, 0)} KB`;
@@ -215,6 +214,7 @@ function storedSentence(stored: StoredBytes): string {
   );
 }
 
+/** Where construction time and memory go: each step's ratios, and what the step adds to them. */
 function breakdownSection(breakdown: ConstructionBreakdown): string[] {
   const runs = [...new Set(breakdown.steps.map((step) => step.side.runs.length))].join(" / ");
   const step = (value: number, before: number | undefined) => (before === undefined ? "–" : Number.isFinite(value - before) ? `${value - before >= 0 ? "+" : "−"}${x(Math.abs(value - before))}` : "n/a");

@@ -245,6 +245,16 @@ describe("bench: goals and the Markdown report", () => {
     assert.equal(evaluateGoals(partial).filter((g) => g.section.includes("300 hosts")).length, 0);
   });
 
+  it("says what one host stores in the state, and how much of it is the host scripts", () => {
+    const partial = results();
+    partial.construction!.storedPerHost = { total: 800 * 1024, scripts: 600 * 1024, componentOutputs: 3 * 1024 };
+    const markdown = renderMarkdown({ ...partial, goals: evaluateGoals(partial) });
+    assert.ok(markdown.includes("URNs and dependencies not counted): 800 KB, of which 600 KB (75%) is the host scripts"), markdown);
+    assert.ok(markdown.includes("and 3 KB the components' summaries."));
+    delete partial.construction!.storedPerHost;
+    assert.ok(!renderMarkdown({ ...partial, goals: evaluateGoals(partial) }).includes("The state for one host"), "only when measured");
+  });
+
   it("a construction run stopped for taking too long gives lower bounds, held to the goal", () => {
     const partial = results();
     partial.construction!.rows.push({
