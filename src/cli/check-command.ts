@@ -198,7 +198,10 @@ async function checkHost(host: InventoryHost, work: string, index: number): Prom
     const everyProfile = snap.apps === undefined && snap.hooks === undefined;
     return probeArguments(state, profileList(state, everyProfile), snap.snapdVersion !== undefined ? state.ruleGeneration : "auto", snap.mode ?? "auto", snap.selfHeal !== false);
   });
-  const command = probeShellCommand(targetFor(host.connection, await probeKeyExchanges(), work, `host-${index}`), instances, host.become);
+  const target = targetFor(host.connection, await probeKeyExchanges(), work, `host-${index}`);
+  // A bastion's ssh's own words, which the outer ssh's last line would hide (see relayReport).
+  if (target.proxy) target.proxy.relayReport = join(work, `host-${index}.bastion-report`);
+  const command = probeShellCommand(target, instances, host.become);
   const { stdout, stderr } = await runShell(command, hostScript("host"));
   const report: HostProbeReport = parseHostProbe(stdout, stderr);
   return {

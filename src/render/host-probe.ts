@@ -106,8 +106,8 @@ export function parseHostProbe(stdout: string | undefined, stderr = ""): HostPro
   }
   if (!report.ok && report.error === undefined) report.error = "the probe printed no result";
   // The TCP relay's line names the cause; ssh's after it only says that the relay went.
-  const lines = stderr.trim().split("\n");
-  const said = lines.find((line) => line.startsWith("tcp-relay: ")) ?? lines.pop();
+  const lines = stderr.trim().split(/\r?\n/);
+  const said = lines.find((line) => /^(bastion \S+: )?tcp-relay: /.test(line)) ?? lines.pop();
   if (!report.ok && said) report.error = `${report.error}: ${said}`;
   return report;
 }
@@ -124,18 +124,23 @@ function failedProbe(reason: string, status = '"$?"'): string {
 /**
  * The local shell command probing every instance on the host: the target's askpass helper
  * (a path, never a secret) in ssh's environment, and a failed result line when ssh fails,
- * after the relay's report of why (see `SshTarget.relayReport`) where it has one. The host's
- * script (`hostScript("host")`) goes to ssh's standard input: read from `scriptFile` where
- * given, else the caller pipes it.
+ * after the report of why (see `SshTarget.relayReport`) where it has one: the relay's, and a
+ * bastion's ssh's, each of the bastion's lines named after it. The host's script
+ * (`hostScript("host")`) goes to ssh's standard input: read from `scriptFile` where given,
+ * else the caller pipes it.
  */
 export function probeShellCommand(target: SshTarget, instances: HostArguments[], become: boolean, scriptFile?: string): string {
   const run = [...askpassEnvironment(target).map(shellQuote), sshCommandLine(target, hostProbeCommandLine(instances, become))].join(" ");
   const ssh = scriptFile === undefined ? run : `${run} < ${shellQuote(scriptFile)}`;
-  const reportFile = target.relayReport ?? target.proxy?.relayReport;
+  const bastion = target.proxy?.relayReport !== undefined ? target.proxy : undefined;
+  const reportFile = bastion?.relayReport ?? target.relayReport;
   const failed = failedProbe(`ssh to ${target.host} failed with exit status STATUS`, reportFile ? '"$status"' : undefined);
   if (!reportFile) return `${ssh} || ${failed}`;
   const report = shellQuote(reportFile);
-  return `${ssh} || { status=$?; cat -- ${report} >&2 2>/dev/null; rm -f -- ${report}; ${failed}; }`;
+  const said = bastion
+    ? `while IFS= read -r line || [ -n "$line" ]; do printf '%s: %s\n' ${shellQuote(`bastion ${bastion.host}`)} "$line"; done < ${report} >&2 2>/dev/null`
+    : `cat -- ${report} >&2 2>/dev/null`;
+  return `${ssh} || { status=$?; ${said}; rm -f -- ${report}; ${failed}; }`;
 }
 
 /** A command that only says why the probe could not run. */

@@ -38,7 +38,9 @@ export interface SshTarget {
   /**
    * A file the relay writes why it could not reach the host to, as well as to standard error:
    * ssh sends a ProxyCommand's standard error to /dev/null when its connection is to stay open
-   * in the background (`controlPath`), so the probe reads the cause from here.
+   * in the background (`controlPath`), so the probe reads the cause from here. On a bastion,
+   * its ssh's standard error goes here too: the outer ssh's own last words, after it, would
+   * only say that the connection closed.
    */
   relayReport?: string;
   /** A bastion to go through. */
@@ -107,6 +109,7 @@ function hopOptions(target: SshTarget): string[] {
     // bastion, bracketed so that an IPv6 address parses. The bastion's ssh gets its own askpass.
     const bastion = [...askpassEnvironment(target.proxy), "ssh", ...hopOptions(target.proxy)];
     const jump = [...bastion.map((word) => literal(shellQuote(word))), shellQuote("-W"), shellQuote("[%h]:%p"), literal(shellQuote(target.proxy.host))];
+    if (target.proxy.relayReport) jump.push(`2>>${literal(shellQuote(target.proxy.relayReport))}`);
     options.push("-o", `ProxyCommand=${jump.join(" ")}`);
   }
   return options;

@@ -50,12 +50,12 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   try {
     target = await probeTarget(connection);
     script = probeScriptFile(hostScript("host"));
-    if (connectionSharing) {
-      target.controlPath = sharedControlPath(target.host, target.port, target.user, target.proxy);
-      // The relay is the host's, or its bastion's: the one whose report (see relayReport) would be lost.
-      const relayed = target.proxy ?? target;
-      if (relayed.relay) relayed.relayReport = relayReportFile(basename(target.controlPath));
-    }
+    const controlPath = sharedControlPath(target.host, target.port, target.user, target.proxy);
+    if (connectionSharing) target.controlPath = controlPath;
+    // What would be lost goes to a report (see relayReport): a bastion's ssh's words, which
+    // the outer ssh's last line would hide, and, for a connection to be shared, the relay's.
+    if (target.proxy) target.proxy.relayReport = relayReportFile(basename(controlPath));
+    else if (connectionSharing && target.relay) target.relayReport = relayReportFile(basename(controlPath));
   } catch (error) {
     return probeNotRun((error as Error).message);
   }

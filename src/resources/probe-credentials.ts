@@ -206,8 +206,9 @@ export function probeScriptFile(script: string): string {
 
 /**
  * Where the probe's relay reports why it could not reach a host or its bastion (see
- * `SshTarget.relayReport`), in this process's folder: one file per shared connection (its
- * socket's name), so that probes side by side keep apart.
+ * `SshTarget.relayReport`), and a bastion's ssh its own words, in this process's folder: one
+ * file per host's connection (named as its shared socket, shared or not), so that probes
+ * side by side keep apart.
  */
 export function relayReportFile(connectionName: string): string {
   return join(ownFolder(), `relay-${digest(connectionName).slice(0, 16)}`);

@@ -112,6 +112,30 @@ describe("snap-shm check over SSH", function () {
     assert.ok(stdout.endsWith("every part of every host is in sync\n"));
   });
 
+  it("names what a bastion refused, in its ssh's words", async () => {
+    const behind = join(work, "behind-bastion.yaml");
+    const { port, hostKey } = fleet.get("alpha").connection;
+    const bastion = fleet.get("beta").connection;
+    // The bastion pinned with alpha's key line changed by one character: not the bastion's.
+    const wrongKey = hostKey.replace(/.(.)$/, (_, last: string) => `${last === "A" ? "B" : "A"}${last}`);
+    writeFileSync(
+      behind,
+      `defaults: {identityFile: ${join(work, "id_ed25519")}, dialErrorLimit: 1, perDialTimeout: 3}
+hosts:
+  hidden:
+    address: 127.0.0.1
+    port: ${port}
+    hostKey: ${hostKey}
+` +
+        `    proxy: {address: 127.0.0.1, port: ${bastion.port}, user: root, hostKey: ${wrongKey}}
+    snaps: [{instance: shmtest_foo, apps: [app], hooks: [configure]}]
+`,
+    );
+    const { status, stdout } = await snapShm("check", behind);
+    assert.equal(status, 1, stdout);
+    assert.match(stdout.split("\n")[1], /^hidden +- +- +unreachable: ssh to 127\.0\.0\.1 failed with exit status 255: bastion 127\.0\.0\.1: Host key verification failed\.$/, stdout);
+  });
+
   it("refuses an invalid inventory before contacting any host", async () => {
     const bad = join(work, "bad.yaml");
     writeFileSync(bad, "hosts:\n  h1:\n    address: 127.0.0.1\n    password: hunter2\n");

@@ -108,6 +108,29 @@ describe("the drift probe's connection over SSH", function () {
     }
   });
 
+  for (const connectionSharing of [false, true]) {
+    it(`names what the bastion refused, in the bastion's ssh's own words${connectionSharing ? ", also when the connection is to be shared (its ssh's standard error would go to /dev/null)" : ""}`, async () => {
+      const bastion = await TestHost.start();
+      try {
+        const jump = await bastion.startSshd(makeKeyPair().publicKey);
+        bastion.addUser("hop", makeKeyPair().publicKey, "none", "bastion-password-1");
+        const hop = { host: "127.0.0.1", port: jump.port, user: "hop", password: "bastion-password-1", hostKey: jump.hostKey, dialErrorLimit: 1 };
+        const behind = (proxy: PlainConnection): PlainConnection => ({ ...connection, dialErrorLimit: 1, proxy });
+        const wrongKey = run(await probeCommand(behind({ ...hop, hostKey: makeKeyPair().publicKey }), instances, false, connectionSharing));
+        assert.match(wrongKey.error ?? "", /^ssh to 127\.0\.0\.1 failed with exit status 255: bastion 127\.0\.0\.1: Host key verification failed\.$/, wrongKey.error);
+        const wrongPassword = run(await probeCommand(behind({ ...hop, password: "not-it" }), instances, false, connectionSharing));
+        assert.match(wrongPassword.error ?? "", /: bastion 127\.0\.0\.1: hop@127\.0\.0\.1: Permission denied \(.*password.*\)\.$/, wrongPassword.error);
+        // The host's own refusal behind a bastion that let it through is the host's, not the bastion's.
+        const hostRefused = run(await probeCommand({ ...behind(hop), hostKey: makeKeyPair().publicKey }, instances, false, connectionSharing));
+        assert.match(hostRefused.error ?? "", /failed with exit status 255: Host key verification failed\.$/, hostRefused.error);
+        // And through it as it should be, the probe reads the host.
+        assertProbed(run(await probeCommand(behind(hop), instances, false, connectionSharing)));
+      } finally {
+        await bastion.stop();
+      }
+    });
+  }
+
   it("keeps its agent and known_hosts in a temporary folder whose path has `%d` in it", async () => {
     const parent = mkdtempSync(join(tmpdir(), "snap-shm-%d-"));
     const saved = process.env.TMPDIR;
