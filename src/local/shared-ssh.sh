@@ -166,7 +166,10 @@ fi
 # this user's shell), takes every value from the environment, so no path or name is quoted
 # into a command line; the same choices as for the host above (with neither a key nor an
 # agent given, the agent of SSH_AUTH_SOCK, as ssh's default), with a password of its own.
+# Its standard error goes to a report (ssh sends a persisting connection's ProxyCommand's to
+# /dev/null), said after a failed connection, each line named after the bastion.
 if [ -n "$bastion" ]; then
+  SNAP_SHM_HOP_REPORT=$work/bastion-report
   SNAP_SHM_HOP_CHECK=no SNAP_SHM_HOP_KNOWN_HOSTS=/dev/null SNAP_SHM_HOP_AGENT=SSH_AUTH_SOCK
   SNAP_SHM_HOP_BATCH=yes SNAP_SHM_HOP_AUTHS=publickey SNAP_SHM_HOP_ASKPASS=""
   if [ -n "${SNAP_SHM_PROXY_KNOWN_HOST-}" ]; then
@@ -184,10 +187,17 @@ if [ -n "$bastion" ]; then
     SNAP_SHM_HOP_BATCH=no SNAP_SHM_HOP_AUTHS=password,keyboard-interactive,publickey SNAP_SHM_HOP_ASKPASS=$work/ask-bastion-password
   fi
   export SNAP_SHM_HOP_HOST SNAP_SHM_HOP_PORT SNAP_SHM_HOP_USER SNAP_SHM_HOP_TIMEOUT SNAP_SHM_HOP_ATTEMPTS SNAP_SHM_HOP_CHECK \
-    SNAP_SHM_HOP_KNOWN_HOSTS SNAP_SHM_HOP_AGENT SNAP_SHM_HOP_BATCH SNAP_SHM_HOP_AUTHS SNAP_SHM_HOP_ASKPASS
+    SNAP_SHM_HOP_KNOWN_HOSTS SNAP_SHM_HOP_AGENT SNAP_SHM_HOP_BATCH SNAP_SHM_HOP_AUTHS SNAP_SHM_HOP_ASKPASS SNAP_SHM_HOP_REPORT
   # shellcheck disable=SC2016 # expanded by the ProxyCommand's shell, not this one
-  set -- "$@" -o 'ProxyCommand=env SSH_ASKPASS="$SNAP_SHM_HOP_ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh -F /dev/null -o LogLevel=ERROR -o "ConnectTimeout=$SNAP_SHM_HOP_TIMEOUT" -o "ConnectionAttempts=$SNAP_SHM_HOP_ATTEMPTS" -o ServerAliveInterval=15 -p "$SNAP_SHM_HOP_PORT" -l "$SNAP_SHM_HOP_USER" -o "StrictHostKeyChecking=$SNAP_SHM_HOP_CHECK" -o "UserKnownHostsFile=$SNAP_SHM_HOP_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null -o "IdentityAgent=$SNAP_SHM_HOP_AGENT" -o "BatchMode=$SNAP_SHM_HOP_BATCH" -o "PreferredAuthentications=$SNAP_SHM_HOP_AUTHS" -o NumberOfPasswordPrompts=1 -W "[%h]:%p" -- "$SNAP_SHM_HOP_HOST"'
+  set -- "$@" -o 'ProxyCommand=env SSH_ASKPASS="$SNAP_SHM_HOP_ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY=:0 ssh -F /dev/null -o LogLevel=ERROR -o "ConnectTimeout=$SNAP_SHM_HOP_TIMEOUT" -o "ConnectionAttempts=$SNAP_SHM_HOP_ATTEMPTS" -o ServerAliveInterval=15 -p "$SNAP_SHM_HOP_PORT" -l "$SNAP_SHM_HOP_USER" -o "StrictHostKeyChecking=$SNAP_SHM_HOP_CHECK" -o "UserKnownHostsFile=$SNAP_SHM_HOP_KNOWN_HOSTS" -o GlobalKnownHostsFile=/dev/null -o "IdentityAgent=$SNAP_SHM_HOP_AGENT" -o "BatchMode=$SNAP_SHM_HOP_BATCH" -o "PreferredAuthentications=$SNAP_SHM_HOP_AUTHS" -o NumberOfPasswordPrompts=1 -W "[%h]:%p" -- "$SNAP_SHM_HOP_HOST" 2>>"$SNAP_SHM_HOP_REPORT"'
 fi
 forget_credentials
 
-SHELL=/bin/sh ssh "$@" -T -- "$host" "$remote_command"
+SHELL=/bin/sh ssh "$@" -T -- "$host" "$remote_command" || {
+  status=$?
+  # ssh's own last words say only that the connection closed; what the bastion refused is here.
+  if [ "$status" -eq 255 ] && [ -n "$bastion" ] && [ -s "$work/bastion-report" ]; then
+    while IFS= read -r line || [ -n "$line" ]; do printf 'bastion %s: %s\n' "$bastion" "$line" >&2; done <"$work/bastion-report"
+  fi
+  exit "$status"
+}

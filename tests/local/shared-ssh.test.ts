@@ -135,11 +135,16 @@ describe("shared-ssh.sh against a real sshd", function () {
       assert.deepEqual(leftovers(), []);
     });
 
-    it("refuses a bastion whose key is not the pinned one, and a wrong passphrase of the bastion's key, naming it", () => {
+    it("refuses a bastion whose key is not the pinned one, a wrong password and a wrong passphrase of the bastion's, naming it", () => {
       const other = makeKeyPair().publicKey.split(" ").slice(0, 2).join(" ");
       const credentials = { SNAP_SHM_PRIVATE_KEY: key.privateKey, SNAP_SHM_KNOWN_HOST: pinned(), SNAP_SHM_PROXY_PASSWORD: "bastion-password-1" };
       const wrongKey = run("echo in", { ...credentials, SNAP_SHM_PROXY_KNOWN_HOST: knownHostsLine("127.0.0.1", jump.port, other) }, "", hop());
       assert.deepEqual([wrongKey.status, wrongKey.stdout], [255, ""]);
+      // The bastion's ssh's words, named after it, last: ssh's own before them only say that the connection closed.
+      assert.match(wrongKey.stderr, /\nbastion 127\.0\.0\.1: Host key verification failed\.\r?\n$/, wrongKey.stderr);
+      const wrongPassword = run("echo in", { ...credentials, SNAP_SHM_PROXY_PASSWORD: "not it", SNAP_SHM_PROXY_KNOWN_HOST: pinnedBastion() }, "", hop());
+      assert.equal(wrongPassword.status, 255);
+      assert.match(wrongPassword.stderr, /\nbastion 127\.0\.0\.1: hop@127\.0\.0\.1: Permission denied \(.*password.*\)\.\r?\n$/, wrongPassword.stderr);
       const wrongPassphrase = run("echo in", { ...credentials, SNAP_SHM_PROXY_PRIVATE_KEY: locked.privateKey, SNAP_SHM_PROXY_PRIVATE_KEY_PASSWORD: "not it" }, "", hop());
       assert.equal(wrongPassphrase.status, 255);
       assert.match(wrongPassphrase.stderr, /^snap-shm: ssh-add refused the bastion's private key: .*\(is proxy\.privateKeyPassword right\?\)$/m);
