@@ -32,7 +32,7 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [options]
   --only SECTION[,SECTION]  construction, converge, host-cost, fleet-scale (default: all)
   --sizes N[,N]             construction fleet sizes in hosts (default 100,1000,5000)
-  --runs N                  construction runs per size (default 3 up to 200 hosts, else 1)
+  --runs N                  construction runs per size (default 3 up to 1000 hosts, else 1)
   --construction-timeout S  stop a construction run after S seconds (default 600)
   --breakdown-hosts N       fleet size of the construction breakdown (default 300; 0: none)
   --converge-hosts N        test hosts per tool and run shape (default 3)
