@@ -4,12 +4,11 @@
  * same connection settings as the parts. It never fails the program: an unreachable host
  * comes back as a result that says so.
  */
-import { basename } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { local } from "@pulumi/command";
 import { HostArguments, hostScript } from "../render/host-command";
 import { HostProbeReport, parseHostProbe, probeNotRun, probeShellCommand } from "../render/host-probe";
-import { SshTarget } from "../render/ssh-command";
+import { sharedSocketName, SshTarget } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 import { probeScriptFile, relayReportFile } from "./probe-credentials";
 import { probeTarget } from "./probe-target";
@@ -50,12 +49,14 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   try {
     target = await probeTarget(connection);
     script = probeScriptFile(hostScript("host"));
-    const controlPath = sharedControlPath(target.host, target.port, target.user, target.proxy);
-    if (connectionSharing) target.controlPath = controlPath;
-    // What would be lost goes to a report (see relayReport): a bastion's ssh's words, which
-    // the outer ssh's last line would hide, and, for a connection to be shared, the relay's.
-    if (target.proxy) target.proxy.relayReport = relayReportFile(basename(controlPath));
-    else if (connectionSharing && target.relay) target.relayReport = relayReportFile(basename(controlPath));
+    // Only a shared connection has its socket in ~/.snap-shm (made, and checked, here).
+    if (connectionSharing) target.controlPath = sharedControlPath(target.host, target.port, target.user, target.proxy);
+    // What would be lost goes to a report (see relayReport), named after the host's
+    // connection: a bastion's ssh's words, which the outer ssh's last line would hide, and,
+    // for a connection to be shared, the relay's.
+    const connectionName = sharedSocketName(target.host, target.port ?? 22, target.user ?? "root", target.proxy);
+    if (target.proxy) target.proxy.relayReport = relayReportFile(connectionName);
+    else if (connectionSharing && target.relay) target.relayReport = relayReportFile(connectionName);
   } catch (error) {
     return probeNotRun((error as Error).message);
   }

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { desiredState } from "../../src/model/desired-state";
@@ -15,6 +15,7 @@ import { probeArguments, profileList } from "../../src/render/part-arguments";
 import { PlainConnection, probeCommand } from "../../src/resources/host-probe";
 import { stopProbeCredentials } from "../../src/resources/probe-credentials";
 import { TCP_RELAY } from "../../src/resources/probe-relay";
+import { ownHomeFolder } from "../support/own-home";
 import { makeKeyPair } from "../support/ssh-keys";
 import { TestHost } from "../support/test-host";
 
@@ -23,6 +24,7 @@ const CREDENTIALS = join(__dirname, "../../src/resources/probe-credentials");
 
 describe("the drift probe's connection over SSH", function () {
   this.timeout(120_000);
+  const home = ownHomeFolder();
   const key = makeKeyPair();
   const state = desiredState("shmtest_foo");
   const instances = [probeArguments(state, profileList(state, true), "auto", "auto", true)];
@@ -125,6 +127,8 @@ describe("the drift probe's connection over SSH", function () {
         assert.match(hostRefused.error ?? "", /failed with exit status 255: Host key verification failed\.$/, hostRefused.error);
         // And through it as it should be, the probe reads the host.
         assertProbed(run(await probeCommand(behind(hop), instances, false, connectionSharing)));
+        // Only a shared connection keeps anything in the home folder (its socket).
+        assert.equal(existsSync(join(home(), ".snap-shm")), connectionSharing, "~/.snap-shm made only for a shared connection");
       } finally {
         await bastion.stop();
       }
