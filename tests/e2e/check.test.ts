@@ -116,7 +116,7 @@ describe("snap-shm check over SSH", function () {
     const behind = join(work, "behind-bastion.yaml");
     const { port, hostKey } = fleet.get("alpha").connection;
     const bastion = fleet.get("beta").connection;
-    // The bastion pinned with alpha's key line changed by one character: not the bastion's.
+    // The bastion pinned with a key line one character off (the test hosts share one host key): not the bastion's.
     const wrongKey = hostKey.replace(/.(.)$/, (_, last: string) => `${last === "A" ? "B" : "A"}${last}`);
     writeFileSync(
       behind,
