@@ -49,12 +49,12 @@ export async function probeCommand(connection: PlainConnection, instances: HostA
   try {
     target = await probeTarget(connection);
     script = probeScriptFile(hostScript("host"));
+    const connectionName = sharedSocketName(target.host, target.port ?? 22, target.user ?? "root", target.proxy);
     // Only a shared connection has its socket in ~/.snap-shm (made, and checked, here).
-    if (connectionSharing) target.controlPath = sharedControlPath(target.host, target.port, target.user, target.proxy);
+    if (connectionSharing) target.controlPath = sharedControlPath(connectionName);
     // What would be lost goes to a report (see relayReport), named after the host's
     // connection: a bastion's ssh's words, which the outer ssh's last line would hide, and,
     // for a connection to be shared, the relay's.
-    const connectionName = sharedSocketName(target.host, target.port ?? 22, target.user ?? "root", target.proxy);
     if (target.proxy) target.proxy.relayReport = relayReportFile(connectionName);
     else if (connectionSharing && target.relay) target.relayReport = relayReportFile(connectionName);
   } catch (error) {

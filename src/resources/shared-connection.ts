@@ -9,7 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { scriptAsSent } from "../render/host-command";
-import { knownHostsLine, SHARED_SSH_VARIABLE, SharedSshHop, sharedSocketName } from "../render/ssh-command";
+import { knownHostsLine, SHARED_SSH_VARIABLE, sharedSocketName } from "../render/ssh-command";
 import { HostConnectionArgs } from "./connection";
 
 /** The script, shipped with the package. */
@@ -60,9 +60,9 @@ export function sharedSocketPathProblem(): string | undefined {
   );
 }
 
-/** The path of a host's shared connection's socket (through `bastion`, if given), for ssh's ControlPath. */
-export function sharedControlPath(host: string, port: number | undefined, user: string | undefined, bastion?: SharedSshHop): string {
-  return join(sharedConnectionFolder(), sharedSocketName(host, port ?? 22, user ?? "root", bastion));
+/** The path of the socket named `socketName` (see `sharedSocketName`), for ssh's ControlPath. */
+export function sharedControlPath(socketName: string): string {
+  return join(sharedConnectionFolder(), socketName);
 }
 
 /**
